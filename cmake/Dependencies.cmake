@@ -1,0 +1,18 @@
+# Every dependency comes from Debian's packages (see scripts/setup); minimum versions
+# are the ones this code is built and tested with.
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+find_package(CURL 7.88 REQUIRED)
+find_package(SQLite3 3.40 REQUIRED)
+find_package(OpenSSL 3.0 REQUIRED)
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(fmt 9.1 REQUIRED)
+find_package(CLI11 2.1 REQUIRED)
+find_package(tomlplusplus 3.3 REQUIRED)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib>=0.11)
+if(GHTRAFFIC_BUILD_TESTS)
+  find_package(GTest 1.12 REQUIRED)
+endif()
+if(GHTRAFFIC_BUILD_BENCH)
+  find_package(benchmark 1.7 REQUIRED)
+endif()

@@ -1,0 +1,27 @@
+# Language level, build types and the sanitizer switch shared by every target.
+set(CMAKE_CXX_STANDARD 23)
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+set(CMAKE_CXX_EXTENSIONS OFF)
+set(CMAKE_EXPORT_COMPILE_COMMANDS ON)
+
+if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+  set(CMAKE_BUILD_TYPE RelWithDebInfo CACHE STRING "Build type" FORCE)
+endif()
+
+# CI keeps assertions on while optimising.
+set(CMAKE_CXX_FLAGS_CI "-O2 -g" CACHE STRING "Flags for the CI build type")
+
+option(GHTRAFFIC_BUILD_TESTS "Build the test suites" ON)
+option(GHTRAFFIC_BUILD_BENCH "Build the benchmarks" ON)
+option(GHTRAFFIC_WERROR "Treat warnings as errors" ON)
+option(GHTRAFFIC_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+
+if(GHTRAFFIC_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+find_program(CCACHE_PROGRAM ccache)
+if(CCACHE_PROGRAM)
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${CCACHE_PROGRAM})
+endif()

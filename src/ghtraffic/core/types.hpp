@@ -1,0 +1,123 @@
+// Domain types: what GitHub tells us about a repository, and what the store keeps.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ghtraffic/util/date.hpp"
+
+namespace ghtraffic::core {
+
+using RepoId = std::int64_t;  // GitHub's numeric id (R8)
+
+// "owner/name" as typed by a user or returned by GitHub.
+struct RepoRef {
+  std::string owner;
+  std::string name;
+
+  std::string full_name() const { return owner + "/" + name; }
+  static std::optional<RepoRef> parse(std::string_view full_name);
+  bool operator==(const RepoRef&) const = default;
+};
+
+enum class TrafficKind { views, clones };
+std::string_view to_string(TrafficKind kind);
+std::optional<TrafficKind> traffic_kind_from(std::string_view text);
+
+// One UTC day's figures (R1).
+struct DayCount {
+  util::Day day;
+  std::int64_t count = 0;
+  std::int64_t uniques = 0;
+  bool operator==(const DayCount&) const = default;
+};
+
+// One views or clones response: its window totals (R4) and day buckets (R1, R3).
+struct TrafficWindow {
+  TrafficKind kind = TrafficKind::views;
+  util::Timestamp observed_at;  // from the response's Date header (R3)
+  std::int64_t count = 0;
+  std::int64_t uniques = 0;
+  std::vector<DayCount> days;  // as reported; covered days without traffic may be missing
+};
+
+struct PopularPath {
+  std::string path;
+  std::string title;
+  std::int64_t count = 0;
+  std::int64_t uniques = 0;
+  bool operator==(const PopularPath&) const = default;
+};
+
+struct Referrer {
+  std::string referrer;
+  std::int64_t count = 0;
+  std::int64_t uniques = 0;
+  bool operator==(const Referrer&) const = default;
+};
+
+// A rolling 14-day top-10 list, kept as one snapshot per repository per UTC day (R5).
+template <typename Entry>
+struct TopSnapshot {
+  util::Timestamp observed_at;
+  std::vector<Entry> entries;
+};
+using PathSnapshot = TopSnapshot<PopularPath>;
+using ReferrerSnapshot = TopSnapshot<Referrer>;
+
+// Repository facts and counters; counters are snapshots per UTC day (R6).
+struct RepoMeta {
+  RepoId id = 0;
+  std::string full_name;
+  std::int64_t stars = 0;
+  std::int64_t forks = 0;
+  std::int64_t watchers = 0;
+  std::int64_t open_issues = 0;
+  std::string visibility;  // "public", "private" or "internal"
+  bool archived = false;
+  bool fork = false;
+};
+
+struct CounterSnapshot {
+  util::Timestamp observed_at;
+  std::int64_t stars = 0;
+  std::int64_t forks = 0;
+  std::int64_t watchers = 0;
+  std::int64_t open_issues = 0;
+};
+
+// A star or fork with its timestamp: the history before the first collection (R6).
+enum class EventKind { star, fork };
+std::string_view to_string(EventKind kind);
+struct RepoEvent {
+  EventKind kind = EventKind::star;
+  util::Timestamp at;
+  std::string actor;  // login of the user, or full name of the fork
+  bool operator==(const RepoEvent&) const = default;
+};
+
+// A response body kept for conditional requests: sent back as If-None-Match, reused on 304.
+struct CachedResponse {
+  std::string url;
+  std::string etag;
+  std::string body;
+};
+
+// Everything one collection run learns about one repository. The store commits it in
+// one transaction, or nothing of it (R7).
+struct RepoObservation {
+  RepoMeta meta;
+  util::Timestamp observed_at;  // when the counters were read (R6)
+  std::vector<std::string> names;  // every name it was reached by in this run (R8)
+  std::optional<TrafficWindow> views;
+  std::optional<TrafficWindow> clones;
+  std::optional<PathSnapshot> paths;
+  std::optional<ReferrerSnapshot> referrers;
+  std::vector<RepoEvent> events;
+  std::vector<CachedResponse> cache;
+};
+
+}  // namespace ghtraffic::core

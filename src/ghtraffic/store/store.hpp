@@ -1,0 +1,124 @@
+// The Store interface: where collected traffic lives. Backends are chosen by URL scheme
+// through make_store() (one table in store.cpp); each backend lives in its own folder and
+// obeys the data rules R1-R9 of the design.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ghtraffic/core/types.hpp"
+
+namespace ghtraffic::store {
+
+// What committing one observation changed (R7: all of it or nothing).
+struct CommitResult {
+  core::RepoId repo_id = 0;
+  int days_stored = 0;   // covered days now stored for the repository, views and clones
+  int new_days = 0;      // days that were gaps before this commit
+  int grown_days = 0;    // stored days that this commit raised (R2)
+};
+
+struct RepoRecord {
+  core::RepoId id = 0;
+  std::string full_name;            // the latest name
+  std::vector<std::string> names;   // every name seen, oldest first (R8)
+  std::string visibility;
+  bool archived = false;
+  bool fork = false;
+  std::optional<util::Day> first_day;  // first and last covered day, views or clones
+  std::optional<util::Day> last_day;
+  std::optional<util::Timestamp> last_collected;
+};
+
+// One stored day (R1). Days never covered are absent: gaps (R3).
+using DayRecord = core::DayCount;
+
+struct WindowRecord {
+  core::TrafficKind kind = core::TrafficKind::views;
+  util::Timestamp observed_at;
+  std::int64_t count = 0;
+  std::int64_t uniques = 0;
+};
+
+// One collection run, for status displays.
+struct RunRecord {
+  std::int64_t id = 0;
+  util::Timestamp started_at;
+  std::optional<util::Timestamp> finished_at;
+  int repos_ok = 0;
+  int repos_failed = 0;
+};
+
+struct DayRange {
+  std::optional<util::Day> from;  // inclusive; none = from the beginning
+  std::optional<util::Day> to;    // inclusive; none = to the end
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Redacted, human-readable location for messages ("sqlite:/home/me/.local/...").
+  virtual std::string describe() const = 0;
+
+  // --- collecting ---
+  // Commits everything one run learned about one repository in one transaction (R7),
+  // max-merging days (R2), storing covered zeros (R3), appending window totals (R4),
+  // replacing the day's top-10 and counter snapshots with later ones (R5, R6), recording
+  // names (R8), storing the ETag cache entries. Never deletes history (R9).
+  virtual CommitResult commit(const core::RepoObservation& observation) = 0;
+
+  // The cached response for a URL (conditional requests), if any.
+  virtual std::optional<core::CachedResponse> cached_response(const std::string& url) = 0;
+
+  // Repository id last known for a name, case-insensitive (used to carry a renamed
+  // repository's history over when GitHub answers with its new name).
+  virtual std::optional<core::RepoId> find_repo(const std::string& full_name) = 0;
+
+  virtual std::int64_t begin_run(util::Timestamp started_at) = 0;
+  virtual void finish_run(std::int64_t run_id, util::Timestamp finished_at, int repos_ok,
+                          int repos_failed) = 0;
+
+  // --- reading ---
+  virtual std::vector<RepoRecord> repositories() = 0;  // sorted by full_name
+  virtual std::vector<DayRecord> days(core::RepoId repo, core::TrafficKind kind,
+                                      const DayRange& range = {}) = 0;  // sorted by day
+  virtual std::vector<WindowRecord> windows(core::RepoId repo) = 0;    // by time, kind
+  virtual std::vector<core::PathSnapshot> path_snapshots(core::RepoId repo,
+                                                         const DayRange& range = {}) = 0;
+  virtual std::vector<core::ReferrerSnapshot> referrer_snapshots(core::RepoId repo,
+                                                                 const DayRange& range = {}) = 0;
+  virtual std::vector<core::CounterSnapshot> counters(core::RepoId repo,
+                                                      const DayRange& range = {}) = 0;
+  virtual std::vector<core::RepoEvent> events(core::RepoId repo) = 0;  // by time
+  virtual std::optional<RunRecord> last_run() = 0;
+};
+
+// Holds the store's collection lock while alive: a second collection on the same store
+// is refused with a clear message instead of interleaving.
+class CollectLock {
+ public:
+  virtual ~CollectLock() = default;
+};
+
+struct StoreOptions {
+  bool read_only = false;
+};
+
+// "sqlite:PATH" (or a bare path ending in .db), "dynamodb:PREFIX?region=..." later.
+// An unknown scheme is a util::Error listing the known ones.
+std::unique_ptr<Store> make_store(const std::string& url, const StoreOptions& options = {});
+
+// Takes the collection lock of the store at url; throws util::Error (exit code busy)
+// naming the holder when another collection holds it.
+std::unique_ptr<CollectLock> lock_for_collect(const std::string& url);
+
+// The default store URL: sqlite: at $XDG_DATA_HOME/ghtraffic/ghtraffic.db, else
+// ~/.local/share/ghtraffic/ghtraffic.db.
+std::string default_store_url();
+
+}  // namespace ghtraffic::store
