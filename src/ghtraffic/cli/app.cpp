@@ -1,12 +1,76 @@
 #include "ghtraffic/cli/app.hpp"
 
 #include <cstdio>
+#include <exception>
+
+#include "ghtraffic/cli/common.hpp"
+#include "ghtraffic/util/error.hpp"
+#include "ghtraffic/util/log.hpp"
+#include "ghtraffic/util/redact.hpp"
 
 namespace ghtraffic::cli {
+namespace {
 
-int run(int /*argc*/, char** /*argv*/) {
-  std::fputs("ghtraffic: not built yet\n", stderr);
-  return 2;
+constexpr const char* k_description =
+    "ghtraffic keeps GitHub repository traffic forever.\n\n"
+    "GitHub shows views, unique visitors, clones, top paths and top referrers for 14 days\n"
+    "and then forgets them. Run `ghtraffic collect` on a schedule (daily is enough) and\n"
+    "the history accumulates in a local SQLite file; `show` summarises it and `export`\n"
+    "writes CSV or JSON for spreadsheets and dashboards.\n\n"
+    "Quick start:\n"
+    "  export GITHUB_TOKEN=...              # needs push access to the repositories\n"
+    "  ghtraffic collect OWNER/REPO         # or --owner ORG, or nothing: all you can push to\n"
+    "  ghtraffic show\n"
+    "  ghtraffic export --out traffic/\n\n"
+    "Exit codes: 0 success, 1 some repositories failed, 2 usage or configuration error,\n"
+    "3 the store is busy with another collection.";
+
+void print_error(const std::string& message) {
+  auto clean = util::scrub(message);
+  std::fprintf(stderr, "ghtraffic: %s\n", clean.c_str());
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  CLI::App app(k_description, "ghtraffic");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "ghtraffic " GHTRAFFIC_VERSION);
+  app.footer("Run `ghtraffic COMMAND --help` for a command's options. Docs: README.md, docs/.");
+
+  GlobalOptions options;
+  Action action;
+  add_global_options(app, options);
+  add_collect_command(app, options, action);
+  add_show_command(app, options, action);
+  add_export_command(app, options, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    print_error(std::string(e.what()) + " (run `ghtraffic --help` for usage)");
+    return util::k_exit_usage;
+  }
+
+  try {
+    apply_log_level(options);
+    return action ? action() : util::k_exit_usage;
+  } catch (const util::Error& e) {
+    util::clear_status_line();
+    print_error(e.what());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    util::clear_status_line();
+    print_error(std::string("internal error: ") + e.what() +
+                " (this is a bug in ghtraffic; please report it)");
+    return 70;
+  }
 }
 
 }  // namespace ghtraffic::cli

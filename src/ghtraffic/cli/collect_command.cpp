@@ -1,0 +1,250 @@
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "ghtraffic/cli/common.hpp"
+#include "ghtraffic/collect/job.hpp"
+#include "ghtraffic/github/client.hpp"
+#include "ghtraffic/store/store.hpp"
+#include "ghtraffic/util/error.hpp"
+#include "ghtraffic/util/log.hpp"
+#include "ghtraffic/util/redact.hpp"
+
+namespace ghtraffic::cli {
+namespace {
+
+struct CollectOptions {
+  std::vector<std::string> repos;
+  std::vector<std::string> owners;
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+  bool no_forks = false;
+  bool no_archived = false;
+  int concurrency = 0;
+  int max_per_minute = 0;
+  bool json = false;
+};
+
+// Redraws the progress line a few times a second while the collection runs.
+class ProgressLine {
+ public:
+  ProgressLine(const collect::Progress& progress, const github::Client& client)
+      : m_progress(progress), m_client(client) {
+    if (util::status_line_enabled()) {
+      m_thread = std::thread([this] { loop(); });
+    }
+  }
+  ~ProgressLine() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stop = true;
+    }
+    m_wake.notify_all();
+    if (m_thread.joinable()) {
+      m_thread.join();
+    }
+    util::clear_status_line();
+  }
+
+ private:
+  void loop() {
+    std::unique_lock lock(m_mutex);
+    while (!m_wake.wait_for(lock, std::chrono::milliseconds(200), [this] { return m_stop; })) {
+      util::set_status_line(render());
+    }
+  }
+
+  std::string render() const {
+    auto stats = m_client.stats();
+    auto line = fmt::format("collecting {}/{} repositories · {} requests", m_progress.done.load(),
+                            m_progress.total.load(), stats.requests);
+    if (m_progress.failed > 0) {
+      line += fmt::format(" · {} failed", m_progress.failed.load());
+    }
+    if (stats.rate_limit_remaining >= 0) {
+      line += fmt::format(" · rate limit {} left", stats.rate_limit_remaining);
+    }
+    if (!stats.current_wait.empty()) {
+      line += " · " + stats.current_wait;
+    }
+    return line;
+  }
+
+  const collect::Progress& m_progress;
+  const github::Client& m_client;
+  std::mutex m_mutex;
+  std::condition_variable m_wake;
+  bool m_stop = false;
+  std::thread m_thread;
+};
+
+collect::Plan make_plan(const CollectOptions& opts, const collect::ConfigFile& config) {
+  collect::Plan plan;
+  collect::Filters cli_filters{opts.include, opts.exclude, opts.no_forks, opts.no_archived};
+  for (const auto& name : opts.repos) {
+    auto ref = core::RepoRef::parse(name);
+    if (!ref) {
+      throw util::Error("\"{}\" is not a repository name; write it as OWNER/REPO", name);
+    }
+    plan.repos.push_back(*ref);
+  }
+  for (const auto& owner : opts.owners) {
+    plan.owners.push_back({owner, cli_filters});
+  }
+  // Repositories or owners on the command line replace the config file's sources.
+  if (plan.repos.empty() && plan.owners.empty()) {
+    plan.repos = config.repos;
+    plan.owners = config.owners;
+  }
+  plan.filters = cli_filters;
+  return plan;
+}
+
+std::string cell(const collect::RepoOutcome& r, int value) {
+  return r.ok ? std::to_string(value) : "-";
+}
+
+void print_table(const collect::Summary& summary) {
+  size_t width = 10;
+  for (const auto& r : summary.repos) {
+    width = std::max(width, r.full_name.size());
+  }
+  std::string out = fmt::format("{:<{}}  {:>6}  {:>5}  {}\n", "REPOSITORY", width, "DAYS", "NEW",
+                                "RESULT");
+  for (const auto& r : summary.repos) {
+    out += fmt::format("{:<{}}  {:>6}  {:>5}  {}\n", r.full_name, width, cell(r, r.commit.days_stored),
+                       cell(r, r.commit.new_days), r.ok ? "ok" : "error: " + r.error);
+  }
+  int failed = summary.failed();
+  out += fmt::format("{} repositories: {} collected, {} failed · {} requests ({} answered from "
+                     "cache)",
+                     summary.repos.size(), summary.repos.size() - failed, failed,
+                     summary.client.requests, summary.client.not_modified);
+  if (summary.client.rate_limit_remaining >= 0) {
+    out += fmt::format(" · rate limit {} of {} left", summary.client.rate_limit_remaining,
+                       summary.client.rate_limit_limit);
+  }
+  out += "\n";
+  for (const auto& e : summary.errors) {
+    out += "error: " + e + "\n";
+  }
+  std::fputs(util::scrub(out).c_str(), stdout);
+}
+
+void print_json(const collect::Summary& summary, const std::string& store_url) {
+  nlohmann::json repos = nlohmann::json::array();
+  for (const auto& r : summary.repos) {
+    nlohmann::json item{{"repo", r.full_name}, {"ok", r.ok}};
+    item["id"] = r.id == 0 ? nlohmann::json(nullptr) : nlohmann::json(r.id);
+    if (r.ok) {
+      item["days_stored"] = r.commit.days_stored;
+      item["new_days"] = r.commit.new_days;
+      item["grown_days"] = r.commit.grown_days;
+    } else {
+      item["error"] = r.error;
+    }
+    repos.push_back(std::move(item));
+  }
+  nlohmann::json doc{
+      {"store", store_url},
+      {"started_at", util::format_iso8601(summary.started_at)},
+      {"finished_at", util::format_iso8601(summary.finished_at)},
+      {"repos", repos},
+      {"errors", summary.errors},
+      {"collected", static_cast<int>(summary.repos.size()) - summary.failed()},
+      {"failed", summary.failed()},
+      {"skipped_no_push", summary.skipped_no_push},
+      {"skipped_filtered", summary.skipped_filtered},
+      {"requests", summary.client.requests},
+      {"not_modified", summary.client.not_modified},
+      {"secondary_limited", summary.client.secondary_limited},
+      {"rate_limit_remaining", summary.client.rate_limit_remaining},
+  };
+  std::fputs((util::scrub(doc.dump(2)) + "\n").c_str(), stdout);
+}
+
+int run_collect(const GlobalOptions& global, const CollectOptions& opts) {
+  auto config = load_config_file(global);
+  auto plan = make_plan(opts, config);
+
+  auto token_file = global.token_file.empty() ? config.token_file
+                                              : std::optional<std::string>(global.token_file);
+  auto token = collect::find_token(token_file, config.token_command);
+  if (!token) {
+    throw util::Error(collect::no_token_message());
+  }
+  util::log_verbose("using the GitHub token from {}", token->source);
+
+  github::ClientOptions client_options;
+  client_options.api_url = github::resolve_api_url(
+      global.api_url.empty() ? config.api_url : std::optional<std::string>(global.api_url));
+  client_options.token = token->value;
+  client_options.concurrency =
+      opts.concurrency > 0 ? opts.concurrency : config.concurrency.value_or(8);
+  client_options.max_per_minute =
+      opts.max_per_minute > 0 ? opts.max_per_minute : config.max_per_minute.value_or(900);
+
+  auto store_url = resolve_store_url(global, config);
+  auto lock = store::lock_for_collect(store_url);
+  auto store = store::make_store(store_url);
+
+  auto transport = github::make_curl_transport();
+  github::Client client(client_options, *transport);
+  collect::Progress progress;
+  collect::Summary summary;
+  {
+    ProgressLine line(progress, client);
+    summary = collect::run_collection(client, *store, plan, &progress);
+  }
+
+  if (opts.json) {
+    print_json(summary, store->describe());
+  } else {
+    print_table(summary);
+  }
+  if (summary.repos.empty() && summary.errors.empty()) {
+    util::log_warn("found no repositories to collect{}",
+                   summary.skipped_no_push > 0 ? " that the token can push to" : "");
+  }
+  return summary.all_ok() ? util::k_exit_ok : util::k_exit_partial;
+}
+
+}  // namespace
+
+void add_collect_command(CLI::App& app, GlobalOptions& global, Action& action) {
+  auto opts = std::make_shared<CollectOptions>();
+  auto* cmd = app.add_subcommand(
+      "collect",
+      "Fetch traffic from GitHub and merge it into the store.\n"
+      "With no repositories and no config: every repository the token can push to.");
+  cmd->add_option("repos", opts->repos, "Repositories to collect, as OWNER/REPO");
+  cmd->add_option("--owner", opts->owners,
+                  "Every repository of this organization or user that the token can push to "
+                  "(repeatable)");
+  cmd->add_option("--include", opts->include, "Only repositories matching this glob (repeatable)");
+  cmd->add_option("--exclude", opts->exclude, "Skip repositories matching this glob (repeatable)");
+  cmd->add_flag("--no-forks", opts->no_forks, "Skip forks");
+  cmd->add_flag("--no-archived", opts->no_archived, "Skip archived repositories");
+  cmd->add_option("--concurrency", opts->concurrency, "Requests in flight (default 8, at most 100)")
+      ->check(CLI::Range(1, 100));
+  cmd->add_option("--max-per-minute", opts->max_per_minute,
+                  "Ceiling on requests per minute (default 900, GitHub's secondary limit)")
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_flag("--json", opts->json, "Print the summary as JSON");
+  add_global_options(*cmd, global);
+  cmd->footer(
+      "Examples:\n"
+      "  ghtraffic collect octocat/hello-world\n"
+      "  ghtraffic collect --owner my-org --exclude 'sandbox-*' --no-forks\n"
+      "  ghtraffic collect --config ghtraffic.toml --json\n"
+      "Exit codes: 0 all collected, 1 some failed, 2 usage or configuration error, 3 store busy.");
+  cmd->callback([&action, &global, opts] { action = [&global, opts] { return run_collect(global, *opts); }; });
+}
+
+}  // namespace ghtraffic::cli

@@ -1,0 +1,250 @@
+#include "ghtraffic/collect/job.hpp"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "ghtraffic/github/api.hpp"
+#include "ghtraffic/util/error.hpp"
+#include "ghtraffic/util/log.hpp"
+#include "ghtraffic/util/redact.hpp"
+#include "ghtraffic/util/strings.hpp"
+
+namespace ghtraffic::collect {
+namespace {
+
+struct Target {
+  core::RepoRef requested;     // the name we were given or listed
+  github::RepoListing listing;  // id, current name and counters
+};
+
+bool any_glob_matches(const std::vector<std::string>& patterns, const core::RepoMeta& meta) {
+  auto slash = meta.full_name.find('/');
+  std::string_view name = slash == std::string::npos
+                              ? std::string_view(meta.full_name)
+                              : std::string_view(meta.full_name).substr(slash + 1);
+  return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
+    return util::glob_match(p, name) || util::glob_match(p, meta.full_name);
+  });
+}
+
+std::string describe(const github::ApiError& error) { return util::scrub(error.message); }
+
+// Collects the targets the plan names. Listing failures are recorded in the summary.
+std::vector<Target> resolve_targets(github::Client& client, const Plan& plan, Summary& summary) {
+  std::vector<Target> targets;
+  auto take_listing = [&](const std::vector<github::RepoListing>& listed, const Filters& filters) {
+    for (const auto& item : listed) {
+      if (!item.can_push) {
+        ++summary.skipped_no_push;
+      } else if (!filters.accepts(item.meta)) {
+        ++summary.skipped_filtered;
+      } else if (auto ref = core::RepoRef::parse(item.meta.full_name)) {
+        targets.push_back({*ref, item});
+      }
+    }
+  };
+
+  if (plan.repos.empty() && plan.owners.empty()) {
+    auto listed = github::list_user_repos(client);
+    if (!listed) {
+      summary.errors.push_back("could not list the token's repositories: " +
+                               describe(listed.error()));
+    } else {
+      take_listing(*listed, plan.filters);
+    }
+  }
+  for (const auto& source : plan.owners) {
+    auto listed = github::list_owner_repos(client, source.owner);
+    if (!listed) {
+      summary.errors.push_back(fmt::format("could not list the repositories of {}: {}",
+                                           source.owner, describe(listed.error())));
+      continue;
+    }
+    take_listing(*listed, source.filters);
+  }
+  if (!plan.repos.empty()) {
+    auto metadata = github::fetch_metadata(client, plan.repos);
+    for (size_t i = 0; i < plan.repos.size(); ++i) {
+      if (metadata.repos[i]) {
+        targets.push_back({plan.repos[i], *metadata.repos[i]});
+        continue;
+      }
+      RepoOutcome failed;
+      failed.full_name = plan.repos[i].full_name();
+      failed.error = metadata.errors[i] ? describe(*metadata.errors[i])
+                                        : "no metadata returned for " + failed.full_name;
+      summary.repos.push_back(std::move(failed));
+    }
+  }
+
+  // The same repository named twice (an owner and an explicit name) is collected once.
+  std::map<core::RepoId, Target> unique;
+  for (auto& t : targets) {
+    unique.try_emplace(t.listing.meta.id, std::move(t));
+  }
+  std::vector<Target> out;
+  out.reserve(unique.size());
+  for (auto& [id, t] : unique) {
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+class RepoCollector {
+ public:
+  RepoCollector(github::Client& client, store::Store& store, std::mutex& store_mutex)
+      : m_client(client), m_store(store), m_store_mutex(store_mutex) {}
+
+  RepoOutcome collect(const Target& target) {
+    RepoOutcome outcome;
+    outcome.full_name = target.listing.meta.full_name;
+    outcome.id = target.listing.meta.id;
+    auto current = core::RepoRef::parse(target.listing.meta.full_name).value_or(target.requested);
+    auto cache = [this](const std::string& url) {
+      std::lock_guard lock(m_store_mutex);
+      return m_store.cached_response(url);
+    };
+
+    core::RepoObservation obs;
+    obs.meta = target.listing.meta;
+    obs.names.push_back(target.requested.full_name());
+
+    auto views = github::fetch_traffic(m_client, current, core::TrafficKind::views, cache);
+    if (!views) {
+      return failed(std::move(outcome), views.error());
+    }
+    auto clones = github::fetch_traffic(m_client, current, core::TrafficKind::clones, cache);
+    if (!clones) {
+      return failed(std::move(outcome), clones.error());
+    }
+    auto paths = github::fetch_popular_paths(m_client, current, cache);
+    if (!paths) {
+      return failed(std::move(outcome), paths.error());
+    }
+    auto referrers = github::fetch_popular_referrers(m_client, current, cache);
+    if (!referrers) {
+      return failed(std::move(outcome), referrers.error());
+    }
+
+    obs.observed_at = views->observed_at;
+    add_fetched(obs, *views);
+    add_fetched(obs, *clones);
+    add_fetched(obs, *paths);
+    add_fetched(obs, *referrers);
+    obs.views = std::move(views->value);
+    obs.clones = std::move(clones->value);
+    obs.paths = std::move(paths->value);
+    obs.referrers = std::move(referrers->value);
+
+    try {
+      std::lock_guard lock(m_store_mutex);
+      outcome.commit = m_store.commit(obs);
+      outcome.ok = true;
+    } catch (const util::Error& e) {
+      outcome.error = util::scrub(e.what());
+    }
+    return outcome;
+  }
+
+ private:
+  template <typename T>
+  static void add_fetched(core::RepoObservation& obs, const github::Fetched<T>& fetched) {
+    if (fetched.cache_entry) {
+      obs.cache.push_back(*fetched.cache_entry);
+    }
+  }
+
+  static RepoOutcome failed(RepoOutcome outcome, const github::ApiError& error) {
+    outcome.error = describe(error);
+    return outcome;
+  }
+
+  github::Client& m_client;
+  store::Store& m_store;
+  std::mutex& m_store_mutex;
+};
+
+}  // namespace
+
+bool Filters::accepts(const core::RepoMeta& meta) const {
+  if (no_forks && meta.fork) {
+    return false;
+  }
+  if (no_archived && meta.archived) {
+    return false;
+  }
+  if (!include.empty() && !any_glob_matches(include, meta)) {
+    return false;
+  }
+  return !any_glob_matches(exclude, meta);
+}
+
+int Summary::failed() const {
+  return static_cast<int>(
+      std::count_if(repos.begin(), repos.end(), [](const RepoOutcome& r) { return !r.ok; }));
+}
+
+Summary run_collection(github::Client& client, store::Store& store, const Plan& plan,
+                       Progress* progress, util::Clock& clock) {
+  Summary summary;
+  summary.started_at = clock.now();
+  auto run_id = store.begin_run(summary.started_at);
+
+  auto targets = resolve_targets(client, plan, summary);
+  if (progress) {
+    progress->total = static_cast<int>(targets.size() + summary.repos.size());
+    progress->done = static_cast<int>(summary.repos.size());
+    progress->failed = static_cast<int>(summary.repos.size());
+  }
+  if (summary.skipped_no_push > 0) {
+    util::log_info("skipped {} repositories the token cannot push to (traffic needs push access)",
+                   summary.skipped_no_push);
+  }
+
+  std::mutex store_mutex;
+  std::mutex results_mutex;
+  std::atomic<size_t> next{0};
+  RepoCollector collector(client, store, store_mutex);
+  auto worker = [&] {
+    for (size_t i = next++; i < targets.size(); i = next++) {
+      auto outcome = collector.collect(targets[i]);
+      if (!outcome.ok) {
+        util::log_error("{}: {}", outcome.full_name, outcome.error);
+      } else {
+        util::log_verbose("{}: {} days stored, {} new", outcome.full_name,
+                          outcome.commit.days_stored, outcome.commit.new_days);
+      }
+      if (progress) {
+        ++progress->done;
+        if (!outcome.ok) {
+          ++progress->failed;
+        }
+      }
+      std::lock_guard lock(results_mutex);
+      summary.repos.push_back(std::move(outcome));
+    }
+  };
+  auto workers_wanted = std::clamp<size_t>(static_cast<size_t>(client.options().concurrency), 1,
+                                           std::max<size_t>(targets.size(), 1));
+  std::vector<std::thread> workers;
+  for (size_t i = 1; i < workers_wanted; ++i) {
+    workers.emplace_back(worker);
+  }
+  worker();
+  for (auto& t : workers) {
+    t.join();
+  }
+
+  std::sort(summary.repos.begin(), summary.repos.end(),
+            [](const RepoOutcome& a, const RepoOutcome& b) { return a.full_name < b.full_name; });
+  summary.client = client.stats();
+  summary.finished_at = clock.now();
+  int failed_count = summary.failed();
+  store.finish_run(run_id, summary.finished_at,
+                   static_cast<int>(summary.repos.size()) - failed_count, failed_count);
+  return summary;
+}
+
+}  // namespace ghtraffic::collect

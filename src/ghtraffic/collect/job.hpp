@@ -1,0 +1,70 @@
+// The collection job: choose the repositories, fetch their traffic, merge it into the
+// store one repository at a time. One failing repository never stops the others.
+#pragma once
+
+#include <atomic>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ghtraffic/core/types.hpp"
+#include "ghtraffic/github/client.hpp"
+#include "ghtraffic/store/store.hpp"
+
+namespace ghtraffic::collect {
+
+// Repository filters: globs match the repository name or OWNER/NAME, case-insensitively.
+struct Filters {
+  std::vector<std::string> include;  // empty = everything
+  std::vector<std::string> exclude;
+  bool no_forks = false;
+  bool no_archived = false;
+
+  bool accepts(const core::RepoMeta& meta) const;
+};
+
+// Where the repositories come from: explicit names, owners, or (when both are empty)
+// every repository the token can push to.
+struct OwnerSource {
+  std::string owner;
+  Filters filters;
+};
+
+struct Plan {
+  std::vector<core::RepoRef> repos;
+  std::vector<OwnerSource> owners;
+  Filters filters;  // applied to the token's own repositories when nothing else is given
+};
+
+struct RepoOutcome {
+  std::string full_name;
+  core::RepoId id = 0;
+  bool ok = false;
+  std::string error;  // for a person, scrubbed
+  store::CommitResult commit;
+};
+
+struct Summary {
+  std::vector<RepoOutcome> repos;   // sorted by full_name
+  std::vector<std::string> errors;  // failures outside any one repository (a listing)
+  int skipped_no_push = 0;          // listed but the token cannot push to them
+  int skipped_filtered = 0;
+  github::ClientStats client;
+  util::Timestamp started_at;
+  util::Timestamp finished_at;
+
+  int failed() const;
+  bool all_ok() const { return failed() == 0 && errors.empty(); }
+};
+
+// Progress, for the terminal line. Called from worker threads.
+struct Progress {
+  std::atomic<int> total{0};
+  std::atomic<int> done{0};
+  std::atomic<int> failed{0};
+};
+
+Summary run_collection(github::Client& client, store::Store& store, const Plan& plan,
+                       Progress* progress = nullptr, util::Clock& clock = util::system_clock());
+
+}  // namespace ghtraffic::collect
