@@ -1,0 +1,424 @@
+#include "ghtraffic/export/show.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "ghtraffic/core/rules.hpp"
+#include "ghtraffic/export/history.hpp"
+
+namespace ghtraffic::exports {
+namespace {
+
+using std::chrono::days;
+
+constexpr std::size_t k_label_width = 14;
+constexpr std::size_t k_number_width = 10;
+constexpr std::size_t k_name_width = 48;
+constexpr std::size_t k_top_entries = 5;
+
+class Style {
+ public:
+  explicit Style(bool color) : m_color(color) {}
+
+  std::string bold(std::string_view text) const { return wrap("\x1b[1m", text); }
+  std::string dim(std::string_view text) const { return wrap("\x1b[2m", text); }
+  std::string warn(std::string_view text) const { return wrap("\x1b[33m", text); }
+
+ private:
+  std::string wrap(std::string_view code, std::string_view text) const {
+    return m_color ? fmt::format("{}{}\x1b[0m", code, text) : std::string(text);
+  }
+
+  bool m_color;
+};
+
+// Text from GitHub must not drive the terminal: control characters (ESC starts a control
+// sequence) become '?', C1 controls included.
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) {
+      out += '?';
+    } else if (c == 0xc2 && i + 1 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      out += '?';
+      ++i;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+// Columns a UTF-8 string takes, counting one per code point.
+std::size_t columns(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+  }));
+}
+
+std::string fit(std::string_view text, std::size_t width) {
+  if (columns(text) <= width) {
+    return std::string(text) + std::string(width - columns(text), ' ');
+  }
+  std::string out;
+  std::size_t used = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    bool starts_code_point = (static_cast<unsigned char>(text[i]) & 0xc0) != 0x80;
+    if (starts_code_point && ++used > width - 1) {
+      break;
+    }
+    out += text[i];
+  }
+  return out + "…";
+}
+
+std::string right(std::string_view text, std::size_t width) {
+  auto used = columns(text);
+  return used >= width ? std::string(text) : std::string(width - used, ' ') + std::string(text);
+}
+
+std::string day_count(std::int64_t n) { return fmt::format("{} day{}", n, n == 1 ? "" : "s"); }
+
+std::string day_range(util::Day from, util::Day to) {
+  auto length = (to - from).count() + 1;
+  auto range = from == to ? util::format_day(from)
+                          : fmt::format("{}..{}", util::format_day(from), util::format_day(to));
+  return fmt::format("{} ({})", range, day_count(length));
+}
+
+struct Period {
+  std::string label;
+  util::Day from;
+  util::Day to;
+};
+
+struct PeriodFigures {
+  std::optional<std::int64_t> views;   // none when no day of the period is stored
+  std::optional<std::int64_t> clones;
+  std::int64_t views_missing = 0;
+  std::int64_t clones_missing = 0;
+};
+
+PeriodFigures figures_for(const RepoHistory& history, const Period& period) {
+  PeriodFigures out;
+  std::int64_t views_days = 0;
+  std::int64_t clones_days = 0;
+  for (const auto& day : history.days) {
+    if (day.day < period.from || day.day > period.to) {
+      continue;
+    }
+    if (day.views) {
+      out.views = out.views.value_or(0) + day.views->count;
+      ++views_days;
+    }
+    if (day.clones) {
+      out.clones = out.clones.value_or(0) + day.clones->count;
+      ++clones_days;
+    }
+  }
+  auto length = (period.to - period.from).count() + 1;
+  out.views_missing = length - views_days;
+  out.clones_missing = length - clones_days;
+  return out;
+}
+
+// R4: a 14-day period's unique visitors are one window total: the latest views window
+// observed within the period, labeled with the day it ends on.
+std::string window_uniques(const RepoHistory& history, const Period& period) {
+  const store::WindowRecord* best = nullptr;
+  for (const auto& window : history.windows) {
+    auto day = util::day_of(window.observed_at);
+    if (window.kind == core::TrafficKind::views && day >= period.from && day <= period.to &&
+        (best == nullptr || window.observed_at >= best->observed_at)) {
+      best = &window;
+    }
+  }
+  if (best == nullptr) {
+    return "n/a (no window observed)";
+  }
+  return fmt::format("{} (14-day window ending {})", with_thousands(best->uniques),
+                     util::format_day(util::day_of(best->observed_at)));
+}
+
+// Longer periods have no total: the largest window lying wholly inside is a lower bound.
+std::string lower_bound_uniques(const RepoHistory& history, const Period& period) {
+  std::optional<std::int64_t> largest;
+  for (const auto& window : history.windows) {
+    if (window.kind == core::TrafficKind::views &&
+        core::first_covered_day(window.observed_at) >= period.from &&
+        core::last_covered_day(window.observed_at) <= period.to) {
+      largest = std::max(largest.value_or(0), window.uniques);
+    }
+  }
+  if (!largest) {
+    return "n/a (no window inside)";
+  }
+  return fmt::format("≥ {} (largest 14-day window)", with_thousands(*largest));
+}
+
+std::string number_or_na(const std::optional<std::int64_t>& value) {
+  return value ? with_thousands(*value) : "n/a";
+}
+
+std::string missing_note(const Period& period, const PeriodFigures& figures) {
+  if (figures.views_missing == 0 && figures.clones_missing == 0) {
+    return {};
+  }
+  if (figures.views_missing == figures.clones_missing) {
+    return fmt::format("{}: {} missing", period.label, day_count(figures.views_missing));
+  }
+  return fmt::format("{}: {} missing for views, {} for clones", period.label,
+                     day_count(figures.views_missing), day_count(figures.clones_missing));
+}
+
+// Uncovered day ranges between the first and the last stored day of either kind.
+std::vector<std::pair<util::Day, util::Day>> gaps(
+    const RepoHistory& history, const std::function<bool(const HistoryDay&)>& stored) {
+  std::vector<std::pair<util::Day, util::Day>> out;
+  std::optional<util::Day> previous;
+  for (const auto& day : history.days) {
+    if (!stored(day)) {
+      continue;
+    }
+    if (previous && day.day - *previous > days{1}) {
+      out.emplace_back(*previous + days{1}, day.day - days{1});
+    }
+    previous = day.day;
+  }
+  auto first = history.first_day();
+  auto last = history.last_day();
+  // A kind that starts later or ends earlier than the other is missing at the edges too.
+  const HistoryDay* first_stored = nullptr;
+  const HistoryDay* last_stored = nullptr;
+  for (const auto& day : history.days) {
+    if (stored(day)) {
+      last_stored = &day;
+      if (first_stored == nullptr) {
+        first_stored = &day;
+      }
+    }
+  }
+  if (first_stored == nullptr) {
+    if (first) {
+      out.emplace_back(*first, *last);
+    }
+    return out;
+  }
+  if (first_stored->day > *first) {
+    out.insert(out.begin(), {*first, first_stored->day - days{1}});
+  }
+  if (last_stored->day < *last) {
+    out.emplace_back(last_stored->day + days{1}, *last);
+  }
+  return out;
+}
+
+std::string gap_list(const std::vector<std::pair<util::Day, util::Day>>& ranges) {
+  if (ranges.empty()) {
+    return "none";
+  }
+  std::vector<std::string> parts;
+  for (const auto& [from, to] : ranges) {
+    parts.push_back(day_range(from, to));
+  }
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+template <typename Entry>
+std::vector<Entry> top(std::vector<Entry> entries) {
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.count != b.count ? a.count > b.count : a.uniques > b.uniques;
+  });
+  if (entries.size() > k_top_entries) {
+    entries.resize(k_top_entries);
+  }
+  return entries;
+}
+
+class Renderer {
+ public:
+  Renderer(const ShowOptions& options) : m_options(options), m_style(options.color) {}
+
+  void repository(const RepoHistory& history) {
+    const auto& record = history.record;
+    std::vector<std::string> earlier;
+    for (const auto& name : record.names) {
+      if (name != record.full_name) {
+        earlier.push_back(name);
+      }
+    }
+    auto title = m_style.bold(printable(record.full_name));
+    if (!earlier.empty()) {
+      title += m_style.dim(fmt::format(" (formerly {})", printable(fmt::format("{}", fmt::join(earlier, ", ")))));
+    }
+    line(title);
+    if (history.days.empty()) {
+      line("  no traffic stored yet; `ghtraffic collect` fetches it");
+      line("");
+      return;
+    }
+    line(fmt::format("  Stored   {}..{}", util::format_day(*history.first_day()),
+                     util::format_day(*history.last_day())));
+    counters(history);
+    line("");
+    periods(history);
+    line("");
+    gap_lines(history);
+    top_referrers(history);
+    top_paths(history);
+    line("");
+  }
+
+  void line(std::string_view text) {
+    m_text += text;
+    m_text += '\n';
+  }
+
+  std::string take() { return std::move(m_text); }
+
+ private:
+  void counters(const RepoHistory& history) {
+    if (history.counters.empty()) {
+      line("  Stars    n/a    Forks n/a (no counter snapshot yet)");
+      return;
+    }
+    const auto& latest = history.counters.back();
+    line(fmt::format("  Stars    {}    Forks {} (as of {})", with_thousands(latest.stars),
+                     with_thousands(latest.forks),
+                     util::format_day(util::day_of(latest.observed_at))));
+  }
+
+  void periods(const RepoHistory& history) {
+    const auto today = m_options.today;
+    std::vector<Period> list = {{"Last 14 days", today - days{13}, today},
+                                {"Last 30 days", today - days{29}, today},
+                                {"All time", *history.first_day(), *history.last_day()}};
+    line(m_style.dim(fmt::format("  {}{}{}  {}", fit("", k_label_width),
+                                 right("Views", k_number_width), right("Clones", k_number_width),
+                                 "Unique visitors")));
+    std::vector<std::string> notes;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const auto& period = list[i];
+      auto figures = figures_for(history, period);
+      auto uniques = i == 0 ? window_uniques(history, period) : lower_bound_uniques(history, period);
+      line(fmt::format("  {}{}{}  {}", fit(period.label, k_label_width),
+                       right(number_or_na(figures.views), k_number_width),
+                       right(number_or_na(figures.clones), k_number_width), uniques));
+      if (auto note = missing_note(period, figures); !note.empty()) {
+        notes.push_back(note);
+      }
+    }
+    for (const auto& note : notes) {
+      line(m_style.warn("  ! " + note));
+    }
+  }
+
+  void gap_lines(const RepoHistory& history) {
+    auto views = gaps(history, [](const HistoryDay& d) { return d.views.has_value(); });
+    auto clones = gaps(history, [](const HistoryDay& d) { return d.clones.has_value(); });
+    auto show = [&](std::string_view label, const auto& ranges) {
+      auto text = fmt::format("  {:<16}{}", label, gap_list(ranges));
+      line(ranges.empty() ? text : m_style.warn(text));
+    };
+    if (views == clones) {
+      show("Gaps", views);
+    } else {
+      show("Gaps in views", views);
+      show("Gaps in clones", clones);
+    }
+  }
+
+  void top_header(std::string_view title) {
+    line("");
+    line(fmt::format("  {}{}{}", fit(title, k_name_width + 2), right("Views", k_number_width),
+                     right("Unique", k_number_width)));
+  }
+
+  void top_row(std::string_view name, std::int64_t count, std::int64_t uniques) {
+    line(fmt::format("    {}{}{}", fit(printable(name), k_name_width),
+                     right(with_thousands(count), k_number_width),
+                     right(with_thousands(uniques), k_number_width)));
+  }
+
+  void top_referrers(const RepoHistory& history) {
+    if (history.referrers.empty()) {
+      line("");
+      line("  Top referrers: none stored yet");
+      return;
+    }
+    const auto& latest = history.referrers.back();
+    top_header(fmt::format("Top referrers, 14 days to {}",
+                           util::format_day(util::day_of(latest.observed_at))));
+    for (const auto& entry : top(latest.entries)) {
+      top_row(entry.referrer, entry.count, entry.uniques);
+    }
+    if (latest.entries.empty()) {
+      line("    none");
+    }
+  }
+
+  void top_paths(const RepoHistory& history) {
+    if (history.paths.empty()) {
+      line("");
+      line("  Top paths: none stored yet");
+      return;
+    }
+    const auto& latest = history.paths.back();
+    top_header(fmt::format("Top paths, 14 days to {}",
+                           util::format_day(util::day_of(latest.observed_at))));
+    for (const auto& entry : top(latest.entries)) {
+      top_row(entry.path, entry.count, entry.uniques);
+    }
+    if (latest.entries.empty()) {
+      line("    none");
+    }
+  }
+
+  const ShowOptions& m_options;
+  Style m_style;
+  std::string m_text;
+};
+
+}  // namespace
+
+std::string with_thousands(std::int64_t value) {
+  auto digits = fmt::format("{}", value);
+  auto first = digits.front() == '-' ? 1u : 0u;
+  for (auto i = static_cast<std::ptrdiff_t>(digits.size()) - 3;
+       i > static_cast<std::ptrdiff_t>(first); i -= 3) {
+    digits.insert(static_cast<size_t>(i), ",");
+  }
+  return digits;
+}
+
+std::string render_summary(store::Store& store, const ShowOptions& options) {
+  std::vector<std::string> names;
+  if (options.repo) {
+    names.push_back(*options.repo);
+  }
+  auto records = select_repositories(store, names);
+  if (records.empty()) {
+    return fmt::format(
+        "No repositories stored yet in {}.\n"
+        "Run `ghtraffic collect OWNER/REPO` (or `ghtraffic collect --owner ORG`) to fetch their\n"
+        "traffic, and run it at least every 14 days to keep the history without gaps.\n",
+        store.describe());
+  }
+  Renderer renderer(options);
+  renderer.line(fmt::format("Traffic as of {} (UTC), {} repositor{}", util::format_day(options.today),
+                            records.size(), records.size() == 1 ? "y" : "ies"));
+  renderer.line("");
+  for (const auto& record : records) {
+    renderer.repository(load_history(store, record));
+  }
+  return renderer.take();
+}
+
+}  // namespace ghtraffic::exports
