@@ -42,7 +42,7 @@ int run(int argc, char** argv) {
   Action action;
   add_global_options(app, options);
   add_collect_command(app, options, action);
-  // add_show_command(app, options, action);  (enabled when export/show lands)
+  add_show_command(app, options, action);
   add_export_command(app, options, action);
 
   try {

@@ -66,9 +66,9 @@ std::string scrub(std::string_view text) {
   if (out.find("gh") != std::string::npos || out.find("earer") != std::string::npos ||
       out.find("oken") != std::string::npos) {
     static const std::regex token_shape(
-        R"((gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})|((Bearer|token)\s+)[A-Za-z0-9_\-\.=]{8,})",
+        R"((gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})|((Bearer|token)\s+)[A-Za-z0-9_\-\.=]{16,})",
         std::regex::ECMAScript);
-    out = std::regex_replace(out, token_shape, "$3[REDACTED]");
+    out = std::regex_replace(out, token_shape, "$2[REDACTED]");
   }
   return out;
 }

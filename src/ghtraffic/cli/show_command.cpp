@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "ghtraffic/cli/common.hpp"
 #include "ghtraffic/export/show.hpp"
