@@ -113,6 +113,9 @@ struct StoreOptions {
 // An unknown scheme is a util::Error listing the known ones.
 std::unique_ptr<Store> make_store(const std::string& url, const StoreOptions& options = {});
 
+// The URL schemes make_store() knows, in the order of its table ("sqlite", ...).
+std::vector<std::string> known_store_schemes();
+
 // Takes the collection lock of the store at url; throws util::Error (exit code busy)
 // naming the holder when another collection holds it.
 std::unique_ptr<CollectLock> lock_for_collect(const std::string& url);
