@@ -141,7 +141,7 @@ std::string window_uniques(const RepoHistory& history, const Period& period) {
     }
   }
   if (best == nullptr) {
-    return "n/a (no window observed)";
+    return "n/a (no window in period)";
   }
   return fmt::format("{} (14-day window ending {})", with_thousands(best->uniques),
                      util::format_day(util::day_of(best->observed_at)));
@@ -158,7 +158,7 @@ std::string lower_bound_uniques(const RepoHistory& history, const Period& period
     }
   }
   if (!largest) {
-    return "n/a (no window inside)";
+    return "n/a (no 14-day window inside)";
   }
   return fmt::format("≥ {} (largest 14-day window)", with_thousands(*largest));
 }
@@ -261,7 +261,6 @@ class Renderer {
     line(title);
     if (history.days.empty()) {
       line("  no traffic stored yet; `ghtraffic collect` fetches it");
-      line("");
       return;
     }
     line(fmt::format("  Stored   {}..{}", util::format_day(*history.first_day()),
@@ -273,7 +272,6 @@ class Renderer {
     gap_lines(history);
     top_referrers(history);
     top_paths(history);
-    line("");
   }
 
   void line(std::string_view text) {
@@ -415,8 +413,11 @@ std::string render_summary(store::Store& store, const ShowOptions& options) {
   renderer.line(fmt::format("Traffic as of {} (UTC), {} repositor{}", util::format_day(options.today),
                             records.size(), records.size() == 1 ? "y" : "ies"));
   renderer.line("");
-  for (const auto& record : records) {
-    renderer.repository(load_history(store, record));
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (i > 0) {
+      renderer.line("");
+    }
+    renderer.repository(load_history(store, records[i]));
   }
   return renderer.take();
 }
