@@ -1,0 +1,116 @@
+// The mock server's internals, shared by the request pipeline (mock_github.cpp) and the
+// endpoint answers (mock_routes.cpp). Not for use by tests.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "mock_github.hpp"
+
+namespace httplib {
+class Server;
+struct Request;
+}  // namespace httplib
+
+namespace ghtraffic::testing {
+
+// What the data part of an answer is, before the pipeline adds the common headers.
+struct Answer {
+  int status = 200;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct RateBucket {
+  std::int64_t limit = 5000;
+  std::int64_t remaining = 5000;
+  util::Timestamp reset{};
+};
+
+struct FaultRule {
+  std::string url_substring;
+  Fault fault = Fault::server_error;
+  int remaining = 1;
+};
+
+struct MockGitHub::State {
+  // Repositories. Answers are built under a shared lock; edits take it exclusively.
+  mutable std::shared_mutex data_mutex;
+  std::vector<std::unique_ptr<MockRepo>> repos;        // in the order added
+  std::unordered_map<std::string, MockRepo*> by_name;  // lowercase full name
+  std::unordered_map<std::int64_t, MockRepo*> by_id;
+  std::unordered_map<std::string, std::int64_t> moved;               // lowercase old full name
+  std::unordered_map<std::string, std::vector<MockRepo*>> by_owner;  // lowercase owner
+  std::unordered_set<std::string> users;                             // lowercase logins
+  std::int64_t next_id = 100000001;
+
+  // Behaviour, read by every request under a brief lock.
+  mutable std::mutex config_mutex;
+  std::optional<util::Timestamp> simulated_now;
+  std::chrono::milliseconds latency{0};
+  std::string token;
+  bool rate_enforced = false;
+  RateBucket core_bucket;
+  RateBucket graphql_bucket;
+  int max_per_minute = 0;
+  int max_in_flight = 0;
+  std::chrono::milliseconds secondary_window{60'000};
+  int retry_after = 60;
+  std::deque<std::chrono::steady_clock::time_point> recent;  // accepted requests
+  std::vector<FaultRule> faults;
+  bool graphql_enabled = true;
+  int listing_page_size = 0;
+  int threads = 160;
+
+  mutable std::mutex stats_mutex;
+  MockStats stats;
+  std::atomic<std::int64_t> in_flight{0};
+
+  // The server and its lifecycle.
+  std::unique_ptr<httplib::Server> server;
+  std::thread listener;
+  int port = 0;
+  std::mutex stop_mutex;
+  std::condition_variable stop_cv;
+  bool stopping = false;
+
+  util::Timestamp now() const;
+  const MockRepo* find(const std::string& full_name) const;  // caller holds data_mutex
+};
+
+// A request as the endpoint answers need it: the path without an /api/v3 prefix split
+// in segments, and what is needed to build absolute URLs for Link and Location.
+struct RouteRequest {
+  const httplib::Request* http = nullptr;
+  std::string method;
+  std::vector<std::string> segments;
+  std::string prefix;  // "/api/v3" or ""
+  std::string origin;  // "http://HOST:PORT"
+  int listing_page_size = 0;
+};
+
+// The stats key of a request ("traffic/views", "graphql", ...), "unknown" if no route.
+std::string route_key(const RouteRequest& request);
+bool is_graphql(const RouteRequest& request);
+
+// The answer to a request that passed the limits, auth and faults. Takes the shared lock.
+Answer answer_route(const MockGitHub::State& state, const RouteRequest& request,
+                    util::Timestamp now);
+
+std::string json_message(std::string_view message);
+std::string to_lower_ascii(std::string_view text);
+
+}  // namespace ghtraffic::testing
