@@ -1,0 +1,144 @@
+#include "child.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace ghtraffic::bench {
+namespace {
+
+class SpawnFileActions {
+ public:
+  SpawnFileActions() { posix_spawn_file_actions_init(&m_actions); }
+  ~SpawnFileActions() { posix_spawn_file_actions_destroy(&m_actions); }
+  SpawnFileActions(const SpawnFileActions&) = delete;
+  SpawnFileActions& operator=(const SpawnFileActions&) = delete;
+
+  void open(int fd, const std::string& path, int flags) {
+    posix_spawn_file_actions_addopen(&m_actions, fd, path.c_str(), flags, 0644);
+  }
+  const posix_spawn_file_actions_t* get() const { return &m_actions; }
+
+ private:
+  posix_spawn_file_actions_t m_actions;
+};
+
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const auto& s : strings) {
+    out.push_back(const_cast<char*>(s.c_str()));
+  }
+  out.push_back(nullptr);
+  return out;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::chrono::microseconds to_duration(const timeval& tv) {
+  return std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec);
+}
+
+// Kills the child if it outlives its deadline. The child is only reaped after the
+// watchdog has stood down, so its pid cannot have been reused when it is signalled.
+class Watchdog {
+ public:
+  Watchdog(pid_t pid, std::chrono::seconds timeout)
+      : m_thread([this, pid, timeout] {
+          std::unique_lock lock(m_mutex);
+          if (!m_done.wait_for(lock, timeout, [this] { return m_stand_down; })) {
+            m_fired = true;
+            ::kill(pid, SIGKILL);
+          }
+        }) {}
+  ~Watchdog() { stand_down(); }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+  // Returns whether the watchdog killed the child.
+  bool stand_down() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stand_down = true;
+    }
+    m_done.notify_all();
+    if (m_thread.joinable()) {
+      m_thread.join();
+    }
+    return m_fired;
+  }
+
+ private:
+  std::mutex m_mutex;
+  std::condition_variable m_done;
+  bool m_stand_down = false;
+  bool m_fired = false;
+  std::thread m_thread;
+};
+
+}  // namespace
+
+ChildRun run_child(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                   const std::string& scratch_dir, std::chrono::seconds timeout) {
+  const auto out_path = scratch_dir + "/child.out";
+  const auto err_path = scratch_dir + "/child.err";
+  SpawnFileActions actions;
+  actions.open(0, "/dev/null", O_RDONLY);
+  actions.open(1, out_path, O_WRONLY | O_CREAT | O_TRUNC);
+  actions.open(2, err_path, O_WRONLY | O_CREAT | O_TRUNC);
+  auto argv_c = c_strings(argv);
+  auto env_c = c_strings(env);
+
+  ChildRun run;
+  pid_t pid = 0;
+  const auto started = std::chrono::steady_clock::now();
+  int rc = posix_spawn(&pid, argv_c[0], actions.get(), nullptr, argv_c.data(), env_c.data());
+  if (rc != 0) {
+    throw std::runtime_error(
+        fmt::format("could not start {}: {}", argv.front(), std::strerror(rc)));
+  }
+  {
+    Watchdog watchdog(pid, timeout);
+    siginfo_t info{};
+    while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) != 0 &&
+           errno == EINTR) {
+    }
+    run.wall = std::chrono::steady_clock::now() - started;
+    run.timed_out = watchdog.stand_down();
+  }
+  int status = 0;
+  rusage usage{};
+  while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) {
+    run.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    run.signal = WTERMSIG(status);
+  }
+  run.user_cpu = to_duration(usage.ru_utime);
+  run.system_cpu = to_duration(usage.ru_stime);
+  run.max_rss_kib = usage.ru_maxrss;  // kibibytes on Linux
+  run.out = read_file(out_path);
+  run.err = read_file(err_path);
+  return run;
+}
+
+}  // namespace ghtraffic::bench

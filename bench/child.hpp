@@ -1,0 +1,31 @@
+// Runs the ghtraffic binary as a child process, the way cron or a user does, and measures
+// it: wall time on the steady clock, and the child's own CPU time and peak resident
+// memory as the kernel accounts them to that one process (wait4).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ghtraffic::bench {
+
+struct ChildRun {
+  int exit_code = -1;  // -1 when killed by a signal
+  int signal = 0;
+  bool timed_out = false;
+  std::chrono::nanoseconds wall{};
+  std::chrono::microseconds user_cpu{};
+  std::chrono::microseconds system_cpu{};
+  std::int64_t max_rss_kib = 0;
+  std::string out;
+  std::string err;
+};
+
+// Starts argv[0] with exactly `env` as its environment, stdout and stderr going to files
+// in `scratch_dir`, stdin from /dev/null. Kills the child after `timeout`. Throws
+// std::runtime_error if the child cannot be started.
+ChildRun run_child(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                   const std::string& scratch_dir, std::chrono::seconds timeout);
+
+}  // namespace ghtraffic::bench

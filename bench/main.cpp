@@ -1,0 +1,104 @@
+// ghtraffic-bench: the collection benchmark. `run` measures the real `ghtraffic collect`
+// against the mock GitHub server in this process; `micro` runs the micro-benchmarks.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "micro.hpp"
+#include "report.hpp"
+#include "scenario.hpp"
+
+namespace {
+
+using namespace ghtraffic::bench;
+
+std::string default_scratch_root() {
+  const char* tmp = std::getenv("TMPDIR");
+  return tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+}
+
+int run_command(const std::vector<std::string>& names, const RunOptions& options,
+                const std::string& json_out) {
+  if (!std::filesystem::exists(options.binary)) {
+    fmt::print(stderr, "ghtraffic-bench: no ghtraffic binary at {}; build it or pass --binary\n",
+               options.binary);
+    return 2;
+  }
+  auto results = run_scenarios(names, options);
+  auto growth = growth_of(results);
+  std::fputs(markdown_report(results, growth).c_str(), stdout);
+  if (!json_out.empty()) {
+    std::ofstream out(json_out);
+    out << json_report(results, growth, options.binary).dump(2) << "\n";
+    if (!out) {
+      fmt::print(stderr, "ghtraffic-bench: could not write {}\n", json_out);
+      return 2;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("The ghtraffic collection benchmark");
+  app.require_subcommand(1);
+
+  std::vector<std::string> names;
+  RunOptions options;
+  options.binary = GHTRAFFIC_BINARY;
+  options.scratch_root = default_scratch_root();
+  std::string json_out;
+  int timeout_s = static_cast<int>(options.timeout.count());
+  auto* run = app.add_subcommand(
+      "run", "Run collection scenarios against the mock GitHub server and print the figures");
+  run->add_option("scenarios", names, "Scenarios to run (default: all)");
+  run->add_option("--json-out", json_out, "Also write the figures as JSON to this file");
+  run->add_option("--binary", options.binary, "The ghtraffic executable")
+      ->capture_default_str();
+  run->add_option("--scratch", options.scratch_root, "Where the stores are created")
+      ->capture_default_str();
+  run->add_option("--timeout", timeout_s, "Kill a collection that takes longer (seconds)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  run->add_flag("--keep", options.keep, "Keep the stores and the collector's output");
+
+  auto* list = app.add_subcommand("list", "List the scenarios");
+
+  auto* micro = app.add_subcommand(
+      "micro", "Run the micro-benchmarks; further arguments go to Google Benchmark");
+  micro->prefix_command();
+
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (*list) {
+      for (const auto& s : all_scenarios()) {
+        fmt::print("{:<13} {}\n", s.name, s.summary);
+      }
+      return 0;
+    }
+    if (*micro) {
+      std::vector<std::string> args{std::string(argv[0])};
+      for (const auto& a : micro->remaining()) {
+        args.push_back(a);
+      }
+      return run_micro(args);
+    }
+    if (names.empty()) {
+      for (const auto& s : all_scenarios()) {
+        names.push_back(s.name);
+      }
+    }
+    options.timeout = std::chrono::seconds(timeout_s);
+    return run_command(names, options, json_out);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "ghtraffic-bench: {}\n", e.what());
+    return 1;
+  }
+}
