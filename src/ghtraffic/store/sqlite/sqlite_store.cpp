@@ -15,6 +15,7 @@
 #include "ghtraffic/core/rules.hpp"
 #include "ghtraffic/store/sqlite/schema.hpp"
 #include "ghtraffic/store/sqlite/sqlite_handle.hpp"
+#include "ghtraffic/store/sqlite/statements.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/file_lock.hpp"
 
@@ -25,141 +26,6 @@ namespace {
 constexpr int k_busy_timeout_ms = 10'000;
 constexpr std::string_view k_first_day = "0000-01-01";
 constexpr std::string_view k_last_day = "9999-12-31";
-
-// --- statements, prepared once per store ---
-
-constexpr std::string_view k_insert_repo = R"sql(
-INSERT INTO repos (id, full_name, first_seen) VALUES (?1, ?2, ?3)
-ON CONFLICT (id) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen))sql";
-
-// An older observation committed late never takes the place of a newer one's facts.
-constexpr std::string_view k_update_repo = R"sql(
-UPDATE repos SET full_name = ?2, visibility = ?3, archived = ?4, fork = ?5, last_collected = ?6
-WHERE id = ?1 AND (last_collected IS NULL OR last_collected <= ?6))sql";
-
-constexpr std::string_view k_record_name = R"sql(
-INSERT INTO repo_names (repo_id, full_name, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)
-ON CONFLICT (repo_id, full_name) DO UPDATE SET
-  first_seen = min(first_seen, excluded.first_seen),
-  last_seen = max(last_seen, excluded.last_seen))sql";
-
-// GitHub's own spelling of a name replaces the case a user typed it in.
-constexpr std::string_view k_record_canonical_name = R"sql(
-INSERT INTO repo_names (repo_id, full_name, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)
-ON CONFLICT (repo_id, full_name) DO UPDATE SET
-  full_name = CASE WHEN excluded.last_seen >= last_seen THEN excluded.full_name
-                   ELSE full_name END,
-  first_seen = min(first_seen, excluded.first_seen),
-  last_seen = max(last_seen, excluded.last_seen))sql";
-
-constexpr std::string_view k_select_days = R"sql(
-SELECT day, count, uniques FROM traffic_days
-WHERE repo_id = ?1 AND kind = ?2 AND day BETWEEN ?3 AND ?4 ORDER BY day)sql";
-
-// max() again in SQL, so that a day can only grow even if two writers race (R2).
-constexpr std::string_view k_upsert_day = R"sql(
-INSERT INTO traffic_days (repo_id, kind, day, count, uniques) VALUES (?1, ?2, ?3, ?4, ?5)
-ON CONFLICT (repo_id, kind, day) DO UPDATE SET
-  count = max(count, excluded.count), uniques = max(uniques, excluded.uniques))sql";
-
-constexpr std::string_view k_count_days = R"sql(
-SELECT count(*) FROM traffic_days WHERE repo_id = ?1)sql";
-
-constexpr std::string_view k_insert_window = R"sql(
-INSERT INTO windows (repo_id, kind, observed_at, count, uniques) VALUES (?1, ?2, ?3, ?4, ?5)
-ON CONFLICT (repo_id, kind, observed_at) DO NOTHING)sql";
-
-constexpr std::string_view k_select_snapshot_time = R"sql(
-SELECT observed_at FROM top_snapshots WHERE repo_id = ?1 AND list = ?2 AND day = ?3)sql";
-
-constexpr std::string_view k_upsert_snapshot = R"sql(
-INSERT INTO top_snapshots (repo_id, list, day, observed_at) VALUES (?1, ?2, ?3, ?4)
-ON CONFLICT (repo_id, list, day) DO UPDATE SET observed_at = excluded.observed_at)sql";
-
-// The only deletes of the store: a day's top-10 entries replaced by a later list (R5, R9).
-constexpr std::string_view k_clear_path_entries = R"sql(
-DELETE FROM path_snapshots WHERE repo_id = ?1 AND day = ?2)sql";
-constexpr std::string_view k_clear_referrer_entries = R"sql(
-DELETE FROM referrer_snapshots WHERE repo_id = ?1 AND day = ?2)sql";
-
-constexpr std::string_view k_insert_path_entry = R"sql(
-INSERT INTO path_snapshots (repo_id, day, observed_at, rank, path, title, count, uniques)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))sql";
-
-constexpr std::string_view k_insert_referrer_entry = R"sql(
-INSERT INTO referrer_snapshots (repo_id, day, observed_at, rank, referrer, count, uniques)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))sql";
-
-constexpr std::string_view k_upsert_counters = R"sql(
-INSERT INTO counters (repo_id, day, observed_at, stars, forks, watchers, open_issues)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-ON CONFLICT (repo_id, day) DO UPDATE SET
-  observed_at = excluded.observed_at, stars = excluded.stars, forks = excluded.forks,
-  watchers = excluded.watchers, open_issues = excluded.open_issues
-WHERE excluded.observed_at > counters.observed_at)sql";
-
-constexpr std::string_view k_insert_event = R"sql(
-INSERT INTO events (repo_id, kind, at, actor) VALUES (?1, ?2, ?3, ?4)
-ON CONFLICT (repo_id, kind, at, actor) DO NOTHING)sql";
-
-constexpr std::string_view k_upsert_cache = R"sql(
-INSERT INTO http_cache (url, etag, body, stored_at) VALUES (?1, ?2, ?3, ?4)
-ON CONFLICT (url) DO UPDATE SET
-  etag = excluded.etag, body = excluded.body, stored_at = excluded.stored_at
-WHERE excluded.stored_at >= http_cache.stored_at)sql";
-
-constexpr std::string_view k_select_cache = R"sql(
-SELECT etag, body FROM http_cache WHERE url = ?1)sql";
-
-constexpr std::string_view k_find_repo = R"sql(
-SELECT n.repo_id FROM repo_names n JOIN repos r ON r.id = n.repo_id
-WHERE n.full_name = ?1
-ORDER BY (r.full_name = ?1 COLLATE NOCASE) DESC, n.last_seen DESC, n.repo_id DESC
-LIMIT 1)sql";
-
-constexpr std::string_view k_insert_run = R"sql(
-INSERT INTO runs (started_at) VALUES (?1))sql";
-
-constexpr std::string_view k_finish_run = R"sql(
-UPDATE runs SET finished_at = ?2, repos_ok = ?3, repos_failed = ?4 WHERE id = ?1)sql";
-
-constexpr std::string_view k_select_last_run = R"sql(
-SELECT id, started_at, finished_at, repos_ok, repos_failed FROM runs
-ORDER BY id DESC LIMIT 1)sql";
-
-constexpr std::string_view k_select_repos = R"sql(
-SELECT r.id, r.full_name, r.visibility, r.archived, r.fork, r.last_collected,
-  (SELECT min(day) FROM traffic_days d WHERE d.repo_id = r.id),
-  (SELECT max(day) FROM traffic_days d WHERE d.repo_id = r.id)
-FROM repos r ORDER BY r.full_name COLLATE NOCASE, r.full_name, r.id)sql";
-
-constexpr std::string_view k_select_names = R"sql(
-SELECT repo_id, full_name FROM repo_names ORDER BY repo_id, first_seen, full_name)sql";
-
-constexpr std::string_view k_select_windows = R"sql(
-SELECT kind, observed_at, count, uniques FROM windows WHERE repo_id = ?1
-ORDER BY observed_at, CASE kind WHEN 'views' THEN 0 ELSE 1 END)sql";
-
-constexpr std::string_view k_select_path_snapshots = R"sql(
-SELECT s.day, s.observed_at, e.rank, e.path, e.title, e.count, e.uniques
-FROM top_snapshots s
-LEFT JOIN path_snapshots e ON e.repo_id = s.repo_id AND e.day = s.day
-WHERE s.repo_id = ?1 AND s.list = 'paths' AND s.day BETWEEN ?2 AND ?3
-ORDER BY s.day, e.rank)sql";
-
-constexpr std::string_view k_select_referrer_snapshots = R"sql(
-SELECT s.day, s.observed_at, e.rank, e.referrer, e.count, e.uniques
-FROM top_snapshots s
-LEFT JOIN referrer_snapshots e ON e.repo_id = s.repo_id AND e.day = s.day
-WHERE s.repo_id = ?1 AND s.list = 'referrers' AND s.day BETWEEN ?2 AND ?3
-ORDER BY s.day, e.rank)sql";
-
-constexpr std::string_view k_select_counters = R"sql(
-SELECT observed_at, stars, forks, watchers, open_issues FROM counters
-WHERE repo_id = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY day)sql";
-
-constexpr std::string_view k_select_events = R"sql(
-SELECT kind, at, actor FROM events WHERE repo_id = ?1 ORDER BY at, kind, actor)sql";
 
 // --- text forms of stored values ---
 
@@ -298,7 +164,7 @@ class SqliteStore final : public Store {
 
   std::optional<core::CachedResponse> cached_response(const std::string& url) override {
     return reading([&]() -> std::optional<core::CachedResponse> {
-      auto cursor = query(k_select_cache);
+      auto cursor = query(sql::k_select_cache);
       cursor.bind(url);
       if (!cursor.step()) {
         return std::nullopt;
@@ -309,7 +175,7 @@ class SqliteStore final : public Store {
 
   std::optional<core::RepoId> find_repo(const std::string& full_name) override {
     return reading([&]() -> std::optional<core::RepoId> {
-      auto cursor = query(k_find_repo);
+      auto cursor = query(sql::k_find_repo);
       cursor.bind(full_name);
       if (!cursor.step()) {
         return std::nullopt;
@@ -321,7 +187,7 @@ class SqliteStore final : public Store {
   std::int64_t begin_run(util::Timestamp started_at) override {
     require_writable();
     return writing([&] {
-      query(k_insert_run).bind(time_text(started_at)).run();
+      query(sql::k_insert_run).bind(time_text(started_at)).run();
       return static_cast<std::int64_t>(sqlite3_last_insert_rowid(m_db.get()));
     });
   }
@@ -330,7 +196,7 @@ class SqliteStore final : public Store {
                   int repos_failed) override {
     require_writable();
     writing([&] {
-      query(k_finish_run)
+      query(sql::k_finish_run)
           .bind(run_id)
           .bind(time_text(finished_at))
           .bind(repos_ok)
@@ -347,7 +213,7 @@ class SqliteStore final : public Store {
       std::vector<RepoRecord> repos;
       std::map<core::RepoId, std::size_t> index;
       {
-        auto cursor = query(k_select_repos);
+        auto cursor = query(sql::k_select_repos);
         while (cursor.step()) {
           RepoRecord repo;
           repo.id = cursor.int64(0);
@@ -368,7 +234,7 @@ class SqliteStore final : public Store {
           repos.push_back(std::move(repo));
         }
       }
-      auto cursor = query(k_select_names);
+      auto cursor = query(sql::k_select_names);
       while (cursor.step()) {
         auto it = index.find(cursor.int64(0));
         if (it != index.end()) {
@@ -383,7 +249,7 @@ class SqliteStore final : public Store {
                               const DayRange& range) override {
     return reading([&] {
       std::vector<DayRecord> out;
-      auto cursor = query(k_select_days);
+      auto cursor = query(sql::k_select_days);
       cursor.bind(repo).bind(core::to_string(kind)).bind(range_from(range)).bind(range_to(range));
       while (cursor.step()) {
         out.push_back({parse_stored_day(cursor.text(0)), cursor.int64(1), cursor.int64(2)});
@@ -395,7 +261,7 @@ class SqliteStore final : public Store {
   std::vector<WindowRecord> windows(core::RepoId repo) override {
     return reading([&] {
       std::vector<WindowRecord> out;
-      auto cursor = query(k_select_windows);
+      auto cursor = query(sql::k_select_windows);
       cursor.bind(repo);
       while (cursor.step()) {
         out.push_back({parse_stored_kind(cursor.text(0)), parse_stored_time(cursor.text(1)),
@@ -409,7 +275,7 @@ class SqliteStore final : public Store {
                                                  const DayRange& range) override {
     return reading([&] {
       std::vector<core::PathSnapshot> out;
-      auto cursor = query(k_select_path_snapshots);
+      auto cursor = query(sql::k_select_path_snapshots);
       cursor.bind(repo).bind(range_from(range)).bind(range_to(range));
       std::string current_day;
       while (cursor.step()) {
@@ -430,7 +296,7 @@ class SqliteStore final : public Store {
                                                          const DayRange& range) override {
     return reading([&] {
       std::vector<core::ReferrerSnapshot> out;
-      auto cursor = query(k_select_referrer_snapshots);
+      auto cursor = query(sql::k_select_referrer_snapshots);
       cursor.bind(repo).bind(range_from(range)).bind(range_to(range));
       std::string current_day;
       while (cursor.step()) {
@@ -449,7 +315,7 @@ class SqliteStore final : public Store {
   std::vector<core::CounterSnapshot> counters(core::RepoId repo, const DayRange& range) override {
     return reading([&] {
       std::vector<core::CounterSnapshot> out;
-      auto cursor = query(k_select_counters);
+      auto cursor = query(sql::k_select_counters);
       cursor.bind(repo).bind(range_from(range)).bind(range_to(range));
       while (cursor.step()) {
         out.push_back({parse_stored_time(cursor.text(0)), cursor.int64(1), cursor.int64(2),
@@ -462,7 +328,7 @@ class SqliteStore final : public Store {
   std::vector<core::RepoEvent> events(core::RepoId repo) override {
     return reading([&] {
       std::vector<core::RepoEvent> out;
-      auto cursor = query(k_select_events);
+      auto cursor = query(sql::k_select_events);
       cursor.bind(repo);
       while (cursor.step()) {
         out.push_back({parse_stored_event_kind(cursor.text(0)), parse_stored_time(cursor.text(1)),
@@ -474,7 +340,7 @@ class SqliteStore final : public Store {
 
   std::optional<RunRecord> last_run() override {
     return reading([&]() -> std::optional<RunRecord> {
-      auto cursor = query(k_select_last_run);
+      auto cursor = query(sql::k_select_last_run);
       if (!cursor.step()) {
         return std::nullopt;
       }
@@ -543,8 +409,8 @@ class SqliteStore final : public Store {
       full_name = observation.names.back();
     }
 
-    query(k_insert_repo).bind(id).bind(full_name).bind(observed_at).run();
-    query(k_update_repo)
+    query(sql::k_insert_repo).bind(id).bind(full_name).bind(observed_at).run();
+    query(sql::k_update_repo)
         .bind(id)
         .bind(full_name)
         .bind(observation.meta.visibility)
@@ -554,11 +420,11 @@ class SqliteStore final : public Store {
         .run();
     for (const auto& name : observation.names) {
       if (!name.empty()) {
-        query(k_record_name).bind(id).bind(name).bind(observed_at).run();
+        query(sql::k_record_name).bind(id).bind(name).bind(observed_at).run();
       }
     }
     if (!full_name.empty()) {
-      query(k_record_canonical_name).bind(id).bind(full_name).bind(observed_at).run();
+      query(sql::k_record_canonical_name).bind(id).bind(full_name).bind(observed_at).run();
     }
 
     CommitResult result;
@@ -571,7 +437,7 @@ class SqliteStore final : public Store {
     }
 
     const auto& meta = observation.meta;
-    query(k_upsert_counters)
+    query(sql::k_upsert_counters)
         .bind(id)
         .bind(day_text(util::day_of(observation.observed_at)))
         .bind(observed_at)
@@ -588,7 +454,7 @@ class SqliteStore final : public Store {
       write_referrer_snapshot(id, *observation.referrers);
     }
     for (const auto& event : observation.events) {
-      query(k_insert_event)
+      query(sql::k_insert_event)
           .bind(id)
           .bind(core::to_string(event.kind))
           .bind(time_text(event.at))
@@ -596,7 +462,7 @@ class SqliteStore final : public Store {
           .run();
     }
     for (const auto& entry : observation.cache) {
-      query(k_upsert_cache)
+      query(sql::k_upsert_cache)
           .bind(entry.url)
           .bind(entry.etag)
           .bind(entry.body)
@@ -604,7 +470,7 @@ class SqliteStore final : public Store {
           .run();
     }
 
-    auto cursor = query(k_count_days);
+    auto cursor = query(sql::k_count_days);
     cursor.bind(id);
     result.days_stored = cursor.step() ? static_cast<int>(cursor.int64(0)) : 0;
     return result;
@@ -617,7 +483,7 @@ class SqliteStore final : public Store {
     auto covered = core::covered_days(window);
     std::map<util::Day, core::DayCount> stored;
     {
-      auto cursor = query(k_select_days);
+      auto cursor = query(sql::k_select_days);
       cursor.bind(id)
           .bind(kind_text)
           .bind(day_text(covered.front().day))
@@ -629,7 +495,7 @@ class SqliteStore final : public Store {
     }
     auto outcome = core::merge_days(stored, covered);
     for (const auto& day : outcome.to_write) {
-      query(k_upsert_day)
+      query(sql::k_upsert_day)
           .bind(id)
           .bind(kind_text)
           .bind(day_text(day.day))
@@ -641,7 +507,7 @@ class SqliteStore final : public Store {
     result.grown_days += outcome.grown_days;
 
     // R4
-    query(k_insert_window)
+    query(sql::k_insert_window)
         .bind(id)
         .bind(kind_text)
         .bind(time_text(window.observed_at))
@@ -655,13 +521,13 @@ class SqliteStore final : public Store {
   bool claim_snapshot_day(core::RepoId id, std::string_view list, util::Timestamp observed_at) {
     const auto day = day_text(util::day_of(observed_at));
     {
-      auto cursor = query(k_select_snapshot_time);
+      auto cursor = query(sql::k_select_snapshot_time);
       cursor.bind(id).bind(list).bind(day);
       if (cursor.step() && parse_stored_time(cursor.text(0)) >= observed_at) {
         return false;
       }
     }
-    query(k_upsert_snapshot).bind(id).bind(list).bind(day).bind(time_text(observed_at)).run();
+    query(sql::k_upsert_snapshot).bind(id).bind(list).bind(day).bind(time_text(observed_at)).run();
     return true;
   }
 
@@ -671,10 +537,10 @@ class SqliteStore final : public Store {
     }
     const auto day = day_text(util::day_of(snapshot.observed_at));
     const auto observed_at = time_text(snapshot.observed_at);
-    query(k_clear_path_entries).bind(id).bind(day).run();
+    query(sql::k_clear_path_entries).bind(id).bind(day).run();
     int rank = 0;
     for (const auto& entry : snapshot.entries) {
-      query(k_insert_path_entry)
+      query(sql::k_insert_path_entry)
           .bind(id)
           .bind(day)
           .bind(observed_at)
@@ -693,10 +559,10 @@ class SqliteStore final : public Store {
     }
     const auto day = day_text(util::day_of(snapshot.observed_at));
     const auto observed_at = time_text(snapshot.observed_at);
-    query(k_clear_referrer_entries).bind(id).bind(day).run();
+    query(sql::k_clear_referrer_entries).bind(id).bind(day).run();
     int rank = 0;
     for (const auto& entry : snapshot.entries) {
-      query(k_insert_referrer_entry)
+      query(sql::k_insert_referrer_entry)
           .bind(id)
           .bind(day)
           .bind(observed_at)
@@ -737,6 +603,8 @@ void configure(sqlite3* db, bool read_only) {
   if (!read_only) {
     execute(db, "PRAGMA journal_mode = WAL");
   }
+  // In WAL mode NORMAL loses no committed transaction when the process is killed; only a
+  // power cut may lose the last ones, and the file stays consistent either way.
   execute(db, "PRAGMA synchronous = NORMAL");
   execute(db, "PRAGMA foreign_keys = ON");
 }

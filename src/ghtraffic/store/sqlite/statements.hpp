@@ -1,0 +1,150 @@
+// The SQL the SQLite store runs, one constant a statement. Each is prepared once per store
+// and cached by its text.
+#pragma once
+
+#include <string_view>
+
+namespace ghtraffic::store::sqlite::sql {
+
+inline constexpr std::string_view k_insert_repo = R"sql(
+INSERT INTO repos (id, full_name, first_seen) VALUES (?1, ?2, ?3)
+ON CONFLICT (id) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen))sql";
+
+// An older observation committed late never takes the place of a newer one's facts.
+inline constexpr std::string_view k_update_repo = R"sql(
+UPDATE repos SET full_name = ?2, visibility = ?3, archived = ?4, fork = ?5, last_collected = ?6
+WHERE id = ?1 AND (last_collected IS NULL OR last_collected <= ?6))sql";
+
+inline constexpr std::string_view k_record_name = R"sql(
+INSERT INTO repo_names (repo_id, full_name, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)
+ON CONFLICT (repo_id, full_name) DO UPDATE SET
+  first_seen = min(first_seen, excluded.first_seen),
+  last_seen = max(last_seen, excluded.last_seen))sql";
+
+// GitHub's own spelling of a name replaces the case a user typed it in.
+inline constexpr std::string_view k_record_canonical_name = R"sql(
+INSERT INTO repo_names (repo_id, full_name, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)
+ON CONFLICT (repo_id, full_name) DO UPDATE SET
+  full_name = CASE WHEN excluded.last_seen >= last_seen THEN excluded.full_name
+                   ELSE full_name END,
+  first_seen = min(first_seen, excluded.first_seen),
+  last_seen = max(last_seen, excluded.last_seen))sql";
+
+inline constexpr std::string_view k_select_days = R"sql(
+SELECT day, count, uniques FROM traffic_days
+WHERE repo_id = ?1 AND kind = ?2 AND day BETWEEN ?3 AND ?4 ORDER BY day)sql";
+
+// max() again in SQL, so that a day can only grow even if two writers race (R2).
+inline constexpr std::string_view k_upsert_day = R"sql(
+INSERT INTO traffic_days (repo_id, kind, day, count, uniques) VALUES (?1, ?2, ?3, ?4, ?5)
+ON CONFLICT (repo_id, kind, day) DO UPDATE SET
+  count = max(count, excluded.count), uniques = max(uniques, excluded.uniques))sql";
+
+inline constexpr std::string_view k_count_days = R"sql(
+SELECT count(*) FROM traffic_days WHERE repo_id = ?1)sql";
+
+inline constexpr std::string_view k_insert_window = R"sql(
+INSERT INTO windows (repo_id, kind, observed_at, count, uniques) VALUES (?1, ?2, ?3, ?4, ?5)
+ON CONFLICT (repo_id, kind, observed_at) DO NOTHING)sql";
+
+inline constexpr std::string_view k_select_snapshot_time = R"sql(
+SELECT observed_at FROM top_snapshots WHERE repo_id = ?1 AND list = ?2 AND day = ?3)sql";
+
+inline constexpr std::string_view k_upsert_snapshot = R"sql(
+INSERT INTO top_snapshots (repo_id, list, day, observed_at) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (repo_id, list, day) DO UPDATE SET observed_at = excluded.observed_at)sql";
+
+// The only deletes of the store: a day's top-10 entries replaced by a later list (R5, R9).
+inline constexpr std::string_view k_clear_path_entries = R"sql(
+DELETE FROM path_snapshots WHERE repo_id = ?1 AND day = ?2)sql";
+inline constexpr std::string_view k_clear_referrer_entries = R"sql(
+DELETE FROM referrer_snapshots WHERE repo_id = ?1 AND day = ?2)sql";
+
+inline constexpr std::string_view k_insert_path_entry = R"sql(
+INSERT INTO path_snapshots (repo_id, day, observed_at, rank, path, title, count, uniques)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))sql";
+
+inline constexpr std::string_view k_insert_referrer_entry = R"sql(
+INSERT INTO referrer_snapshots (repo_id, day, observed_at, rank, referrer, count, uniques)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))sql";
+
+inline constexpr std::string_view k_upsert_counters = R"sql(
+INSERT INTO counters (repo_id, day, observed_at, stars, forks, watchers, open_issues)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+ON CONFLICT (repo_id, day) DO UPDATE SET
+  observed_at = excluded.observed_at, stars = excluded.stars, forks = excluded.forks,
+  watchers = excluded.watchers, open_issues = excluded.open_issues
+WHERE excluded.observed_at > counters.observed_at)sql";
+
+inline constexpr std::string_view k_insert_event = R"sql(
+INSERT INTO events (repo_id, kind, at, actor) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (repo_id, kind, at, actor) DO NOTHING)sql";
+
+inline constexpr std::string_view k_upsert_cache = R"sql(
+INSERT INTO http_cache (url, etag, body, stored_at) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (url) DO UPDATE SET
+  etag = excluded.etag, body = excluded.body, stored_at = excluded.stored_at
+WHERE excluded.stored_at >= http_cache.stored_at)sql";
+
+inline constexpr std::string_view k_select_cache = R"sql(
+SELECT etag, body FROM http_cache WHERE url = ?1)sql";
+
+inline constexpr std::string_view k_find_repo = R"sql(
+SELECT n.repo_id FROM repo_names n JOIN repos r ON r.id = n.repo_id
+WHERE n.full_name = ?1
+ORDER BY (r.full_name = ?1 COLLATE NOCASE) DESC, n.last_seen DESC, n.repo_id DESC
+LIMIT 1)sql";
+
+inline constexpr std::string_view k_insert_run = R"sql(
+INSERT INTO runs (started_at) VALUES (?1))sql";
+
+inline constexpr std::string_view k_finish_run = R"sql(
+UPDATE runs SET finished_at = ?2, repos_ok = ?3, repos_failed = ?4 WHERE id = ?1)sql";
+
+inline constexpr std::string_view k_select_last_run = R"sql(
+SELECT id, started_at, finished_at, repos_ok, repos_failed FROM runs
+ORDER BY id DESC LIMIT 1)sql";
+
+// First and last day per kind, so that each lookup is one step in the primary key even
+// with years of days.
+inline constexpr std::string_view k_select_repos = R"sql(
+SELECT r.id, r.full_name, r.visibility, r.archived, r.fork, r.last_collected,
+  (SELECT min(first) FROM (
+     SELECT min(day) AS first FROM traffic_days WHERE repo_id = r.id AND kind = 'views'
+     UNION ALL
+     SELECT min(day) FROM traffic_days WHERE repo_id = r.id AND kind = 'clones')),
+  (SELECT max(last) FROM (
+     SELECT max(day) AS last FROM traffic_days WHERE repo_id = r.id AND kind = 'views'
+     UNION ALL
+     SELECT max(day) FROM traffic_days WHERE repo_id = r.id AND kind = 'clones'))
+FROM repos r ORDER BY r.full_name COLLATE NOCASE, r.full_name, r.id)sql";
+
+inline constexpr std::string_view k_select_names = R"sql(
+SELECT repo_id, full_name FROM repo_names ORDER BY repo_id, first_seen, full_name)sql";
+
+inline constexpr std::string_view k_select_windows = R"sql(
+SELECT kind, observed_at, count, uniques FROM windows WHERE repo_id = ?1
+ORDER BY observed_at, CASE kind WHEN 'views' THEN 0 ELSE 1 END)sql";
+
+inline constexpr std::string_view k_select_path_snapshots = R"sql(
+SELECT s.day, s.observed_at, e.rank, e.path, e.title, e.count, e.uniques
+FROM top_snapshots s
+LEFT JOIN path_snapshots e ON e.repo_id = s.repo_id AND e.day = s.day
+WHERE s.repo_id = ?1 AND s.list = 'paths' AND s.day BETWEEN ?2 AND ?3
+ORDER BY s.day, e.rank)sql";
+
+inline constexpr std::string_view k_select_referrer_snapshots = R"sql(
+SELECT s.day, s.observed_at, e.rank, e.referrer, e.count, e.uniques
+FROM top_snapshots s
+LEFT JOIN referrer_snapshots e ON e.repo_id = s.repo_id AND e.day = s.day
+WHERE s.repo_id = ?1 AND s.list = 'referrers' AND s.day BETWEEN ?2 AND ?3
+ORDER BY s.day, e.rank)sql";
+
+inline constexpr std::string_view k_select_counters = R"sql(
+SELECT observed_at, stars, forks, watchers, open_issues FROM counters
+WHERE repo_id = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY day)sql";
+
+inline constexpr std::string_view k_select_events = R"sql(
+SELECT kind, at, actor FROM events WHERE repo_id = ?1 ORDER BY at, kind, actor)sql";
+
+}  // namespace ghtraffic::store::sqlite::sql
