@@ -29,7 +29,7 @@ struct HttpRequest {
 
 enum class TransportError {
   none,
-  connect,   // refused, unreachable, DNS
+  connect,  // refused, unreachable, DNS
   timeout,
   reset,     // connection reset or closed mid-response
   protocol,  // malformed HTTP

@@ -1,0 +1,65 @@
+// GitHub endpoints the collector uses, turned into core types. Every function returns an
+// ApiError value for a failure of that repository; nothing here throws for bad input.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ghtraffic/core/types.hpp"
+#include "ghtraffic/github/client.hpp"
+
+namespace ghtraffic::github {
+
+// A parsed response plus what the store should remember about it.
+template <typename T>
+struct Fetched {
+  T value;
+  util::Timestamp observed_at;  // from the Date header, else the local clock
+  std::optional<core::CachedResponse> cache_entry;
+  std::vector<std::string> redirected_from;
+};
+
+// GET /repos/{o}/{r}/traffic/{views|clones}?per=day
+Result<Fetched<core::TrafficWindow>> fetch_traffic(Client& client, const core::RepoRef& repo,
+                                                   core::TrafficKind kind,
+                                                   const CacheLookup& cache = {});
+// GET /repos/{o}/{r}/traffic/popular/paths and .../referrers
+Result<Fetched<core::PathSnapshot>> fetch_popular_paths(Client& client, const core::RepoRef& repo,
+                                                        const CacheLookup& cache = {});
+Result<Fetched<core::ReferrerSnapshot>> fetch_popular_referrers(Client& client,
+                                                                const core::RepoRef& repo,
+                                                                const CacheLookup& cache = {});
+
+// A repository as a listing or metadata query returns it.
+struct RepoListing {
+  core::RepoMeta meta;
+  bool can_push = false;
+};
+
+// GET /repos/{o}/{r}; follows a rename (meta.full_name is the current name).
+Result<RepoListing> fetch_repo(Client& client, const core::RepoRef& repo);
+
+// Metadata for many repositories in GraphQL batches of up to 100 aliases; repositories
+// GraphQL cannot resolve get an error entry. Falls back to fetch_repo per repository when
+// GraphQL is unavailable (404/410/501 on the endpoint).
+struct MetadataResult {
+  std::vector<std::optional<RepoListing>> repos;  // same order as the input
+  std::vector<std::optional<ApiError>> errors;    // set where repos[i] is empty
+};
+MetadataResult fetch_metadata(Client& client, const std::vector<core::RepoRef>& repos);
+
+// GET /user/repos (every repository the token can see), paginated.
+Result<std::vector<RepoListing>> list_user_repos(Client& client);
+// GET /orgs/{owner}/repos, or /users/{owner}/repos when the owner is not an organization.
+Result<std::vector<RepoListing>> list_owner_repos(Client& client, const std::string& owner);
+
+// Parsing, exposed for tests and fuzzing. A body of the wrong shape is an error.
+Result<core::TrafficWindow> parse_traffic(const std::string& body, core::TrafficKind kind);
+Result<std::vector<core::PopularPath>> parse_popular_paths(const std::string& body);
+Result<std::vector<core::Referrer>> parse_popular_referrers(const std::string& body);
+Result<RepoListing> parse_repo(const nlohmann::json& repo);
+
+// The message for a 403 on a traffic endpoint.
+std::string missing_push_permission_message(const core::RepoRef& repo);
+
+}  // namespace ghtraffic::github

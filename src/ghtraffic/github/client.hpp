@@ -1,0 +1,142 @@
+// The GitHub API client: authentication, pacing under the primary and secondary rate
+// limits, retries, conditional requests, pagination and redirects. It is shared by all
+// collection workers and safe to call from several threads at once.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ghtraffic/core/types.hpp"
+#include "ghtraffic/github/transport.hpp"
+#include "ghtraffic/util/clock.hpp"
+
+namespace ghtraffic::github {
+
+inline constexpr const char* k_default_api_url = "https://api.github.com";
+inline constexpr int k_max_concurrency = 100;
+
+// A rate-limit wait the client has just begun; every request not yet started waits too.
+struct WaitEvent {
+  std::string reason;  // the line that was logged, e.g. "rate limit: 12 requests left ..."
+  std::chrono::milliseconds length{0};
+  util::Timestamp until;  // when the wait ends, on the wall clock
+};
+
+struct ClientOptions {
+  std::string api_url = k_default_api_url;  // e.g. https://HOST/api/v3 for Enterprise
+  std::string token;
+  std::string user_agent = "ghtraffic/" GHTRAFFIC_VERSION;
+  int concurrency = 8;                         // requests in flight, 1..100
+  int max_per_minute = 900;                    // evenly paced ceiling on request starts
+  int max_retries = 4;                         // transient failures: 5xx, timeouts, resets
+  std::chrono::milliseconds retry_base{1000};  // first transient backoff, jittered
+  std::chrono::seconds secondary_backoff{
+      60};                                   // first wait on a secondary limit without retry-after
+  std::chrono::seconds max_wait{3600 + 60};  // longest single wait before giving up
+  std::int64_t low_remaining =
+      0;  // wait for the reset when remaining falls to this (0 = concurrency)
+  std::chrono::milliseconds request_timeout{30000};
+  // Called once for each wait on a rate limit (after it is logged), from the thread that
+  // ran into the limit; for status lines. Must not call back into the client.
+  std::function<void(const WaitEvent&)> on_wait;
+};
+
+enum class ErrorKind {
+  transport,     // connection failed after retries
+  unauthorized,  // 401: bad or expired token
+  forbidden,     // 403 that is not a rate limit: missing permission
+  not_found,     // 404
+  rate_limited,  // gave up waiting for a rate limit
+  server,        // 5xx after retries
+  malformed,     // body not the JSON shape expected, or truncated
+  other,
+};
+
+struct ApiError {
+  ErrorKind kind = ErrorKind::other;
+  long status = 0;
+  std::string message;  // for a person; already scrubbed of secrets
+  std::string url;      // the API path, without query secrets
+};
+
+template <typename T>
+using Result = std::expected<T, ApiError>;
+
+struct ApiResponse {
+  long status = 0;  // 200 (a 304 is turned into 200 with the cached body, from_cache set)
+  Headers headers;
+  std::string body;
+  std::string url;                                  // the URL finally answered (after redirects)
+  std::optional<util::Timestamp> date;              // the response's Date header
+  bool from_cache = false;                          // 304: body reused from the cache
+  std::vector<std::string> redirected_from;         // URLs that answered 301 or 308 on the way
+  std::optional<core::CachedResponse> cache_entry;  // to store for next time (has an ETag)
+};
+
+// Figures for progress lines and summaries; read at any time from any thread.
+struct ClientStats {
+  std::int64_t requests = 0;      // sent, including retries and 304s
+  std::int64_t not_modified = 0;  // 304 answers
+  std::int64_t retries = 0;
+  std::int64_t rate_limit_remaining = -1;  // last seen x-ratelimit-remaining, -1 unknown
+  std::int64_t rate_limit_limit = -1;
+  std::optional<util::Timestamp> rate_limit_reset;
+  std::int64_t secondary_limited = 0;  // 403/429 secondary-limit answers drawn
+  std::chrono::milliseconds waited{0};
+  std::string current_wait;  // reason of the wait in progress, empty when none
+};
+
+using CacheLookup = std::function<std::optional<core::CachedResponse>(const std::string& url)>;
+
+class Client {
+ public:
+  Client(ClientOptions options, HttpTransport& transport,
+         util::Clock& clock = util::system_clock());
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  const ClientOptions& options() const { return m_options; }
+  // The clock the client paces with; callers use it for an observation time when a
+  // response lacks a Date header.
+  util::Clock& clock() const { return m_clock; }
+
+  // path: "/repos/o/r" (joined to api_url) or an absolute URL under api_url (Link headers).
+  // With a cache lookup, an entry's ETag is sent as If-None-Match and a 304 reuses its body.
+  Result<ApiResponse> get(const std::string& path, const Headers& extra = {},
+                          const CacheLookup& cache = {});
+  Result<ApiResponse> post_json(const std::string& path, const nlohmann::json& body);
+
+  // Follows rel="next" Link headers; returns each page's parsed JSON array, concatenated.
+  Result<std::vector<nlohmann::json>> get_all_pages(const std::string& path,
+                                                    const Headers& extra = {});
+
+  ClientStats stats() const;
+
+ private:
+  struct State;
+  ClientOptions m_options;
+  HttpTransport& m_transport;
+  util::Clock& m_clock;
+  std::unique_ptr<State> m_state;
+};
+
+// Joins a base API URL and a path: ("https://h/api/v3", "/repos/o/r").
+std::string join_url(const std::string& api_url, const std::string& path);
+// The base API URL: the flag, else GITHUB_API_URL, else https://api.github.com;
+// trailing slashes removed; a malformed URL is a util::Error.
+std::string resolve_api_url(const std::optional<std::string>& flag);
+// The GraphQL endpoint for an API URL: https://api.github.com/graphql, https://HOST/api/graphql.
+std::string graphql_url(const std::string& api_url);
+// The rel="next" target of a Link header, if any.
+std::optional<std::string> next_link(const std::string& link_header);
+
+}  // namespace ghtraffic::github
