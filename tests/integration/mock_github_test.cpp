@@ -407,6 +407,14 @@ TEST_F(mock_github, offers_stats_and_time_over_the_control_api) {
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(github.now(), at("2024-06-01T00:00:00Z"));
+  auto fault = client().Post("/_mock/fault", R"({"url":"hello","fault":"bad_gateway","times":1})",
+                             "application/json");
+  ASSERT_TRUE(fault);
+  EXPECT_EQ(fault->status, 200);
+  EXPECT_EQ(client().Get("/repos/octo-org/hello")->status, 502);
+  EXPECT_EQ(
+      client().Post("/_mock/fault", R"({"url":"x","fault":"nope"})", "application/json")->status,
+      400);
   EXPECT_EQ(client().Post("/_mock/reset-stats", "", "application/json")->status, 200);
   EXPECT_EQ(github.stats().requests, 0);
 }

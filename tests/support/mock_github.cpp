@@ -359,6 +359,29 @@ void Pipeline::control() {
     m_res.set_content("{}", k_content_type);
     return;
   }
+  if (path == "/_mock/fault" && m_http.method == "POST") {
+    auto body = Json::parse(m_http.body, nullptr, false);
+    std::optional<Fault> fault;
+    if (body.is_object() && body.contains("fault") && body["fault"].is_string()) {
+      fault = fault_from(body["fault"].get<std::string>());
+    }
+    if (!fault || !body.contains("url") || !body["url"].is_string()) {
+      m_res.status = 400;
+      m_res.set_content(
+          json_message(R"(expected {"url":"substring","fault":"server_error|bad_gateway|reset|)"
+                       R"(truncated|malformed|wrong_shape|forbidden_push|not_found|unauthorized",)"
+                       R"("times":1})"),
+          k_content_type);
+      return;
+    }
+    int times = body.value("times", 1);
+    {
+      std::lock_guard lock(m_state.config_mutex);
+      m_state.faults.push_back(FaultRule{body["url"].get<std::string>(), *fault, times});
+    }
+    m_res.set_content("{}", k_content_type);
+    return;
+  }
   if (path == "/_mock/now" && m_http.method == "POST") {
     auto body = Json::parse(m_http.body, nullptr, false);
     std::optional<util::Timestamp> now;
@@ -478,6 +501,26 @@ void Pipeline::run() {
 }
 
 }  // namespace
+
+std::optional<Fault> fault_from(std::string_view name) {
+  static const std::pair<std::string_view, Fault> k_names[] = {
+      {"server_error", Fault::server_error},
+      {"bad_gateway", Fault::bad_gateway},
+      {"reset", Fault::reset},
+      {"truncated", Fault::truncated},
+      {"malformed", Fault::malformed},
+      {"wrong_shape", Fault::wrong_shape},
+      {"forbidden_push", Fault::forbidden_push},
+      {"not_found", Fault::not_found},
+      {"unauthorized", Fault::unauthorized},
+  };
+  for (const auto& [key, fault] : k_names) {
+    if (key == name) {
+      return fault;
+    }
+  }
+  return std::nullopt;
+}
 
 util::Timestamp MockGitHub::State::now() const {
   if (simulated_now) {

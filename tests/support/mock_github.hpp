@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -53,6 +55,9 @@ enum class Fault {
   not_found,       // 404
   unauthorized,    // 401 "Bad credentials"
 };
+
+// "server_error", "reset", ... as spelled above; nullopt for anything else.
+std::optional<Fault> fault_from(std::string_view name);
 
 struct MockStats {
   std::int64_t requests = 0;
