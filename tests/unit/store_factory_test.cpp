@@ -88,7 +88,7 @@ TEST(store_factory, refuses_an_unknown_scheme_and_lists_the_known_ones) {
   EXPECT_NE(message.find("unknown store scheme 'postgres'"), std::string::npos) << message;
   EXPECT_NE(message.find("sqlite"), std::string::npos) << message;
   EXPECT_NE(error_of([] { store::lock_for_collect("redis:x"); }).find("sqlite"), std::string::npos);
-  EXPECT_EQ(store::known_store_schemes(), std::vector<std::string>{"sqlite"});
+  EXPECT_EQ(store::known_store_schemes(), (std::vector<std::string>{"sqlite", "dynamodb"}));
 }
 
 TEST(store_factory, refuses_a_url_without_scheme_that_does_not_end_in_db) {

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "ghtraffic/store/dynamodb/dynamodb_store.hpp"
 #include "ghtraffic/store/sqlite/sqlite_store.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/redact.hpp"
@@ -53,9 +54,18 @@ std::unique_ptr<CollectLock> lock_sqlite(const std::string& location) {
   return sqlite::lock_sqlite_store(sqlite_path(location));
 }
 
+std::unique_ptr<Store> open_dynamodb(const std::string& location, const StoreOptions& options) {
+  return dynamodb::make_dynamodb_store(location, options);
+}
+
+std::unique_ptr<CollectLock> lock_dynamodb(const std::string& location) {
+  return dynamodb::lock_dynamodb_store(location);
+}
+
 // The one table of store backends.
 constexpr Backend k_backends[] = {
     {"sqlite", "sqlite:PATH", &open_sqlite, &lock_sqlite},
+    {"dynamodb", "dynamodb:TABLE_PREFIX[?region=R]", &open_dynamodb, &lock_dynamodb},
 };
 
 const Backend& sqlite_backend() {
