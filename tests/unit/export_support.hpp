@@ -424,12 +424,15 @@ inline void expect_golden_text(const std::string& text, const std::string& name)
 namespace export_test {
 
 // The backends the golden tests run on; each must give the same files.
-inline std::vector<std::string> backends() { return {"fake"}; }
+inline std::vector<std::string> backends() { return {"sqlite", "fake"}; }
 
 inline std::unique_ptr<store::Store> make_test_store(const std::string& backend,
-                                                     const fs::path& /*folder*/) {
+                                                     const fs::path& folder) {
   if (backend == "fake") {
     return std::make_unique<FakeStore>();
+  }
+  if (backend == "sqlite") {
+    return store::make_store("sqlite:" + (folder / "ghtraffic.db").string());
   }
   throw std::invalid_argument("unknown test backend " + backend);
 }
