@@ -401,6 +401,8 @@ Json graphql_repo_json(const MockRepo& repo) {
       {"forkCount", repo.forks},
       {"watchers", Json{{"totalCount", repo.watchers}}},
       {"issues", Json{{"totalCount", repo.open_issues}}},
+      // MockRepo::open_issues is REST's open_issues_count, which already counts pull requests.
+      {"pullRequests", Json{{"totalCount", 0}}},
       {"visibility", gql_visibility(repo.visibility)},
       {"isPrivate", repo.visibility != "public"},
       {"isArchived", repo.archived},

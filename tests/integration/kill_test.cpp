@@ -1,0 +1,92 @@
+// A collection killed with SIGKILL at any moment leaves a store that opens cleanly, has
+// lost nothing committed, and the next run completes (R7).
+#include <signal.h>
+
+#include <filesystem>
+#include <random>
+
+#include <gmock/gmock.h>
+
+#include "fixture.hpp"
+
+using namespace ghtraffic;
+using namespace ghtraffic::testing;
+
+namespace {
+
+class killed_collect : public CollectFixture {
+ protected:
+  void SetUp() override {
+    CollectFixture::SetUp();
+    add_synthetic_repos(m_github, "octo-org", k_repos, day("2025-12-01"), day("2026-03-20"), 7);
+    for (int i = 0; i < k_repos; ++i) {
+      m_args.push_back("octo-org/repo-" + std::to_string(i));
+    }
+    m_args.insert(m_args.end(), {"--concurrency", "4"});
+  }
+
+  static constexpr int k_repos = 12;
+  std::vector<std::string> m_args;
+};
+
+// Every repository in the store has all of what one run learns about it, or nothing.
+void expect_whole_repositories(const std::string& db) {
+  ASSERT_EQ(query(db, "PRAGMA integrity_check"), std::vector<std::string>{"ok"});
+  auto incomplete = query(db,
+                          "SELECT r.full_name FROM repos r WHERE "
+                          "(SELECT count(*) FROM traffic_days d WHERE d.repo_id = r.id AND "
+                          "d.kind = 'views') <> 15 OR "
+                          "(SELECT count(*) FROM traffic_days d WHERE d.repo_id = r.id AND "
+                          "d.kind = 'clones') <> 15 OR "
+                          "(SELECT count(*) FROM windows w WHERE w.repo_id = r.id) <> 2 OR "
+                          "(SELECT count(*) FROM path_snapshots p WHERE p.repo_id = r.id) = 0 OR "
+                          "(SELECT count(*) FROM referrer_snapshots p WHERE p.repo_id = r.id) = 0 "
+                          "OR (SELECT count(*) FROM counters c WHERE c.repo_id = r.id) <> 1");
+  EXPECT_TRUE(incomplete.empty()) << incomplete.front();
+}
+
+}  // namespace
+
+TEST_F(killed_collect, at_random_moments_loses_nothing_committed_and_the_next_run_completes) {
+  // The reference: one uninterrupted run into another store.
+  auto reference_db = m_dir + "/reference.db";
+  {
+    std::vector<std::string> args{"collect", "--api-url", m_github.url(), "--store",
+                                  "sqlite:" + reference_db};
+    args.insert(args.end(), m_args.begin(), m_args.end());
+    ASSERT_EQ(run_ghtraffic(args, {.env = {{"GITHUB_TOKEN", k_token}}}).exit_code, 0);
+  }
+
+  m_github.set_latency(std::chrono::milliseconds(15));
+  std::mt19937 random(20261128);
+  std::uniform_int_distribution<int> delay_ms(5, 400);
+  int killed = 0;
+  size_t max_committed = 0;
+  for (int round = 0; round < 8; ++round) {
+    auto r = run_collect(m_args, {.kill_after = std::chrono::milliseconds(delay_ms(random))});
+    killed += r.signal == SIGKILL ? 1 : 0;
+    if (std::filesystem::exists(m_db)) {
+      expect_whole_repositories(m_db);
+      auto committed = query(m_db, "SELECT count(*) FROM repos");
+      // Nothing committed earlier is lost by a later killed run.
+      EXPECT_GE(std::stoul(committed.at(0)), max_committed);
+      max_committed = std::max<size_t>(max_committed, std::stoul(committed.at(0)));
+    }
+  }
+  EXPECT_GT(killed, 0) << "no run was killed; the delays are too long for this machine";
+
+  m_github.set_latency(std::chrono::milliseconds(0));
+  auto final_run = run_collect(m_args);
+  ASSERT_EQ(final_run.exit_code, 0) << final_run.err;
+  expect_whole_repositories(m_db);
+  EXPECT_EQ(query(m_db, "SELECT count(*) FROM repos"), std::vector<std::string>{"12"});
+
+  auto export_of = [&](const std::string& db) {
+    auto out = scratch_dir("kill-export");
+    auto r = run_ghtraffic({"export", "--store", "sqlite:" + db, "--out", out});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return read_file(out + "/daily.csv") + read_file(out + "/paths.csv") +
+           read_file(out + "/referrers.csv") + read_file(out + "/repos.csv");
+  };
+  EXPECT_EQ(export_of(m_db), export_of(reference_db));
+}
