@@ -2,6 +2,7 @@
 // ApiError value for a failure of that repository; nothing here throws for bad input.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,8 @@ Result<RepoListing> fetch_repo(Client& client, const core::RepoRef& repo);
 
 // Metadata for many repositories in GraphQL batches of up to 100 aliases; repositories
 // GraphQL cannot resolve get an error entry. Falls back to fetch_repo per repository when
-// GraphQL is unavailable (404/410/501 on the endpoint).
+// GraphQL is unavailable (404/410/501 on the endpoint, or an answer that is not JSON).
+// open_issues counts open issues and pull requests, as REST's open_issues_count does.
 struct MetadataResult {
   std::vector<std::optional<RepoListing>> repos;  // same order as the input
   std::vector<std::optional<ApiError>> errors;    // set where repos[i] is empty
