@@ -1,8 +1,7 @@
-#include "ghtraffic/export/csv.hpp"
-
 #include <gtest/gtest.h>
 
 #include "export_support.hpp"
+#include "ghtraffic/export/csv.hpp"
 #include "ghtraffic/export/export.hpp"
 #include "ghtraffic/util/error.hpp"
 
@@ -90,8 +89,9 @@ TEST(export_csv, hostile_titles_are_quoted_and_defused) {
   fill_scenario(store);
   auto files = export_files(store);
   const auto& paths = files.at("paths.csv");
-  EXPECT_NE(paths.find("octo-org/beta,2026-03-01,/octo-org/beta,<img src=x onerror=alert(1)>,9,4\n"),
-            std::string::npos);
+  EXPECT_NE(
+      paths.find("octo-org/beta,2026-03-01,/octo-org/beta,<img src=x onerror=alert(1)>,9,4\n"),
+      std::string::npos);
   EXPECT_NE(paths.find(",\"Say \"\"hi\"\", world\",5,3\n"), std::string::npos);
   EXPECT_NE(paths.find(",\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\",3,2\n"),
             std::string::npos);
@@ -102,7 +102,8 @@ TEST(export_csv, hostile_titles_are_quoted_and_defused) {
 TEST(export_csv, every_file_has_its_contract_header) {
   FakeStore store;
   auto files = export_files(store);
-  EXPECT_EQ(files.at("daily.csv"), "repo,date,views,views_unique,clones,clones_unique,stars,forks\n");
+  EXPECT_EQ(files.at("daily.csv"),
+            "repo,date,views,views_unique,clones,clones_unique,stars,forks\n");
   EXPECT_EQ(files.at("paths.csv"), "repo,date,path,title,views,views_unique\n");
   EXPECT_EQ(files.at("referrers.csv"), "repo,date,referrer,views,views_unique\n");
   EXPECT_EQ(files.at("windows.csv"), "repo,observed_at,kind,count,uniques\n");
@@ -113,7 +114,8 @@ TEST(export_csv, repos_lists_every_name_oldest_first) {
   FakeStore store;
   fill_scenario(store);
   auto repos = export_files(store).at("repos.csv");
-  EXPECT_TRUE(has_line(repos, "octo-org/alpha,1001,octo-org/alpha-old;octo-org/alpha,2026-02-06,2026-03-20"));
+  EXPECT_TRUE(has_line(
+      repos, "octo-org/alpha,1001,octo-org/alpha-old;octo-org/alpha,2026-02-06,2026-03-20"));
   EXPECT_TRUE(has_line(repos, "octo-org/beta,2002,octo-org/beta,2026-02-15,2026-03-01"));
 }
 
@@ -163,8 +165,8 @@ TEST(export_csv, unknown_repo_is_an_error_naming_it) {
 }
 
 TEST(export_csv, format_names_round_trip) {
-  for (auto format : {ExportOptions::Format::csv, ExportOptions::Format::seed,
-                      ExportOptions::Format::json}) {
+  for (auto format :
+       {ExportOptions::Format::csv, ExportOptions::Format::seed, ExportOptions::Format::json}) {
     EXPECT_EQ(export_format_from(to_string(format)), format);
   }
   EXPECT_EQ(export_format_from("xml"), std::nullopt);

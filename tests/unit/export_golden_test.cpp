@@ -38,7 +38,8 @@ TEST_P(ExportGolden, csv_matches_the_golden_files) {
 TEST_P(ExportGolden, seed_with_several_repositories_has_a_folder_per_repository) {
   export_into(m_out.path(), ExportOptions::Format::seed);
   expect_golden_tree(m_out.path(), "seed");
-  EXPECT_TRUE(fs::exists(m_out.path() / "octo-org/alpha/views_clones_stars/views_clones_stars.csv"));
+  EXPECT_TRUE(
+      fs::exists(m_out.path() / "octo-org/alpha/views_clones_stars/views_clones_stars.csv"));
   EXPECT_TRUE(fs::exists(m_out.path() / "octo-org/beta/top_paths/top_paths.csv"));
 }
 
@@ -56,8 +57,8 @@ TEST_P(ExportGolden, json_matches_the_golden_file) {
 }
 
 TEST_P(ExportGolden, exporting_twice_gives_identical_files) {
-  for (auto format : {ExportOptions::Format::csv, ExportOptions::Format::seed,
-                      ExportOptions::Format::json}) {
+  for (auto format :
+       {ExportOptions::Format::csv, ExportOptions::Format::seed, ExportOptions::Format::json}) {
     TempDir first;
     TempDir second;
     export_into(first.path(), format);

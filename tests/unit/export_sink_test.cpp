@@ -1,8 +1,7 @@
-#include "ghtraffic/export/sink.hpp"
-
 #include <gtest/gtest.h>
 
 #include "export_support.hpp"
+#include "ghtraffic/export/sink.hpp"
 #include "ghtraffic/util/error.hpp"
 
 using namespace export_test;

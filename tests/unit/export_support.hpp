@@ -4,6 +4,8 @@
 // prints a unified diff (GHTRAFFIC_UPDATE_GOLDEN=1 rewrites the golden files instead).
 #pragma once
 
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,9 +21,6 @@
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-
 #include "ghtraffic/core/rules.hpp"
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/strings.hpp"
@@ -31,8 +30,12 @@ namespace export_test {
 using namespace ghtraffic;
 namespace fs = std::filesystem;
 
-inline util::Day day(const char* text) { return *util::parse_day(text); }
-inline util::Timestamp at(const char* text) { return *util::parse_iso8601(text); }
+inline util::Day day(const char* text) {
+  return *util::parse_day(text);
+}
+inline util::Timestamp at(const char* text) {
+  return *util::parse_iso8601(text);
+}
 
 class FakeStore final : public store::Store {
  public:
@@ -202,7 +205,9 @@ class FakeStore final : public store::Store {
 //   hostile titles and referrers (HTML, a comma and quotes, a formula, a line break).
 // Views on day d of a month are 10+d (uniques 2 + d%5); clones d%4+1 (uniques 1).
 
-inline unsigned dom(util::Day d) { return static_cast<unsigned>(std::chrono::year_month_day{d}.day()); }
+inline unsigned dom(util::Day d) {
+  return static_cast<unsigned>(std::chrono::year_month_day{d}.day());
+}
 
 inline core::TrafficWindow scenario_window(core::TrafficKind kind, const char* observed_at,
                                            std::int64_t uniques,
@@ -222,9 +227,8 @@ inline core::TrafficWindow scenario_window(core::TrafficKind kind, const char* o
       continue;
     }
     auto n = static_cast<std::int64_t>(dom(d));
-    core::DayCount bucket = kind == core::TrafficKind::views
-                                ? core::DayCount{d, 10 + n, 2 + n % 5}
-                                : core::DayCount{d, n % 4 + 1, 1};
+    core::DayCount bucket = kind == core::TrafficKind::views ? core::DayCount{d, 10 + n, 2 + n % 5}
+                                                             : core::DayCount{d, n % 4 + 1, 1};
     window.days.push_back(bucket);
     window.count += bucket.count;
   }
@@ -362,7 +366,9 @@ inline std::string run_diff(const fs::path& expected, const fs::path& actual) {
   return output;
 }
 
-inline fs::path golden_root() { return fs::path(GHTRAFFIC_SOURCE_DIR) / "tests/golden/export"; }
+inline fs::path golden_root() {
+  return fs::path(GHTRAFFIC_SOURCE_DIR) / "tests/golden/export";
+}
 
 inline bool updating_golden() {
   const char* update = std::getenv("GHTRAFFIC_UPDATE_GOLDEN");
@@ -424,7 +430,9 @@ inline void expect_golden_text(const std::string& text, const std::string& name)
 namespace export_test {
 
 // The backends the golden tests run on; each must give the same files.
-inline std::vector<std::string> backends() { return {"sqlite", "fake"}; }
+inline std::vector<std::string> backends() {
+  return {"sqlite", "fake"};
+}
 
 inline std::unique_ptr<store::Store> make_test_store(const std::string& backend,
                                                      const fs::path& folder) {

@@ -32,7 +32,9 @@ std::string csv_number(std::optional<std::int64_t> value) {
   return value ? fmt::format("{}", *value) : std::string();
 }
 
-CsvWriter::CsvWriter(std::initializer_list<std::string_view> header) { line(header); }
+CsvWriter::CsvWriter(std::initializer_list<std::string_view> header) {
+  line(header);
+}
 
 void CsvWriter::row(std::initializer_list<std::string_view> encoded_fields) {
   line(encoded_fields);

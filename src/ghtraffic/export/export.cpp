@@ -1,8 +1,8 @@
 #include "ghtraffic/export/export.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "ghtraffic/export/csv.hpp"
@@ -68,8 +68,8 @@ class Exporter {
 // --- csv ---
 
 void export_csv(const std::vector<RepoHistory>& histories, Exporter& out) {
-  CsvWriter daily({"repo", "date", "views", "views_unique", "clones", "clones_unique", "stars",
-                   "forks"});
+  CsvWriter daily(
+      {"repo", "date", "views", "views_unique", "clones", "clones_unique", "stars", "forks"});
   CsvWriter paths({"repo", "date", "path", "title", "views", "views_unique"});
   CsvWriter referrers({"repo", "date", "referrer", "views", "views_unique"});
   CsvWriter windows({"repo", "observed_at", "kind", "count", "uniques"});
@@ -102,8 +102,9 @@ void export_csv(const std::vector<RepoHistory>& histories, Exporter& out) {
                    csv_number(window.count), csv_number(window.uniques)});
     }
     auto names = all_names(history.record);
-    repos.row({repo, csv_number(history.record.id), csv_field(fmt::format("{}", fmt::join(names, ";"))),
-               day_text(history.first_day()), day_text(history.last_day())});
+    repos.row({repo, csv_number(history.record.id),
+               csv_field(fmt::format("{}", fmt::join(names, ";"))), day_text(history.first_day()),
+               day_text(history.last_day())});
   }
 
   out.write("daily.csv", daily);
@@ -144,7 +145,9 @@ void export_seed(const std::vector<RepoHistory>& histories, Exporter& out) {
 
 // --- json ---
 
-Json json_number(std::optional<std::int64_t> value) { return value ? Json(*value) : Json(nullptr); }
+Json json_number(std::optional<std::int64_t> value) {
+  return value ? Json(*value) : Json(nullptr);
+}
 
 Json json_day(const std::optional<util::Day>& day) {
   return day ? Json(util::format_day(*day)) : Json(nullptr);
@@ -229,8 +232,8 @@ std::string_view to_string(ExportOptions::Format format) {
 }
 
 std::optional<ExportOptions::Format> export_format_from(std::string_view text) {
-  for (auto format : {ExportOptions::Format::csv, ExportOptions::Format::seed,
-                      ExportOptions::Format::json}) {
+  for (auto format :
+       {ExportOptions::Format::csv, ExportOptions::Format::seed, ExportOptions::Format::json}) {
     if (util::iequals(text, to_string(format))) {
       return format;
     }

@@ -1,10 +1,10 @@
 #include "ghtraffic/export/history.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/strings.hpp"
@@ -15,7 +15,8 @@ namespace {
 bool name_order(const store::RepoRecord& a, const store::RepoRecord& b) {
   auto la = util::to_lower(a.full_name);
   auto lb = util::to_lower(b.full_name);
-  return la != lb ? la < lb : (a.full_name != b.full_name ? a.full_name < b.full_name : a.id < b.id);
+  return la != lb ? la < lb
+                  : (a.full_name != b.full_name ? a.full_name < b.full_name : a.id < b.id);
 }
 
 bool had_name(const store::RepoRecord& record, const std::string& name) {
@@ -40,29 +41,29 @@ const store::RepoRecord& find_one(const std::vector<store::RepoRecord>& all,
     return *earlier.front();
   }
   if (earlier.empty()) {
-    throw util::Error(fmt::format(
-        "repository {} is not in the store {}; check the name (owner/name, current or "
-        "earlier), or collect it first with `ghtraffic collect --repo {}`",
-        name, store.describe(), name));
+    throw util::Error(
+        fmt::format("repository {} is not in the store {}; check the name (owner/name, current or "
+                    "earlier), or collect it first with `ghtraffic collect --repo {}`",
+                    name, store.describe(), name));
   }
   std::vector<std::string> current;
   for (const auto* record : earlier) {
     current.push_back(record->full_name);
   }
   throw util::Error(fmt::format(
-      "{} is an earlier name of several repositories in the store ({}); use the current name",
-      name, fmt::join(current, ", ")));
+      "{} is an earlier name of several repositories in the store ({}); use the current name", name,
+      fmt::join(current, ", ")));
 }
 
 // Keeps the latest snapshot of each UTC day, sorted by day (R5, R6).
 template <typename Snapshot>
 std::vector<Snapshot> one_per_day(std::vector<Snapshot> snapshots) {
-  std::stable_sort(snapshots.begin(), snapshots.end(), [](const auto& a, const auto& b) {
-    return a.observed_at < b.observed_at;
-  });
+  std::stable_sort(snapshots.begin(), snapshots.end(),
+                   [](const auto& a, const auto& b) { return a.observed_at < b.observed_at; });
   std::vector<Snapshot> out;
   for (auto& snapshot : snapshots) {
-    if (!out.empty() && util::day_of(out.back().observed_at) == util::day_of(snapshot.observed_at)) {
+    if (!out.empty() &&
+        util::day_of(out.back().observed_at) == util::day_of(snapshot.observed_at)) {
       out.back() = std::move(snapshot);
     } else {
       out.push_back(std::move(snapshot));

@@ -23,11 +23,11 @@ struct HistoryDay {
 
 struct RepoHistory {
   store::RepoRecord record;
-  std::vector<HistoryDay> days;                    // sorted by day; covered days only
-  std::vector<store::WindowRecord> windows;        // by time, then views before clones
-  std::vector<core::PathSnapshot> paths;           // one per UTC day, by day
-  std::vector<core::ReferrerSnapshot> referrers;   // one per UTC day, by day
-  std::vector<core::CounterSnapshot> counters;     // one per UTC day, by day
+  std::vector<HistoryDay> days;                   // sorted by day; covered days only
+  std::vector<store::WindowRecord> windows;       // by time, then views before clones
+  std::vector<core::PathSnapshot> paths;          // one per UTC day, by day
+  std::vector<core::ReferrerSnapshot> referrers;  // one per UTC day, by day
+  std::vector<core::CounterSnapshot> counters;    // one per UTC day, by day
 
   std::optional<util::Day> first_day() const;
   std::optional<util::Day> last_day() const;

@@ -1,10 +1,10 @@
 #include "ghtraffic/export/show.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <functional>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "ghtraffic/core/rules.hpp"
 #include "ghtraffic/export/history.hpp"
@@ -84,7 +84,9 @@ std::string right(std::string_view text, std::size_t width) {
   return used >= width ? std::string(text) : std::string(width - used, ' ') + std::string(text);
 }
 
-std::string day_count(std::int64_t n) { return fmt::format("{} day{}", n, n == 1 ? "" : "s"); }
+std::string day_count(std::int64_t n) {
+  return fmt::format("{} day{}", n, n == 1 ? "" : "s");
+}
 
 std::string day_range(util::Day from, util::Day to) {
   auto length = (to - from).count() + 1;
@@ -100,7 +102,7 @@ struct Period {
 };
 
 struct PeriodFigures {
-  std::optional<std::int64_t> views;   // none when no day of the period is stored
+  std::optional<std::int64_t> views;  // none when no day of the period is stored
   std::optional<std::int64_t> clones;
   std::int64_t views_missing = 0;
   std::int64_t clones_missing = 0;
@@ -244,7 +246,7 @@ std::vector<Entry> top(std::vector<Entry> entries) {
 
 class Renderer {
  public:
-  Renderer(const ShowOptions& options) : m_options(options), m_style(options.color) {}
+  explicit Renderer(const ShowOptions& options) : m_options(options), m_style(options.color) {}
 
   void repository(const RepoHistory& history) {
     const auto& record = history.record;
@@ -256,7 +258,8 @@ class Renderer {
     }
     auto title = m_style.bold(printable(record.full_name));
     if (!earlier.empty()) {
-      title += m_style.dim(fmt::format(" (formerly {})", printable(fmt::format("{}", fmt::join(earlier, ", ")))));
+      title += m_style.dim(
+          fmt::format(" (formerly {})", printable(fmt::format("{}", fmt::join(earlier, ", ")))));
     }
     line(title);
     if (history.days.empty()) {
@@ -305,7 +308,8 @@ class Renderer {
     for (size_t i = 0; i < list.size(); ++i) {
       const auto& period = list[i];
       auto figures = figures_for(history, period);
-      auto uniques = i == 0 ? window_uniques(history, period) : lower_bound_uniques(history, period);
+      auto uniques =
+          i == 0 ? window_uniques(history, period) : lower_bound_uniques(history, period);
       line(fmt::format("  {}{}{}  {}", fit(period.label, k_label_width),
                        right(number_or_na(figures.views), k_number_width),
                        right(number_or_na(figures.clones), k_number_width), uniques));
@@ -410,8 +414,9 @@ std::string render_summary(store::Store& store, const ShowOptions& options) {
         store.describe());
   }
   Renderer renderer(options);
-  renderer.line(fmt::format("Traffic as of {} (UTC), {} repositor{}", util::format_day(options.today),
-                            records.size(), records.size() == 1 ? "y" : "ies"));
+  renderer.line(fmt::format("Traffic as of {} (UTC), {} repositor{}",
+                            util::format_day(options.today), records.size(),
+                            records.size() == 1 ? "y" : "ies"));
   renderer.line("");
   for (size_t i = 0; i < records.size(); ++i) {
     if (i > 0) {

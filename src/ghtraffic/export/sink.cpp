@@ -40,11 +40,13 @@ class UniqueFd {
   int m_fd;
 };
 
-std::string error_text(int error) { return std::generic_category().message(error); }
+std::string error_text(int error) {
+  return std::generic_category().message(error);
+}
 
 [[noreturn]] void fail(const fs::path& file, std::string_view what, int error) {
-  throw util::Error(fmt::format("cannot write export file {}: {} ({})", file.string(), what,
-                                error_text(error)));
+  throw util::Error(
+      fmt::format("cannot write export file {}: {} ({})", file.string(), what, error_text(error)));
 }
 
 bool write_all(int fd, std::string_view data) {
@@ -136,8 +138,7 @@ void check_relative_path(const std::string& relative_path) {
   bool ok = !relative_path.empty() && relative_path.front() != '/';
   if (ok) {
     for (const auto& part : util::split(relative_path, '/')) {
-      if (part.empty() || part == "." || part == ".." ||
-          part.find('\0') != std::string::npos) {
+      if (part.empty() || part == "." || part == ".." || part.find('\0') != std::string::npos) {
         ok = false;
         break;
       }
