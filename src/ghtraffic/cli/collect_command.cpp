@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -29,6 +30,7 @@ struct CollectOptions {
   int concurrency = 0;
   int max_per_minute = 0;
   bool json = false;
+  std::optional<std::string> token_ssm;  // --token-ssm NAME
 };
 
 // Redraws the progress line a few times a second while the collection runs.
@@ -175,7 +177,8 @@ int run_collect(const GlobalOptions& global, const CollectOptions& opts) {
 
   auto token_file = global.token_file.empty() ? config.token_file
                                               : std::optional<std::string>(global.token_file);
-  auto token = collect::find_token(token_file, config.token_command);
+  auto token = collect::find_token(token_file, config.token_command,
+                                   collect::resolve_token_ssm_parameter(opts.token_ssm, config));
   if (!token) {
     throw util::Error(collect::no_token_message());
   }
@@ -237,6 +240,10 @@ void add_collect_command(CLI::App& app, GlobalOptions& global, Action& action) {
                   "Ceiling on requests per minute (default 900, GitHub's secondary limit)")
       ->check(CLI::Range(1, 1000000));
   cmd->add_flag("--json", opts->json, "Print the summary as JSON");
+  cmd->add_option("--token-ssm", opts->token_ssm,
+                  "Read the GitHub token from this SSM Parameter Store parameter, after the "
+                  "other token sources (also GHTRAFFIC_TOKEN_SSM_PARAMETER); AWS credentials "
+                  "and region come from the environment");
   add_global_options(*cmd, global);
   cmd->footer(
       "Examples:\n"

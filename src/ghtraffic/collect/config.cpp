@@ -8,6 +8,7 @@
 
 #include <toml++/toml.h>
 
+#include "ghtraffic/aws/ssm.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/redact.hpp"
 #include "ghtraffic/util/strings.hpp"
@@ -129,14 +130,15 @@ class ConfigReader {
 
   ConfigFile read(const toml::table& root) const {
     check_keys(root,
-               {"store", "api_url", "token_command", "token_file", "concurrency",
-                "max_per_minute", "sources"},
+               {"store", "api_url", "token_command", "token_file", "token_ssm_parameter",
+                "concurrency", "max_per_minute", "sources"},
                "");
     ConfigFile config;
     config.store = string(root, "store");
     config.api_url = string(root, "api_url");
     config.token_command = string(root, "token_command");
     config.token_file = string(root, "token_file");
+    config.token_ssm_parameter = string(root, "token_ssm_parameter");
     config.concurrency = integer(root, "concurrency", 1, 100);
     config.max_per_minute = integer(root, "max_per_minute", 1, 100000);
     if (const auto* sources = root.get("sources")) {
@@ -241,11 +243,43 @@ std::optional<Token> find_token(const std::optional<std::string>& token_file,
   return std::nullopt;
 }
 
+std::optional<Token> find_token(const std::optional<std::string>& token_file,
+                                const std::optional<std::string>& token_command,
+                                const std::optional<std::string>& token_ssm_parameter) {
+  if (auto token = find_token(token_file, token_command)) {
+    return token;
+  }
+  if (token_ssm_parameter) {
+    auto value = std::string(util::trim(aws::read_parameter_from_environment(*token_ssm_parameter)));
+    if (value.empty()) {
+      throw util::Error("the SSM parameter \"{}\" is empty; put the GitHub token in it",
+                        *token_ssm_parameter);
+    }
+    util::register_secret(value);
+    return Token{value, "SSM parameter " + *token_ssm_parameter};
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> resolve_token_ssm_parameter(const std::optional<std::string>& flag,
+                                                       const ConfigFile& config) {
+  if (flag && !flag->empty()) {
+    return flag;
+  }
+  if (const char* value = std::getenv("GHTRAFFIC_TOKEN_SSM_PARAMETER");
+      value && !util::trim(value).empty()) {
+    return std::string(util::trim(value));
+  }
+  return config.token_ssm_parameter;
+}
+
 std::string no_token_message() {
   return "no GitHub token found. Provide one in any of these ways:\n"
          "  export GITHUB_TOKEN=...          (or GH_TOKEN)\n"
          "  ghtraffic collect --token-file FILE\n"
          "  token_command = \"gh auth token\"  in the config file (--config FILE)\n"
+         "  ghtraffic collect --token-ssm NAME  (an SSM Parameter Store parameter; also\n"
+         "    GHTRAFFIC_TOKEN_SSM_PARAMETER or token_ssm_parameter in the config file)\n"
          "The token needs push access to the repositories: a classic token with the repo\n"
          "scope, or a fine-grained token or GitHub App with Administration: read. The Actions\n"
          "GITHUB_TOKEN never has it.";

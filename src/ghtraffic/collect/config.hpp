@@ -16,6 +16,7 @@ struct ConfigFile {
   std::optional<std::string> api_url;
   std::optional<std::string> token_command;
   std::optional<std::string> token_file;
+  std::optional<std::string> token_ssm_parameter;
   std::optional<int> concurrency;
   std::optional<int> max_per_minute;
   std::vector<core::RepoRef> repos;
@@ -37,6 +38,17 @@ struct Token {
 // nothing when no source is set; a source that is set but fails is a util::Error.
 std::optional<Token> find_token(const std::optional<std::string>& token_file,
                                 const std::optional<std::string>& token_command);
+
+// The same, then the SSM parameter (GetParameter with decryption; AWS credentials, region
+// and endpoint from the environment) when one is named.
+std::optional<Token> find_token(const std::optional<std::string>& token_file,
+                                const std::optional<std::string>& token_command,
+                                const std::optional<std::string>& token_ssm_parameter);
+
+// The SSM parameter holding the token: --token-ssm, else GHTRAFFIC_TOKEN_SSM_PARAMETER,
+// else token_ssm_parameter in the config file.
+std::optional<std::string> resolve_token_ssm_parameter(const std::optional<std::string>& flag,
+                                                       const ConfigFile& config);
 
 // The message for "no token at all".
 std::string no_token_message();
