@@ -5,9 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "ghtraffic/aws/s3.hpp"
 #include "ghtraffic/export/export.hpp"
@@ -28,7 +27,9 @@ using namespace std::chrono_literals;
 
 constexpr const char* k_bucket = "traffic";
 
-util::Timestamp at(const char* text) { return *util::parse_iso8601(text); }
+util::Timestamp at(const char* text) {
+  return *util::parse_iso8601(text);
+}
 
 core::RepoObservation observation(const char* observed_at, std::int64_t bump) {
   core::RepoObservation o;
@@ -246,19 +247,20 @@ TEST_F(s3_export, the_export_command_writes_to_an_s3_url) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.err.find("S3RVER-secret-value"), std::string::npos);
   auto remote = remote_tree("cli/out");
-  EXPECT_EQ(remote.at("daily.csv"), local_export(exports::ExportOptions::Format::csv).at("daily.csv"));
+  EXPECT_EQ(remote.at("daily.csv"),
+            local_export(exports::ExportOptions::Format::csv).at("daily.csv"));
   EXPECT_TRUE(remote.contains("manifests/referrers.json"));
 }
 
 TEST_F(s3_export, the_export_command_explains_missing_credentials) {
-  auto run = testing::run_ghtraffic(
-      {"export", "--store", m_store_url, "--out", "s3://traffic/cli"},
-      {.env = {{"AWS_REGION", "us-east-1"},
-               {"AWS_ENDPOINT_URL_S3", m_server.endpoint()},
-               {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"},
-               {"AWS_CONFIG_FILE", "/nonexistent/config"}},
-       .kill_after = std::nullopt,
-       .stdin_text = ""});
+  auto run =
+      testing::run_ghtraffic({"export", "--store", m_store_url, "--out", "s3://traffic/cli"},
+                             {.env = {{"AWS_REGION", "us-east-1"},
+                                      {"AWS_ENDPOINT_URL_S3", m_server.endpoint()},
+                                      {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"},
+                                      {"AWS_CONFIG_FILE", "/nonexistent/config"}},
+                              .kill_after = std::nullopt,
+                              .stdin_text = ""});
   EXPECT_EQ(run.exit_code, 2) << run.err;
   EXPECT_NE(run.err.find("no AWS credentials found"), std::string::npos) << run.err;
 }

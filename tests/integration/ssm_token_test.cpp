@@ -5,10 +5,9 @@
 #include <httplib.h>
 
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "ghtraffic/aws/sigv4.hpp"
 #include "ghtraffic/aws/ssm.hpp"
@@ -32,9 +31,8 @@ constexpr const char* k_secret_key = "ssm-test-secret-key-value";
 class FakeSsm {
  public:
   FakeSsm() {
-    m_server.Post("/", [this](const httplib::Request& req, httplib::Response& res) {
-      handle(req, res);
-    });
+    m_server.Post(
+        "/", [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
     m_port = m_server.bind_to_any_port("127.0.0.1");
     m_thread = std::thread([this] { m_server.listen_after_bind(); });
   }
@@ -90,9 +88,9 @@ class FakeSsm {
     params.region = "us-east-1";
     params.service = "ssm";
     auto date = req.get_header_value("X-Amz-Date");
-    params.time = *util::parse_iso8601(date.substr(0, 4) + "-" + date.substr(4, 2) + "-" +
-                                       date.substr(6, 5) + ":" + date.substr(11, 2) + ":" +
-                                       date.substr(13, 3));
+    params.time =
+        *util::parse_iso8601(date.substr(0, 4) + "-" + date.substr(4, 2) + "-" + date.substr(6, 5) +
+                             ":" + date.substr(11, 2) + ":" + date.substr(13, 3));
     if (aws::sign(signable, params).signature != match[4]) {
       problem("the signature does not verify; the server computed:\n" +
               aws::sign(signable, params).canonical_request);
@@ -122,10 +120,11 @@ class FakeSsm {
                       "application/x-amz-json-1.1");
     };
     if (name == "/ghtraffic/token") {
-      res.set_content(nlohmann::json{{"Parameter",
-                                      {{"Name", name}, {"Type", "SecureString"}, {"Value", k_token}}}}
-                          .dump(),
-                      "application/x-amz-json-1.1");
+      res.set_content(
+          nlohmann::json{
+              {"Parameter", {{"Name", name}, {"Type", "SecureString"}, {"Value", k_token}}}}
+              .dump(),
+          "application/x-amz-json-1.1");
     } else if (name == "/denied") {
       error("AccessDeniedException",
             "User: arn:aws:sts::123456789012:assumed-role/x is not authorized to perform: "
@@ -197,7 +196,8 @@ TEST_F(ssm_token, is_the_last_token_source) {
 }
 
 TEST_F(ssm_token, the_parameter_comes_from_the_flag_then_the_environment_then_the_config) {
-  collect::ConfigFile config = collect::parse_config("token_ssm_parameter = \"/from/config\"\n", "t.toml");
+  collect::ConfigFile config =
+      collect::parse_config("token_ssm_parameter = \"/from/config\"\n", "t.toml");
   EXPECT_EQ(collect::resolve_token_ssm_parameter(std::nullopt, config), "/from/config");
   m_env.set("GHTRAFFIC_TOKEN_SSM_PARAMETER", "/from/env");
   EXPECT_EQ(collect::resolve_token_ssm_parameter(std::nullopt, config), "/from/env");

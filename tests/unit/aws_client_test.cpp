@@ -35,9 +35,10 @@ TEST(aws_credentials, come_from_the_environment_first_and_are_registered_as_secr
   env.set("AWS_ACCESS_KEY_ID", "AKIDENVIRONMENT");
   env.set("AWS_SECRET_ACCESS_KEY", k_secret);
   env.set("AWS_SESSION_TOKEN", "SESSIONTOKENVALUE");
-  env.set("AWS_SHARED_CREDENTIALS_FILE",
-          write_temp("creds-env", "[default]\naws_access_key_id=FROMFILE\n"
-                                  "aws_secret_access_key=FILESECRET\n").string());
+  env.set("AWS_SHARED_CREDENTIALS_FILE", write_temp("creds-env",
+                                                    "[default]\naws_access_key_id=FROMFILE\n"
+                                                    "aws_secret_access_key=FILESECRET\n")
+                                             .string());
   auto creds = load_credentials();
   EXPECT_EQ(creds.access_key_id, "AKIDENVIRONMENT");
   EXPECT_EQ(creds.secret_access_key, k_secret);
@@ -69,9 +70,10 @@ TEST(aws_credentials, fall_back_to_the_config_file_profile_section) {
   EnvGuard env;
   env.clear_aws();
   env.set("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials");
-  env.set("AWS_CONFIG_FILE", write_temp("config", "[profile ops]\nregion = eu-west-1\n"
-                                                  "aws_access_key_id = OPSID\n"
-                                                  "aws_secret_access_key = OPSSECRET\n")
+  env.set("AWS_CONFIG_FILE", write_temp("config",
+                                        "[profile ops]\nregion = eu-west-1\n"
+                                        "aws_access_key_id = OPSID\n"
+                                        "aws_secret_access_key = OPSSECRET\n")
                                  .string());
   env.set("AWS_PROFILE", "ops");
   EXPECT_EQ(load_credentials().access_key_id, "OPSID");
@@ -142,7 +144,8 @@ TEST(aws_backoff, is_full_jitter_capped) {
 
 class aws_json_client : public ::testing::Test {
  protected:
-  aws_json_client() : m_clock(*util::parse_iso8601("2024-03-01T10:00:00Z")), m_transport(&m_clock) {}
+  aws_json_client()
+      : m_clock(*util::parse_iso8601("2024-03-01T10:00:00Z")), m_transport(&m_clock) {}
 
   JsonServiceClient make() {
     JsonServiceClient::Config config{"dynamodb",
@@ -181,7 +184,11 @@ TEST_F(aws_json_client, posts_a_signed_json_request_with_the_target_header) {
 }
 
 TEST_F(aws_json_client, retries_throttling_and_server_errors_with_backoff) {
-  m_transport.add("127.0.0.1", http_response(400, R"({"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow down"})"));
+  m_transport.add(
+      "127.0.0.1",
+      http_response(
+          400,
+          R"({"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow down"})"));
   m_transport.add("127.0.0.1", http_response(500, R"({"__type":"InternalServerError"})"));
   m_transport.add("127.0.0.1", testing::transport_failure(github::TransportError::reset));
   m_transport.add("127.0.0.1", http_response(200, "{}"));
@@ -193,7 +200,11 @@ TEST_F(aws_json_client, retries_throttling_and_server_errors_with_backoff) {
 }
 
 TEST_F(aws_json_client, gives_up_after_the_last_attempt_and_says_so) {
-  m_transport.always("127.0.0.1", http_response(400, R"({"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate exceeded"})"));
+  m_transport.always(
+      "127.0.0.1",
+      http_response(
+          400,
+          R"({"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate exceeded"})"));
   auto client = make();
   auto result = client.call("Query", {{"TableName", "days"}});
   ASSERT_FALSE(result);
@@ -206,7 +217,11 @@ TEST_F(aws_json_client, gives_up_after_the_last_attempt_and_says_so) {
 }
 
 TEST_F(aws_json_client, access_denied_names_the_permission_and_the_resource) {
-  m_transport.add("127.0.0.1", http_response(400, R"({"__type":"com.amazonaws.dynamodb.v20120810#AccessDeniedException","Message":"User: arn:aws:iam::123:user/x is not authorized"})"));
+  m_transport.add(
+      "127.0.0.1",
+      http_response(
+          400,
+          R"({"__type":"com.amazonaws.dynamodb.v20120810#AccessDeniedException","Message":"User: arn:aws:iam::123:user/x is not authorized"})"));
   auto client = make();
   auto result = client.call("PutItem", {{"TableName", "ghtraffic-days"}});
   ASSERT_FALSE(result);
@@ -224,7 +239,11 @@ TEST_F(aws_json_client, access_denied_names_the_permission_and_the_resource) {
 }
 
 TEST_F(aws_json_client, resource_not_found_suggests_the_name_and_region) {
-  m_transport.add("127.0.0.1", http_response(400, R"({"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"})"));
+  m_transport.add(
+      "127.0.0.1",
+      http_response(
+          400,
+          R"({"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"})"));
   auto client = make();
   auto result = client.call("GetItem", {{"TableName", "nope"}});
   ASSERT_FALSE(result);

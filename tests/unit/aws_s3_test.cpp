@@ -20,9 +20,9 @@ class aws_s3 : public ::testing::Test {
   aws_s3() : m_clock(*util::parse_iso8601("2024-05-24T00:00:00Z")), m_transport(&m_clock) {}
 
   aws::S3Client make(aws::Endpoint endpoint) {
-    return aws::S3Client({"eu-west-1", std::move(endpoint), {"AKIDS3UNIT", "s3-unit-secret", ""},
-                          {3, 10ms, 100ms}},
-                         m_transport, m_clock);
+    return aws::S3Client(
+        {"eu-west-1", std::move(endpoint), {"AKIDS3UNIT", "s3-unit-secret", ""}, {3, 10ms, 100ms}},
+        m_transport, m_clock);
   }
 
   util::ManualClock m_clock;
@@ -47,7 +47,8 @@ TEST_F(aws_s3, uses_virtual_hosted_urls_on_aws_and_path_style_on_a_custom_endpoi
   EXPECT_EQ(sent[2].method, "PUT");
   EXPECT_EQ(sent[2].headers.at("x-amz-content-sha256"),
             "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881");
-  EXPECT_TRUE(sent[2].headers.at("Authorization")
+  EXPECT_TRUE(sent[2]
+                  .headers.at("Authorization")
                   .starts_with("AWS4-HMAC-SHA256 Credential=AKIDS3UNIT/20240524/eu-west-1/s3/"
                                "aws4_request, SignedHeaders=content-type;host;"
                                "x-amz-content-sha256;x-amz-date, Signature="));

@@ -2,9 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "ghtraffic/aws/sigv4.hpp"
 #include "ghtraffic/util/date.hpp"
@@ -55,8 +54,9 @@ ParsedRequest parse_request(const std::string& text) {
   if (question != std::string::npos) {
     for (const auto& pair : util::split(parsed.target.substr(question + 1), '&')) {
       auto eq = pair.find('=');
-      parsed.request.query.emplace_back(uri_decode(pair.substr(0, eq)),
-                                        eq == std::string::npos ? "" : uri_decode(pair.substr(eq + 1)));
+      parsed.request.query.emplace_back(
+          uri_decode(pair.substr(0, eq)),
+          eq == std::string::npos ? "" : uri_decode(pair.substr(eq + 1)));
     }
   }
   for (size_t i = 1; i < lines.size(); ++i) {
@@ -136,11 +136,12 @@ TEST(aws_sigv4, signs_the_s3_documentation_get_object_example) {
   request.path = "/test.txt";
   request.headers = {{"Host", "examplebucket.s3.amazonaws.com"}, {"Range", "bytes=0-9"}};
   auto result = sign(request, s3_example_params());
-  EXPECT_EQ(result.canonical_request,
-            "GET\n/test.txt\n\nhost:examplebucket.s3.amazonaws.com\nrange:bytes=0-9\n"
-            "x-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
-            "x-amz-date:20130524T000000Z\n\nhost;range;x-amz-content-sha256;x-amz-date\n"
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(
+      result.canonical_request,
+      "GET\n/test.txt\n\nhost:examplebucket.s3.amazonaws.com\nrange:bytes=0-9\n"
+      "x-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
+      "x-amz-date:20130524T000000Z\n\nhost;range;x-amz-content-sha256;x-amz-date\n"
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(result.signature, "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
 }
 
@@ -190,11 +191,12 @@ TEST(aws_sigv4, sorts_encoded_query_parameters) {
   request.headers = {{"Host", "h"}};
   request.query = {{"prefix", "a b/c"}, {"list-type", "2"}, {"continuation-token", "x+y="}};
   auto result = sign(request, s3_example_params());
-  EXPECT_NE(result.canonical_request.find(
-                "\ncontinuation-token=x%2By%3D&list-type=2&prefix=a%20b%2Fc\n"),
-            std::string::npos)
+  EXPECT_NE(
+      result.canonical_request.find("\ncontinuation-token=x%2By%3D&list-type=2&prefix=a%20b%2Fc\n"),
+      std::string::npos)
       << result.canonical_request;
-  EXPECT_EQ(encode_query(request.query), "prefix=a%20b%2Fc&list-type=2&continuation-token=x%2By%3D");
+  EXPECT_EQ(encode_query(request.query),
+            "prefix=a%20b%2Fc&list-type=2&continuation-token=x%2By%3D");
 }
 
 TEST(aws_sigv4, adds_the_session_token_and_signs_it) {
@@ -220,16 +222,19 @@ TEST(aws_sigv4, unsigned_payload_is_sent_and_signed_as_the_literal) {
   params.payload = PayloadSigning::unsigned_payload;
   auto result = sign(request, params);
   EXPECT_TRUE(result.canonical_request.ends_with("\nUNSIGNED-PAYLOAD"));
-  EXPECT_NE(std::find(result.added_headers.begin(), result.added_headers.end(),
-                      std::pair<std::string, std::string>{"x-amz-content-sha256",
-                                                          "UNSIGNED-PAYLOAD"}),
-            result.added_headers.end());
+  EXPECT_NE(
+      std::find(result.added_headers.begin(), result.added_headers.end(),
+                std::pair<std::string, std::string>{"x-amz-content-sha256", "UNSIGNED-PAYLOAD"}),
+      result.added_headers.end());
 }
 
 TEST(aws_sigv4, does_not_sign_headers_that_clients_and_proxies_change) {
   SignableRequest request;
-  request.headers = {{"Host", "h"}, {"User-Agent", "ghtraffic"}, {"Expect", ""},
-                     {"X-Multi", "a"}, {"x-multi", "  b   c "}};
+  request.headers = {{"Host", "h"},
+                     {"User-Agent", "ghtraffic"},
+                     {"Expect", ""},
+                     {"X-Multi", "a"},
+                     {"x-multi", "  b   c "}};
   auto result = sign(request, s3_example_params());
   EXPECT_EQ(result.canonical_request.find("user-agent"), std::string::npos);
   EXPECT_NE(result.canonical_request.find("x-multi:a,b c\n"), std::string::npos);

@@ -1,12 +1,12 @@
 #include "ghtraffic/aws/client.hpp"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "ghtraffic/aws/request.hpp"
 #include "ghtraffic/util/error.hpp"
@@ -74,7 +74,9 @@ const IniSection* config_section(const std::map<std::string, IniSection>& config
   return nullptr;
 }
 
-std::string profile_name() { return env("AWS_PROFILE").value_or("default"); }
+std::string profile_name() {
+  return env("AWS_PROFILE").value_or("default");
+}
 
 std::optional<Credentials> credentials_from(const IniSection& section) {
   auto id = section.find("aws_access_key_id");
@@ -216,7 +218,7 @@ JsonServiceClient::JsonServiceClient(Config config, github::HttpTransport& trans
 
 Result<nlohmann::json> JsonServiceClient::call(const std::string& operation,
                                                const nlohmann::json& body) {
-  ServiceTarget target{m_config.service, m_config.region, m_config.endpoint.url,
+  ServiceTarget target{m_config.service,     m_config.region,           m_config.endpoint.url,
                        m_config.credentials, PayloadSigning::hash_only, false};
   auto resource = resource_of(body);
   auto what = fmt::format("{} {}{}", service_title(m_config.service), operation,
@@ -253,8 +255,8 @@ Result<nlohmann::json> JsonServiceClient::call(const std::string& operation,
         error.code = fmt::format("HTTP{}", response.status);
       }
     }
-    error.retryable = response.status >= 500 || response.status == 429 ||
-                      is_throttling_code(error.code);
+    error.retryable =
+        response.status >= 500 || response.status == 429 || is_throttling_code(error.code);
     auto action = fmt::format("{}:{}", m_config.service, operation);
     auto advice = advice_for(error.code, action, resource, m_config.region);
     error.message = fmt::format("{} failed: {}{}{}{}", what, error.code,
@@ -274,8 +276,7 @@ Result<nlohmann::json> JsonServiceClient::call(const std::string& operation,
   auto parsed = nlohmann::json::parse(response->body, nullptr, false);
   if (parsed.is_discarded()) {
     return std::unexpected(AwsError{response->status, "MalformedResponse",
-                                    scrub_aws(what + " failed: the answer is not JSON"),
-                                    false});
+                                    scrub_aws(what + " failed: the answer is not JSON"), false});
   }
   return parsed;
 }

@@ -6,11 +6,10 @@
 
 #include <expected>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ghtraffic/github/transport.hpp"
 #include "ghtraffic/util/clock.hpp"

@@ -1,11 +1,11 @@
 #include "ghtraffic/aws/request.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <random>
 #include <regex>
-
-#include <fmt/format.h>
 
 #include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/redact.hpp"
@@ -31,9 +31,9 @@ UrlParts split_url(const std::string& url) {
   auto authority_start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
   auto path_start = url.find('/', authority_start);
   parts.origin = url.substr(0, path_start);
-  parts.authority = url.substr(authority_start, path_start == std::string::npos
-                                                    ? std::string::npos
-                                                    : path_start - authority_start);
+  parts.authority =
+      url.substr(authority_start, path_start == std::string::npos ? std::string::npos
+                                                                  : path_start - authority_start);
   if (path_start != std::string::npos) {
     parts.base_path = url.substr(path_start);
     while (!parts.base_path.empty() && parts.base_path.back() == '/') {
@@ -69,8 +69,8 @@ AwsError transport_error(const ServiceTarget& target, const ServiceRequest& requ
   error.message = fmt::format(
       "{} failed: {} reaching {} ({}); check the network connection, the region ({}) and {} "
       "or AWS_ENDPOINT_URL if one is set",
-      request.what, transport_error_name(response.error), target.base_url,
-      response.error_message, target.region, env);
+      request.what, transport_error_name(response.error), target.base_url, response.error_message,
+      target.region, env);
   return error;
 }
 
@@ -92,11 +92,16 @@ std::chrono::milliseconds backoff_delay(const RetryPolicy& retry, int attempt, d
 
 bool is_throttling_code(std::string_view code) {
   static constexpr std::array<std::string_view, 11> k_codes = {
-      "ThrottlingException",   "ProvisionedThroughputExceededException",
-      "RequestLimitExceeded",  "Throttling",
-      "ThrottledException",    "TooManyRequestsException",
-      "RequestThrottled",      "RequestThrottledException",
-      "SlowDown",              "TransactionInProgressException",
+      "ThrottlingException",
+      "ProvisionedThroughputExceededException",
+      "RequestLimitExceeded",
+      "Throttling",
+      "ThrottledException",
+      "TooManyRequestsException",
+      "RequestThrottled",
+      "RequestThrottledException",
+      "SlowDown",
+      "TransactionInProgressException",
       "LimitExceededException"};
   return std::find(k_codes.begin(), k_codes.end(), code) != k_codes.end();
 }
@@ -118,11 +123,16 @@ std::string advice_for(std::string_view code, std::string_view action, std::stri
                        std::string_view region) {
   static constexpr std::array<std::string_view, 4> k_denied = {
       "AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "AllAccessDisabled"};
-  static constexpr std::array<std::string_view, 10> k_credentials = {
-      "UnrecognizedClientException", "InvalidSignatureException", "SignatureDoesNotMatch",
-      "ExpiredTokenException",       "ExpiredToken",              "InvalidClientTokenId",
-      "IncompleteSignature",         "MissingAuthenticationToken", "InvalidAccessKeyId",
-      "InvalidToken"};
+  static constexpr std::array<std::string_view, 10> k_credentials = {"UnrecognizedClientException",
+                                                                     "InvalidSignatureException",
+                                                                     "SignatureDoesNotMatch",
+                                                                     "ExpiredTokenException",
+                                                                     "ExpiredToken",
+                                                                     "InvalidClientTokenId",
+                                                                     "IncompleteSignature",
+                                                                     "MissingAuthenticationToken",
+                                                                     "InvalidAccessKeyId",
+                                                                     "InvalidToken"};
   auto on = resource.empty() ? std::string() : fmt::format(" on {}", resource);
   if (std::find(k_denied.begin(), k_denied.end(), code) != k_denied.end()) {
     return fmt::format(
@@ -152,8 +162,8 @@ std::string advice_for(std::string_view code, std::string_view action, std::stri
 
 Result<github::HttpResponse> send_with_retries(const ServiceTarget& target,
                                                const ServiceRequest& request,
-                                               github::HttpTransport& transport,
-                                               util::Clock& clock, const RetryPolicy& retry,
+                                               github::HttpTransport& transport, util::Clock& clock,
+                                               const RetryPolicy& retry,
                                                const ErrorClassifier& classify) {
   auto url = split_url(target.base_url);
   std::string path = url.base_path + (request.path.empty() ? "/" : request.path);
@@ -172,11 +182,10 @@ Result<github::HttpResponse> send_with_retries(const ServiceTarget& target,
     signable.path = path;
     signable.query = request.query;
     signable.headers.emplace_back("Host", url.authority);
-    signable.headers.insert(signable.headers.end(), request.headers.begin(),
-                            request.headers.end());
+    signable.headers.insert(signable.headers.end(), request.headers.begin(), request.headers.end());
     signable.body = request.body;
-    SigningParams params{target.credentials, target.region, target.service, clock.now(),
-                         target.payload, target.s3_path};
+    SigningParams params{target.credentials, target.region,  target.service,
+                         clock.now(),        target.payload, target.s3_path};
     auto signature = sign(signable, params);
 
     github::HttpRequest http;
@@ -198,8 +207,8 @@ Result<github::HttpResponse> send_with_retries(const ServiceTarget& target,
       util::log_debug("{}: HTTP {} (attempt {})", request.what, response.status, attempt + 1);
       return response;
     }
-    util::log_debug("{}: {} (attempt {} of {})", request.what, util::scrub(last.code),
-                    attempt + 1, attempts);
+    util::log_debug("{}: {} (attempt {} of {})", request.what, util::scrub(last.code), attempt + 1,
+                    attempts);
     if (!last.retryable) {
       break;
     }

@@ -38,8 +38,8 @@ using ErrorClassifier = std::function<std::optional<AwsError>(const github::Http
 
 Result<github::HttpResponse> send_with_retries(const ServiceTarget& target,
                                                const ServiceRequest& request,
-                                               github::HttpTransport& transport,
-                                               util::Clock& clock, const RetryPolicy& retry,
+                                               github::HttpTransport& transport, util::Clock& clock,
+                                               const RetryPolicy& retry,
                                                const ErrorClassifier& classify);
 
 // Full jitter: a uniform draw in [0, min(cap, base * 2^attempt)]; attempt counts from 0.

@@ -1,10 +1,10 @@
 #include "ghtraffic/aws/s3.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 #include "ghtraffic/aws/request.hpp"
 
@@ -141,8 +141,12 @@ S3Client::Config S3Client::config_from_environment(const std::optional<std::stri
 }
 
 Result<github::HttpResponse> S3Client::send(const Call& call) {
-  ServiceTarget target{"s3", m_config.region, m_config.endpoint.url, m_config.credentials,
-                       PayloadSigning::hash_header, true};
+  ServiceTarget target{"s3",
+                       m_config.region,
+                       m_config.endpoint.url,
+                       m_config.credentials,
+                       PayloadSigning::hash_header,
+                       true};
   ServiceRequest request;
   request.method = call.method;
   request.query = call.query;
@@ -157,8 +161,7 @@ Result<github::HttpResponse> S3Client::send(const Call& call) {
     request.path = "/" + call.bucket + (call.bucket_root ? "" : "/" + encoded_key);
   } else {
     auto scheme_end = target.base_url.find("://");
-    target.base_url.insert(scheme_end == std::string::npos ? 0 : scheme_end + 3,
-                           call.bucket + ".");
+    target.base_url.insert(scheme_end == std::string::npos ? 0 : scheme_end + 3, call.bucket + ".");
     request.path = "/" + encoded_key;
   }
 
@@ -183,9 +186,10 @@ Result<github::HttpResponse> S3Client::send(const Call& call) {
       advice = fmt::format("the bucket is in region {}; set AWS_REGION={}", *region, *region);
     }
     if (error.code == "NoSuchBucket") {
-      advice = fmt::format("check the bucket name \"{}\" and the region ({}); the bucket must "
-                           "exist before exporting to it",
-                           call.bucket, m_config.region);
+      advice = fmt::format(
+          "check the bucket name \"{}\" and the region ({}); the bucket must "
+          "exist before exporting to it",
+          call.bucket, m_config.region);
     }
     error.message = fmt::format("{} failed: {}{}{}{}", request.what, error.code,
                                 aws_message.empty() ? "" : ": " + aws_message,

@@ -1,5 +1,6 @@
 #include "ghtraffic/aws/sigv4.hpp"
 
+#include <fmt/format.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -7,8 +8,6 @@
 #include <array>
 #include <chrono>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/strings.hpp"
@@ -20,8 +19,8 @@ constexpr std::string_view k_algorithm = "AWS4-HMAC-SHA256";
 constexpr std::string_view k_unsigned_payload = "UNSIGNED-PAYLOAD";
 
 bool is_unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '_' || c == '.' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == '~';
 }
 
 int hex_value(char c) {
@@ -116,13 +115,13 @@ std::string canonical_header_value(std::string_view value) {
 // Hop-by-hop and client-specific headers that proxies and libraries may change.
 bool is_unsigned_header(std::string_view lower_name) {
   static constexpr std::array<std::string_view, 7> k_skip = {
-      "authorization", "user-agent", "expect",        "connection",
+      "authorization",   "user-agent",        "expect",    "connection",
       "x-amzn-trace-id", "transfer-encoding", "keep-alive"};
   return std::find(k_skip.begin(), k_skip.end(), lower_name) != k_skip.end();
 }
 
 struct CanonicalHeaders {
-  std::string text;    // "name:value\n" lines
+  std::string text;          // "name:value\n" lines
   std::string signed_names;  // "a;b;c"
 };
 
@@ -282,8 +281,7 @@ SigningResult sign(const SignableRequest& request, const SigningParams& params) 
   result.added_headers.emplace_back(
       "Authorization",
       fmt::format("{} Credential={}/{}, SignedHeaders={}, Signature={}", k_algorithm,
-                  params.credentials.access_key_id, scope, headers.signed_names,
-                  result.signature));
+                  params.credentials.access_key_id, scope, headers.signed_names, result.signature));
   return result;
 }
 

@@ -18,7 +18,10 @@ std::string quicksight_manifest(const std::vector<std::string>& uris) {
   nlohmann::ordered_json manifest = {
       {"fileLocations", nlohmann::ordered_json::array({{{"URIs", uris}}})},
       {"globalUploadSettings",
-       {{"format", "CSV"}, {"delimiter", ","}, {"textqualifier", "\""}, {"containsHeader", "true"}}},
+       {{"format", "CSV"},
+        {"delimiter", ","},
+        {"textqualifier", "\""},
+        {"containsHeader", "true"}}},
   };
   return manifest.dump(2) + "\n";
 }

@@ -1,8 +1,8 @@
 #include "ghtraffic/export/s3_sink.hpp"
 
-#include <set>
-
 #include <fmt/format.h>
+
+#include <set>
 
 #include "ghtraffic/export/manifest.hpp"
 #include "ghtraffic/github/transport.hpp"
@@ -43,10 +43,11 @@ class S3Sink : public Sink {
     auto result =
         m_client.put_object(m_destination.bucket, key, content, content_type_for(relative_path));
     if (!result) {
-      throw util::Error(fmt::format("{}. The export stopped there; {} the files as they were "
-                                    "before this export except those already uploaded. Run "
-                                    "the export again once fixed.",
-                                    result.error().message, consequence));
+      throw util::Error(
+          fmt::format("{}. The export stopped there; {} the files as they were "
+                      "before this export except those already uploaded. Run "
+                      "the export again once fixed.",
+                      result.error().message, consequence));
     }
     util::log_verbose("uploaded {}", aws::s3_uri(m_destination.bucket, key));
   }
@@ -95,13 +96,13 @@ std::optional<S3Destination> parse_s3_url(std::string_view url) {
     destination.prefix = std::string(prefix);
   }
   if (destination.bucket.empty()) {
-    throw util::Error("\"{}\" names no bucket; write it as s3://BUCKET or s3://BUCKET/PREFIX",
-                      url);
+    throw util::Error("\"{}\" names no bucket; write it as s3://BUCKET or s3://BUCKET/PREFIX", url);
   }
   if (destination.prefix.find("//") != std::string::npos || destination.prefix.starts_with("/")) {
-    throw util::Error("the prefix in \"{}\" has an empty folder (\"//\"); write it as "
-                      "s3://BUCKET/PREFIX",
-                      url);
+    throw util::Error(
+        "the prefix in \"{}\" has an empty folder (\"//\"); write it as "
+        "s3://BUCKET/PREFIX",
+        url);
   }
   return destination;
 }
