@@ -67,9 +67,9 @@ AwsError transport_error(const ServiceTarget& target, const ServiceRequest& requ
   error.retryable = true;
   auto env = endpoint_variable(target.service);
   error.message = fmt::format(
-      "{} failed: {} reaching {} ({}); check the network connection, the region ({}) and {} "
-      "or AWS_ENDPOINT_URL if one is set",
-      request.what, transport_error_name(response.error), target.base_url, response.error_message,
+      "{} failed: cannot reach {}: {} ({}); check the network connection, the region ({}) and "
+      "{} or AWS_ENDPOINT_URL if one is set",
+      request.what, target.base_url, transport_error_name(response.error), response.error_message,
       target.region, env);
   return error;
 }
