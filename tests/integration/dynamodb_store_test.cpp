@@ -34,7 +34,8 @@ core::RepoObservation daily_observation(core::RepoId id, int day_of_month) {
   o.clones = window(TrafficKind::clones, when.c_str(), {{yesterday, 4, 2}, {today, 1, 1}}, 30, 9);
   o.paths = core::PathSnapshot{at(when.c_str()), {{"/", "Home", 50, 12}, {"/docs", "Docs", 9, 3}}};
   o.referrers = core::ReferrerSnapshot{at(when.c_str()), {{"github.com", 20, 6}}};
-  for (const char* what : {"views?per=day", "clones?per=day", "popular/paths", "popular/referrers"}) {
+  for (const char* what :
+       {"views?per=day", "clones?per=day", "popular/paths", "popular/referrers"}) {
     o.cache.push_back({fmt::format("https://api.github.com/repos/octo/daily/traffic/{}", what),
                        fmt::format("\"{}-{}\"", what, day_of_month), "{\"count\":1}"});
   }
@@ -148,12 +149,14 @@ TEST(dynamodb_store, holds_the_same_data_as_sqlite_and_exports_the_same_bytes) {
   }
   // An older observation committed late, beyond the days the DynamoDB record keeps at hand.
   auto late = observation(1, "octo/daily", "2026-01-10T06:00:00Z");
-  late.views = window(TrafficKind::views, "2026-01-10T06:00:00Z", {{day("2026-01-02"), 7, 7}}, 7, 7);
+  late.views =
+      window(TrafficKind::views, "2026-01-10T06:00:00Z", {{day("2026-01-02"), 7, 7}}, 7, 7);
   observations.push_back(late);
   auto renamed = observation(2, "octo/new", "2026-03-05T06:00:00Z");
   renamed.names = {"octo/old", "octo/new"};
   renamed.meta.archived = true;
-  renamed.clones = window(TrafficKind::clones, "2026-03-05T06:00:00Z", {{day("2026-03-01"), 3, 1}}, 3, 1);
+  renamed.clones =
+      window(TrafficKind::clones, "2026-03-05T06:00:00Z", {{day("2026-03-01"), 3, 1}}, 3, 1);
   renamed.events = {{core::EventKind::star, at("2024-01-01T00:00:00Z"), "alice"},
                     {core::EventKind::fork, at("2024-02-01T00:00:00Z"), "bob/x"}};
   observations.push_back(renamed);

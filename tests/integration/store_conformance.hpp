@@ -4,15 +4,14 @@
 // commits fail at one of several points, for the R7 tests.
 #pragma once
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <stdlib.h>
 
 #include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "ghtraffic/github/transport.hpp"
 #include "ghtraffic/store/dynamodb/dynamodb_store.hpp"
@@ -188,8 +187,8 @@ inline std::string visible_state(Store& store) {
                          c.stars, c.forks, c.watchers, c.open_issues);
     }
     for (const auto& e : store.events(repo.id)) {
-      out += fmt::format("  event {} {} {}\n", core::to_string(e.kind),
-                         util::format_iso8601(e.at), e.actor);
+      out += fmt::format("  event {} {} {}\n", core::to_string(e.kind), util::format_iso8601(e.at),
+                         e.actor);
     }
     for (const auto& name : repo.names) {
       auto found = store.find_repo(name);

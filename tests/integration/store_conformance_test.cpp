@@ -1,5 +1,7 @@
 // The store conformance suite: the data rules R1-R9 and the reading API, one set of tests
 // run on every backend (SQLite, and DynamoDB against dynalite on loopback).
+#include "store_conformance.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -7,7 +9,6 @@
 #include <vector>
 
 #include "ghtraffic/util/error.hpp"
-#include "store_conformance.hpp"
 
 using namespace ghtraffic;
 using namespace ghtraffic::store::testing;
@@ -71,15 +72,14 @@ core::RepoObservation next_observation(core::RepoId id, const std::string& name)
   o.names = {name, name + "-renamed"};
   o.meta.full_name = name + "-renamed";
   o.meta.stars = 43;
-  o.views = window(TrafficKind::views, when, {{day("2026-08-01"), 12, 5}, {day("2026-08-04"), 3, 3}},
-                   15, 8);
+  o.views = window(TrafficKind::views, when,
+                   {{day("2026-08-01"), 12, 5}, {day("2026-08-04"), 3, 3}}, 15, 8);
   o.clones = window(TrafficKind::clones, when, {{day("2026-08-04"), 1, 1}}, 3, 2);
   o.paths = core::PathSnapshot{at(when), {{"/docs", "Docs", 4, 2}}};
   o.referrers = core::ReferrerSnapshot{at(when), {}};
   o.events = {{core::EventKind::fork, at("2026-08-04T01:00:00Z"), "bob/cat"}};
   return o;
 }
-
 
 // A second, empty store of the same kind, to compare against.
 struct store_conformance_reference {
@@ -469,7 +469,6 @@ TEST_P(store_conformance, read_only_store_reads_but_refuses_to_write) {
   EXPECT_THROW(store->begin_run(at("2026-08-03T10:00:00Z")), util::Error);
   EXPECT_FALSE(store->find_repo("octo/dog"));
 }
-
 
 // --- R7 ---
 

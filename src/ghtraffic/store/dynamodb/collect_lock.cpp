@@ -3,9 +3,8 @@
 // deleted on release. A holder that dies without releasing blocks others for one lease at
 // most. Commits stay correct without the lock (every write is conditional, see
 // docs/aws.md); it keeps two schedules from doing the same work twice.
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -52,16 +51,17 @@ class DynamoCollectLock final : public CollectLock {
     }
     m_wake.notify_all();
     m_heartbeat.join();
-    auto result = m_api->try_call("DeleteItem",
-                                  {{"TableName", m_table},
-                                   {"Key", key("LOCK", "collect")},
-                                   {"ConditionExpression", "holder = :h"},
-                                   {"ExpressionAttributeValues", {{":h", attr_s(m_holder)}}}});
+    auto result =
+        m_api->try_call("DeleteItem", {{"TableName", m_table},
+                                       {"Key", key("LOCK", "collect")},
+                                       {"ConditionExpression", "holder = :h"},
+                                       {"ExpressionAttributeValues", {{":h", attr_s(m_holder)}}}});
     if (!result && !is_condition_failure(result.error())) {
-      util::log_error("could not release the collection lock of {} ({}); it expires by itself "
-                      "within {} minutes",
-                      m_api->describe(), result.error().message,
-                      std::chrono::duration_cast<std::chrono::minutes>(k_lease).count());
+      util::log_error(
+          "could not release the collection lock of {} ({}); it expires by itself "
+          "within {} minutes",
+          m_api->describe(), result.error().message,
+          std::chrono::duration_cast<std::chrono::minutes>(k_lease).count());
     }
   }
 
@@ -71,11 +71,12 @@ class DynamoCollectLock final : public CollectLock {
     while (!m_wake.wait_for(lock, k_renew_every, [this] { return m_released; })) {
       auto expires = epoch_seconds(std::chrono::system_clock::now() + k_lease);
       auto result = m_api->try_call(
-          "UpdateItem", {{"TableName", m_table},
-                         {"Key", key("LOCK", "collect")},
-                         {"UpdateExpression", "SET expires = :e"},
-                         {"ConditionExpression", "holder = :h"},
-                         {"ExpressionAttributeValues", {{":h", attr_s(m_holder)}, {":e", attr_n(expires)}}}});
+          "UpdateItem",
+          {{"TableName", m_table},
+           {"Key", key("LOCK", "collect")},
+           {"UpdateExpression", "SET expires = :e"},
+           {"ConditionExpression", "holder = :h"},
+           {"ExpressionAttributeValues", {{":h", attr_s(m_holder)}, {":e", attr_n(expires)}}}});
       if (!result) {
         util::log_error("could not renew the collection lock of {}: {}", m_api->describe(),
                         result.error().message);
@@ -106,11 +107,11 @@ std::unique_ptr<CollectLock> lock_dynamodb_store(const std::string& location_tex
   item["holder"] = attr_s(holder);
   item["expires"] = attr_n(epoch_seconds(now + k_lease));
   item["ttl"] = attr_n(epoch_seconds(now + k_lease));  // for a table with TTL on "ttl"
-  auto taken = api->try_call("PutItem",
-                             {{"TableName", table},
-                              {"Item", item},
-                              {"ConditionExpression", "attribute_not_exists(pk) OR expires < :now"},
-                              {"ExpressionAttributeValues", {{":now", attr_n(epoch_seconds(now))}}}});
+  auto taken = api->try_call(
+      "PutItem", {{"TableName", table},
+                  {"Item", item},
+                  {"ConditionExpression", "attribute_not_exists(pk) OR expires < :now"},
+                  {"ExpressionAttributeValues", {{":now", attr_n(epoch_seconds(now))}}}});
   if (!taken) {
     if (!is_condition_failure(taken.error())) {
       throw util::Error("could not take the collection lock of {}: {}", api->describe(),

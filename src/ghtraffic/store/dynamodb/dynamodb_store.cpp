@@ -126,7 +126,8 @@ void read_month(const Item& item, std::map<std::string, DayValues>& out) {
     auto day = fmt::format("{}-{}", month, name.substr(1, 2));
     auto index = (name[0] == 'v' ? 0u : 2u) + (name[3] == 'u' ? 1u : 0u);
     auto [it, inserted] = out.try_emplace(day, k_no_values);
-    it->second[index] = std::max(it->second[index], static_cast<std::int64_t>(std::stoll(value["N"].get<std::string>())));
+    it->second[index] = std::max(
+        it->second[index], static_cast<std::int64_t>(std::stoll(value["N"].get<std::string>())));
   }
 }
 
@@ -164,9 +165,10 @@ class DynamoStore final : public Store {
       std::this_thread::sleep_for(std::chrono::milliseconds(
           std::uniform_int_distribution<int>(5, 20 << std::min(attempt, 5))(jitter)));
     }
-    throw util::Error("could not write to {}: other writers kept changing {} at the same time; "
-                      "nothing of it was stored, run again",
-                      describe(), name_for_messages(observation));
+    throw util::Error(
+        "could not write to {}: other writers kept changing {} at the same time; "
+        "nothing of it was stored, run again",
+        describe(), name_for_messages(observation));
   }
 
   std::optional<core::CachedResponse> cached_response(const std::string& url) override {
@@ -177,11 +179,10 @@ class DynamoStore final : public Store {
         m_cache_memo.clear();
       }
       std::map<std::string, core::CachedResponse> entries;
-      for (const auto& item : m_api->query(
-               {{"TableName", m_cache},
-                {"KeyConditionExpression", "pk = :g"},
-                {"ExpressionAttributeValues", {{":g", attr_s(group)}}}},
-               "read cached responses")) {
+      for (const auto& item : m_api->query({{"TableName", m_cache},
+                                            {"KeyConditionExpression", "pk = :g"},
+                                            {"ExpressionAttributeValues", {{":g", attr_s(group)}}}},
+                                           "read cached responses")) {
         auto entry_url = get_s(item, "sk").value_or("");
         entries[entry_url] = {entry_url, get_s(item, "etag").value_or(""),
                               get_s(item, "body").value_or("")};
@@ -197,10 +198,11 @@ class DynamoStore final : public Store {
 
   std::optional<core::RepoId> find_repo(const std::string& full_name) override {
     std::vector<std::pair<Head, std::string>> candidates;  // head, last_seen of the name
-    for (const auto& item : m_api->query({{"TableName", m_data},
-                                          {"KeyConditionExpression", "pk = :p"},
-                                          {"ExpressionAttributeValues", {{":p", attr_s(name_pk(full_name))}}}},
-                                         "look up a repository name")) {
+    for (const auto& item :
+         m_api->query({{"TableName", m_data},
+                       {"KeyConditionExpression", "pk = :p"},
+                       {"ExpressionAttributeValues", {{":p", attr_s(name_pk(full_name))}}}},
+                      "look up a repository name")) {
       auto head = read_head(get_n(item, "id").value_or(0), false);
       if (!head) {
         continue;  // the name of a commit that never completed
@@ -251,7 +253,8 @@ class DynamoStore final : public Store {
                  {"UpdateExpression", "SET finished_at = :f, repos_ok = :o, repos_failed = :x"},
                  {"ConditionExpression", "attribute_exists(pk)"},
                  {"ExpressionAttributeValues",
-                  {{":f", attr_s(time_text(finished_at))}, {":o", attr_n(repos_ok)},
+                  {{":f", attr_s(time_text(finished_at))},
+                   {":o", attr_n(repos_ok)},
                    {":x", attr_n(repos_failed)}}}},
                 "record the end of a collection run");
   }
@@ -311,7 +314,8 @@ class DynamoStore final : public Store {
     std::vector<DayRecord> out;
     for (const auto& [day, values] : stored) {
       if (day >= from && day <= to && values[index] >= 0) {
-        out.push_back({parse_stored_day(day), values[index], std::max<std::int64_t>(values[index + 1], 0)});
+        out.push_back(
+            {parse_stored_day(day), values[index], std::max<std::int64_t>(values[index + 1], 0)});
       }
     }
     return out;
@@ -387,13 +391,14 @@ class DynamoStore final : public Store {
   }
 
   std::optional<RunRecord> last_run() override {
-    auto answer = m_api->call("Query",
-                              {{"TableName", m_data},
-                               {"KeyConditionExpression", "pk = :p AND begins_with(sk, :r)"},
-                               {"ExpressionAttributeValues", {{":p", attr_s("RUNS")}, {":r", attr_s("R#")}}},
-                               {"ScanIndexForward", false},
-                               {"Limit", 1}},
-                              "read the last collection run");
+    auto answer =
+        m_api->call("Query",
+                    {{"TableName", m_data},
+                     {"KeyConditionExpression", "pk = :p AND begins_with(sk, :r)"},
+                     {"ExpressionAttributeValues", {{":p", attr_s("RUNS")}, {":r", attr_s("R#")}}},
+                     {"ScanIndexForward", false},
+                     {"Limit", 1}},
+                    "read the last collection run");
     auto items = answer.value("Items", Json::array());
     if (items.empty()) {
       return std::nullopt;
@@ -434,11 +439,10 @@ class DynamoStore final : public Store {
   }
 
   std::optional<Head> read_head(core::RepoId id, bool for_commit) {
-    auto answer = m_api->call("GetItem",
-                              {{"TableName", m_data},
-                               {"Key", key("REPOS", head_sk(id))},
-                               {"ConsistentRead", true}},
-                              for_commit ? "read the repository's record" : "read a repository");
+    auto answer = m_api->call(
+        "GetItem",
+        {{"TableName", m_data}, {"Key", key("REPOS", head_sk(id))}, {"ConsistentRead", true}},
+        for_commit ? "read the repository's record" : "read a repository");
     if (!answer.contains("Item")) {
       return std::nullopt;
     }
@@ -448,13 +452,15 @@ class DynamoStore final : public Store {
   std::map<std::string, DayValues> read_months(core::RepoId repo, std::string_view from,
                                                std::string_view to) {
     std::map<std::string, DayValues> out;
-    for (const auto& item : m_api->query(
-             {{"TableName", m_data},
-              {"KeyConditionExpression", "pk = :p AND sk BETWEEN :a AND :b"},
-              {"ExpressionAttributeValues",
-               {{":p", attr_s(repo_pk(repo))}, {":a", attr_s(month_sk(from))}, {":b", attr_s(month_sk(to))}}},
-              {"ConsistentRead", true}},
-             "read stored days")) {
+    for (const auto& item :
+         m_api->query({{"TableName", m_data},
+                       {"KeyConditionExpression", "pk = :p AND sk BETWEEN :a AND :b"},
+                       {"ExpressionAttributeValues",
+                        {{":p", attr_s(repo_pk(repo))},
+                         {":a", attr_s(month_sk(from))},
+                         {":b", attr_s(month_sk(to))}}},
+                       {"ConsistentRead", true}},
+                      "read stored days")) {
       read_month(item, out);
     }
     return out;
@@ -469,13 +475,13 @@ class DynamoStore final : public Store {
       return {};
     }
     std::map<std::string, Item> by_key;
-    for (auto& item : m_api->query(
-             {{"TableName", m_data},
-              {"KeyConditionExpression", "pk = :p AND sk BETWEEN :a AND :b"},
-              {"ExpressionAttributeValues",
-               {{":p", attr_s(repo_pk(repo))}, {":a", attr_s(from)}, {":b", attr_s(to)}}},
-              {"ConsistentRead", true}},
-             "read stored history")) {
+    for (auto& item :
+         m_api->query({{"TableName", m_data},
+                       {"KeyConditionExpression", "pk = :p AND sk BETWEEN :a AND :b"},
+                       {"ExpressionAttributeValues",
+                        {{":p", attr_s(repo_pk(repo))}, {":a", attr_s(from)}, {":b", attr_s(to)}}},
+                       {"ConsistentRead", true}},
+                      "read stored history")) {
       auto sk = get_s(item, "sk").value_or("");
       by_key[sk] = std::move(item);
     }
@@ -553,12 +559,13 @@ class DynamoStore final : public Store {
         return;
       }
       if (!is_condition_failure(result.error())) {
-        throw util::Error("could not write to {}: {}", describe(), util::scrub(result.error().message));
+        throw util::Error("could not write to {}: {}", describe(),
+                          util::scrub(result.error().message));
       }
-      auto answer = m_api->call("GetItem", {{"TableName", m_data},
-                                            {"Key", key(repo_pk(repo), month)},
-                                            {"ConsistentRead", true}},
-                                "read stored days");
+      auto answer = m_api->call(
+          "GetItem",
+          {{"TableName", m_data}, {"Key", key(repo_pk(repo), month)}, {"ConsistentRead", true}},
+          "read stored days");
       std::map<std::string, DayValues> stored;
       if (answer.contains("Item")) {
         read_month(answer["Item"], stored);
@@ -572,9 +579,10 @@ class DynamoStore final : public Store {
         }
       }
     }
-    throw util::Error("could not write to {}: other writers kept changing the days of {} at the "
-                      "same time; run again",
-                      describe(), month);
+    throw util::Error(
+        "could not write to {}: other writers kept changing the days of {} at the "
+        "same time; run again",
+        describe(), month);
   }
 
   // Rolls a committed head's pending part forward into the permanent items. Idempotent:
@@ -728,7 +736,8 @@ class DynamoStore final : public Store {
       for (const auto& e : observation.paths->entries) {
         entries.push_back(Json::array({e.path, e.title, e.count, e.uniques}));
       }
-      add_snapshot(head, "P", observation.paths->observed_at, {{"entries", attr_s(entries.dump())}});
+      add_snapshot(head, "P", observation.paths->observed_at,
+                   {{"entries", attr_s(entries.dump())}});
     }
     if (observation.referrers) {
       Json entries = Json::array();
@@ -741,10 +750,11 @@ class DynamoStore final : public Store {
     for (const auto& event : observation.events) {
       auto at = time_text(event.at);
       auto kind = std::string(core::to_string(event.kind));
-      head.pending.items.push_back({{"sk", attr_s(fmt::format("E#{}#{}#{}", at, kind, event.actor))},
-                                    {"kind", attr_s(kind)},
-                                    {"at", attr_s(at)},
-                                    {"actor", attr_s(event.actor)}});
+      head.pending.items.push_back(
+          {{"sk", attr_s(fmt::format("E#{}#{}#{}", at, kind, event.actor))},
+           {"kind", attr_s(kind)},
+           {"at", attr_s(at)},
+           {"actor", attr_s(event.actor)}});
     }
   }
 
@@ -841,7 +851,8 @@ class DynamoStore final : public Store {
       if (is_condition_failure(committed.error())) {
         return std::nullopt;
       }
-      throw util::Error("could not write to {}: {}", describe(), util::scrub(committed.error().message));
+      throw util::Error("could not write to {}: {}", describe(),
+                        util::scrub(committed.error().message));
     }
     CommitResult result;
     result.repo_id = id;

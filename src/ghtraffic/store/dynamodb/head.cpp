@@ -76,8 +76,8 @@ Head decode_head(const Json& item) {
     head.last_collected = get_s(item, "last_collected");
     auto state = Json::parse(get_s(item, "state").value_or("{}"));
     for (const auto& n : state.value("names", Json::array())) {
-      head.names.push_back({n.at(0).get<std::string>(), n.at(1).get<std::string>(),
-                            n.at(2).get<std::string>()});
+      head.names.push_back(
+          {n.at(0).get<std::string>(), n.at(1).get<std::string>(), n.at(2).get<std::string>()});
     }
     if (state.contains("first_day")) {
       head.first_day = state["first_day"].get<std::string>();

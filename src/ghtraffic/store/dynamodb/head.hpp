@@ -8,11 +8,10 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ghtraffic/core/types.hpp"
 
@@ -34,10 +33,10 @@ struct SnapshotMark {  // the latest snapshot of a list, on its latest day
   std::string at;
 };
 
-struct Pending {  // what the last commit learned, not yet rolled forward
+struct Pending {                          // what the last commit learned, not yet rolled forward
   std::map<std::string, DayValues> days;  // day -> merged values to raise to
   nlohmann::json items = nlohmann::json::array();  // permanent items, without pk
-  std::vector<std::string> supersede;  // sort keys of snapshots a later one replaced
+  std::vector<std::string> supersede;              // sort keys of snapshots a later one replaced
   bool empty() const { return days.empty() && items.empty() && supersede.empty(); }
 };
 
@@ -55,7 +54,7 @@ struct Head {
   std::optional<std::string> first_day;
   std::optional<std::string> last_day;
   std::int64_t stored_days = 0;
-  std::map<std::string, DayValues> hot;  // every stored day within k_hot_days of last_day
+  std::map<std::string, DayValues> hot;       // every stored day within k_hot_days of last_day
   std::map<std::string, SnapshotMark> marks;  // by sort key prefix: "C", "P", "F"
   Pending pending;
 };

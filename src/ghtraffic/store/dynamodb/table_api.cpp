@@ -78,7 +78,8 @@ aws::Result<Json> TableApi::try_call(const std::string& operation, const Json& b
 Json TableApi::call(const std::string& operation, const Json& body, std::string_view doing) {
   auto result = m_client.call(operation, body);
   if (!result) {
-    throw util::Error("could not {} in {}: {}", doing, m_describe, util::scrub(result.error().message));
+    throw util::Error("could not {} in {}: {}", doing, m_describe,
+                      util::scrub(result.error().message));
   }
   return std::move(*result);
 }
@@ -127,16 +128,17 @@ void TableApi::ensure_table(const std::string& table, bool create) {
   auto described = try_call("DescribeTable", describe_body);
   if (!described && code_is(described.error(), "ResourceNotFoundException")) {
     if (!create) {
-      throw util::Error("no store at {} yet (table {} does not exist) — run `ghtraffic collect` first",
-                        m_describe, table);
+      throw util::Error(
+          "no store at {} yet (table {} does not exist) — run `ghtraffic collect` first",
+          m_describe, table);
     }
-    Json body{{"TableName", table},
-              {"BillingMode", "PAY_PER_REQUEST"},
-              {"AttributeDefinitions",
-               Json::array({{{"AttributeName", "pk"}, {"AttributeType", "S"}},
-                            {{"AttributeName", "sk"}, {"AttributeType", "S"}}})},
-              {"KeySchema", Json::array({{{"AttributeName", "pk"}, {"KeyType", "HASH"}},
-                                         {{"AttributeName", "sk"}, {"KeyType", "RANGE"}}})}};
+    Json body{
+        {"TableName", table},
+        {"BillingMode", "PAY_PER_REQUEST"},
+        {"AttributeDefinitions", Json::array({{{"AttributeName", "pk"}, {"AttributeType", "S"}},
+                                              {{"AttributeName", "sk"}, {"AttributeType", "S"}}})},
+        {"KeySchema", Json::array({{{"AttributeName", "pk"}, {"KeyType", "HASH"}},
+                                   {{"AttributeName", "sk"}, {"KeyType", "RANGE"}}})}};
     auto created = try_call("CreateTable", body);
     // Another process creating it at the same moment is fine: wait for it like for ours.
     if (!created && !code_is(created.error(), "ResourceInUseException")) {
@@ -166,9 +168,10 @@ void TableApi::ensure_table(const std::string& table, bool create) {
       return;
     }
     if (std::chrono::steady_clock::now() > deadline) {
-      throw util::Error("the table {} of {} did not become ACTIVE within 5 minutes; check it in "
-                        "the AWS console and run again",
-                        table, m_describe);
+      throw util::Error(
+          "the table {} of {} did not become ACTIVE within 5 minutes; check it in "
+          "the AWS console and run again",
+          table, m_describe);
     }
     std::this_thread::sleep_for(k_table_poll);
     described = try_call("DescribeTable", describe_body);

@@ -5,12 +5,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ghtraffic/aws/client.hpp"
 #include "ghtraffic/github/transport.hpp"
