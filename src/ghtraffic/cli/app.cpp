@@ -44,6 +44,8 @@ int run(int argc, char** argv) {
   add_collect_command(app, options, action);
   add_show_command(app, options, action);
   add_export_command(app, options, action);
+  add_serve_command(app, options, action);
+  add_report_command(app, options, action);
 
   try {
     app.parse(argc, argv);

@@ -209,6 +209,15 @@ Summary run_collection(github::Client& client, store::Store& store, const Plan& 
   RepoCollector collector(client, store, store_mutex);
   auto worker = [&] {
     for (size_t i = next++; i < targets.size(); i = next++) {
+      if (plan.cancel != nullptr && plan.cancel->load()) {
+        RepoOutcome skipped;
+        skipped.full_name = targets[i].listing.meta.full_name;
+        skipped.id = targets[i].listing.meta.id;
+        skipped.error = "not collected: the collection was stopped before it started";
+        std::lock_guard lock(results_mutex);
+        summary.repos.push_back(std::move(skipped));
+        continue;
+      }
       auto outcome = collector.collect(targets[i]);
       if (!outcome.ok) {
         util::log_error("{}: {}", outcome.full_name, outcome.error);

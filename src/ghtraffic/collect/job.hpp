@@ -34,6 +34,9 @@ struct Plan {
   std::vector<core::RepoRef> repos;
   std::vector<OwnerSource> owners;
   Filters filters;  // applied to the token's own repositories when nothing else is given
+  // When set and it turns true, no further repository is started; the ones in progress
+  // finish and commit (R7) and the rest are reported as not collected.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct RepoOutcome {

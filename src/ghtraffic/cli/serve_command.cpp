@@ -1,0 +1,211 @@
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "ghtraffic/cli/common.hpp"
+#include "ghtraffic/collect/config.hpp"
+#include "ghtraffic/store/store.hpp"
+#include "ghtraffic/util/error.hpp"
+#include "ghtraffic/util/log.hpp"
+#include "ghtraffic/web/scheduler.hpp"
+#include "ghtraffic/web/server.hpp"
+
+namespace ghtraffic::cli {
+namespace {
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::string collect_every = "24h";
+  std::string read_token;
+};
+
+constexpr int k_store_connections = 4;
+
+std::string read_token_from(const ServeOptions& opts) {
+  if (!opts.read_token.empty()) {
+    return opts.read_token;
+  }
+  const char* env = std::getenv("GHTRAFFIC_READ_TOKEN");
+  return env != nullptr ? std::string(env) : std::string();
+}
+
+// The collection the scheduler runs: the config file's repositories and owners, else every
+// repository the token can push to; the client set up as `ghtraffic collect` sets it up.
+web::SchedulerOptions scheduler_options(const GlobalOptions& global,
+                                        const collect::ConfigFile& config,
+                                        const collect::Token& token, const std::string& store_url,
+                                        std::chrono::seconds interval) {
+  web::SchedulerOptions options;
+  options.store_url = store_url;
+  options.interval = interval;
+  options.client.api_url = github::resolve_api_url(
+      global.api_url.empty() ? config.api_url : std::optional<std::string>(global.api_url));
+  options.client.token = token.value;
+  options.client.concurrency = config.concurrency.value_or(8);
+  options.client.max_per_minute = config.max_per_minute.value_or(900);
+  options.plan.repos = config.repos;
+  options.plan.owners = config.owners;
+  return options;
+}
+
+// SIGINT and SIGTERM are blocked in every thread and taken by one waiting thread, which
+// stops the server and the scheduler; blocking must happen before any thread starts.
+class SignalWaiter {
+ public:
+  SignalWaiter() {
+    sigemptyset(&m_set);
+    sigaddset(&m_set, SIGINT);
+    sigaddset(&m_set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &m_set, nullptr);
+  }
+  ~SignalWaiter() {
+    if (m_thread.joinable()) {
+      if (!m_fired) {
+        ::kill(::getpid(), SIGTERM);  // wakes the waiting thread
+      }
+      m_thread.join();
+    }
+    pthread_sigmask(SIG_UNBLOCK, &m_set, nullptr);
+  }
+  SignalWaiter(const SignalWaiter&) = delete;
+  SignalWaiter& operator=(const SignalWaiter&) = delete;
+
+  template <typename F>
+  void on_signal(F stop) {
+    m_thread = std::thread([this, stop] {
+      int signal = 0;
+      sigwait(&m_set, &signal);
+      m_fired = true;
+      stop(signal);
+    });
+  }
+
+ private:
+  sigset_t m_set{};
+  std::atomic<bool> m_fired{false};
+  std::thread m_thread;
+};
+
+int run_serve(const GlobalOptions& global, const ServeOptions& opts) {
+  auto config = load_config_file(global);
+  auto store_url = resolve_store_url(global, config);
+  web::ServerOptions server_options;
+  server_options.listen = web::parse_listen(opts.listen);
+  server_options.read_token = read_token_from(opts);
+  auto interval = web::parse_interval(opts.collect_every);
+
+  std::optional<collect::Token> token;
+  std::string disabled_reason;
+  if (!interval) {
+    disabled_reason = "collection is off (--collect-every off)";
+  } else {
+    auto token_file = global.token_file.empty() ? config.token_file
+                                                : std::optional<std::string>(global.token_file);
+    token = collect::find_token(token_file, config.token_command);
+    if (!token) {
+      disabled_reason =
+          "no GitHub token (set GITHUB_TOKEN or GH_TOKEN, or give --token-file); the dashboard "
+          "shows what is stored";
+    }
+  }
+
+  SignalWaiter signals;
+  // Creates and migrates the store if needed; the server then reads through its own
+  // connections and the scheduler writes through another.
+  auto description = store::make_store(store_url)->describe();
+  web::StorePool stores(
+      [store_url] { return store::make_store(store_url, {.read_only = true}); },
+      k_store_connections);
+  web::SnapshotCache cache;
+
+  std::unique_ptr<web::Scheduler> scheduler;
+  auto warm = [&stores, &cache] {
+    auto lease = stores.acquire();
+    cache.invalidate();
+    return cache.get(*lease);
+  };
+  web::ServerContext context{stores, cache, description, {}, {}, disabled_reason,
+                             util::system_clock()};
+  if (token && interval) {
+    scheduler = std::make_unique<web::Scheduler>(
+        scheduler_options(global, config, *token, store_url, *interval), [&] {
+          try {
+            warm();
+          } catch (const std::exception& e) {
+            util::log_error("could not read the store after the collection: {}", e.what());
+          }
+        });
+    context.scheduler_state = [&scheduler] { return scheduler->state(); };
+    context.repo_errors = [&scheduler] { return scheduler->repo_errors(); };
+  }
+  web::Server server(server_options, context);
+  int port = server.bind();
+
+  auto started = std::chrono::steady_clock::now();
+  auto snapshot = warm();
+  util::log_info("read {} repositories from {} in {} ms", snapshot->repos.size(), description,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - started)
+                     .count());
+  if (scheduler) {
+    scheduler->start();
+  } else {
+    util::log_info("not collecting: {}", disabled_reason);
+  }
+  signals.on_signal([&](int signal) {
+    util::log_info("{} received: stopping after the repository in progress",
+                   signal == SIGINT ? "SIGINT" : "SIGTERM");
+    server.stop();
+    if (scheduler) {
+      scheduler->request_stop();
+    }
+  });
+
+  const auto& host = server_options.listen.host;
+  auto url = fmt::format("http://{}:{}/", host.find(':') != std::string::npos ? "[" + host + "]" : host,
+                         port);
+  std::fputs(fmt::format("listening on {}\n", url).c_str(), stdout);
+  std::fflush(stdout);
+  server.run();
+  if (scheduler) {
+    scheduler->request_stop();
+    scheduler->join();
+  }
+  util::log_info("stopped");
+  return util::k_exit_ok;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, GlobalOptions& global, Action& action) {
+  auto opts = std::make_shared<ServeOptions>();
+  auto* cmd = app.add_subcommand(
+      "serve",
+      "Serve the dashboard and its JSON API from the store, and collect on a schedule.\n"
+      "Read-only; listens on 127.0.0.1 unless told otherwise.");
+  cmd->add_option("--listen", opts->listen,
+                  "HOST:PORT to listen on (default 127.0.0.1:8080); any address but loopback "
+                  "needs --read-token");
+  cmd->add_option("--collect-every", opts->collect_every,
+                  "Collect this often: 24h (default), 90m, 30s, or off. Off without a token");
+  cmd->add_option("--read-token", opts->read_token,
+                  "Token every request must carry as `Authorization: Bearer TOKEN` (env "
+                  "GHTRAFFIC_READ_TOKEN); browsers open /?token=TOKEN once");
+  add_global_options(*cmd, global);
+  cmd->footer(
+      "Examples:\n"
+      "  ghtraffic serve\n"
+      "  ghtraffic serve --config /etc/ghtraffic/ghtraffic.toml --collect-every 12h\n"
+      "  GHTRAFFIC_READ_TOKEN=$(openssl rand -hex 32) ghtraffic serve --listen 0.0.0.0:8080\n"
+      "Stops cleanly on SIGINT or SIGTERM: the repository being collected is committed first.");
+  cmd->callback([&action, &global, opts] {
+    action = [&global, opts] { return run_serve(global, *opts); };
+  });
+}
+
+}  // namespace ghtraffic::cli

@@ -1,0 +1,476 @@
+#include "ghtraffic/web/api.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace ghtraffic::web {
+namespace {
+
+using nlohmann::json;
+using std::chrono::days;
+
+// Longest range one request may ask for: a century of days.
+constexpr int k_max_range_days = 36'600;
+
+json optional_time(const std::optional<util::Timestamp>& t) {
+  return t ? json(util::format_iso8601(*t)) : json(nullptr);
+}
+
+json optional_day(const std::optional<util::Day>& d) {
+  return d ? json(util::format_day(*d)) : json(nullptr);
+}
+
+json figure(std::int32_t value) { return value < 0 ? json(nullptr) : json(value); }
+
+std::vector<std::string> values_of(const Params& params, const std::string& name) {
+  std::vector<std::string> out;
+  auto [begin, end] = params.equal_range(name);
+  for (auto it = begin; it != end; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+std::optional<std::string> single(const Params& params, const std::string& name) {
+  auto values = values_of(params, name);
+  if (values.size() > 1) {
+    throw RequestError(400, fmt::format("{}: given {} times; give it once", name, values.size()));
+  }
+  return values.empty() ? std::nullopt : std::optional(values.front());
+}
+
+std::optional<util::Day> day_param(const Params& params, const std::string& name) {
+  auto text = single(params, name);
+  if (!text) {
+    return std::nullopt;
+  }
+  auto day = util::parse_day(*text);
+  if (!day || util::format_day(*day) != *text) {
+    throw RequestError(400, fmt::format("{}: \"{}\" is not a UTC day; write it as YYYY-MM-DD",
+                                        name, *text));
+  }
+  return day;
+}
+
+struct Range {
+  std::optional<util::Day> from;
+  std::optional<util::Day> to;
+};
+
+Range range_param(const Params& params) {
+  Range range{day_param(params, "from"), day_param(params, "to")};
+  if (range.from && range.to && *range.from > *range.to) {
+    throw RequestError(400, fmt::format("from: {} is after to: {}", util::format_day(*range.from),
+                                        util::format_day(*range.to)));
+  }
+  return range;
+}
+
+const RepoData& resolve(const Snapshot& snapshot, const std::string& name) {
+  const auto* repo = snapshot.find(name);
+  if (repo == nullptr) {
+    throw RequestError(404, fmt::format("repo: no repository {} in the store", name));
+  }
+  return *repo;
+}
+
+const RepoData& one_repo(const Snapshot& snapshot, const Params& params) {
+  auto name = single(params, "repo");
+  if (!name || name->empty()) {
+    throw RequestError(400, "repo: required, as OWNER/REPO");
+  }
+  return resolve(snapshot, *name);
+}
+
+bool in_range(util::Day day, const Range& range) {
+  return (!range.from || day >= *range.from) && (!range.to || day <= *range.to);
+}
+
+store::DayRange store_range(const Range& range) { return {range.from, range.to}; }
+
+// The latest snapshot of each UTC day, oldest first (R5, R6).
+template <typename Snapshot>
+std::vector<Snapshot> one_per_day(std::vector<Snapshot> snapshots) {
+  std::stable_sort(snapshots.begin(), snapshots.end(),
+                   [](const auto& a, const auto& b) { return a.observed_at < b.observed_at; });
+  std::vector<Snapshot> out;
+  for (auto& snapshot : snapshots) {
+    if (!out.empty() && util::day_of(out.back().observed_at) == util::day_of(snapshot.observed_at)) {
+      out.back() = std::move(snapshot);
+    } else {
+      out.push_back(std::move(snapshot));
+    }
+  }
+  return out;
+}
+
+// R4: GitHub's de-duplicated 14-day figure from the latest views window observed in the
+// 14 days ending today.
+const ViewsWindow* uniques_window(const RepoData& repo, util::Day today) {
+  for (auto it = repo.views_windows.rbegin(); it != repo.views_windows.rend(); ++it) {
+    auto day = util::day_of(it->observed_at);
+    if (day <= today && day >= today - days{13}) {
+      return &*it;
+    }
+    if (day < today - days{13}) {
+      break;
+    }
+  }
+  return nullptr;
+}
+
+struct Sums {
+  std::int64_t views = 0;
+  std::int64_t clones = 0;
+  int gap_days = 0;
+};
+
+Sums sums(const RepoData& repo, util::Day from, util::Day to) {
+  Sums out;
+  for (auto day = from; day <= to; day += days{1}) {
+    const auto* cell = repo.at(day);
+    if (cell == nullptr || cell->views < 0 || cell->clones < 0) {
+      ++out.gap_days;
+    }
+    if (cell != nullptr) {
+      out.views += std::max(cell->views, 0);
+      out.clones += std::max(cell->clones, 0);
+    }
+  }
+  return out;
+}
+
+struct DayFigures {
+  std::int64_t views = 0;
+  std::int64_t views_unique = 0;
+  std::int64_t clones = 0;
+  std::int64_t clones_unique = 0;
+  int views_repos = 0;
+  int clones_repos = 0;
+  int covered = 0;
+
+  void add(const DayCell& cell) {
+    if (cell.views >= 0) {
+      views += cell.views;
+      views_unique += std::max(cell.views_unique, 0);
+      ++views_repos;
+    }
+    if (cell.clones >= 0) {
+      clones += cell.clones;
+      clones_unique += std::max(cell.clones_unique, 0);
+      ++clones_repos;
+    }
+    if (cell.views >= 0 || cell.clones >= 0) {
+      ++covered;
+    }
+  }
+
+  json to_json(util::Day day) const {
+    auto value = [](int repos, std::int64_t sum) { return repos > 0 ? json(sum) : json(nullptr); };
+    return json{{"date", util::format_day(day)},
+                {"views", value(views_repos, views)},
+                {"views_unique", value(views_repos, views_unique)},
+                {"clones", value(clones_repos, clones)},
+                {"clones_unique", value(clones_repos, clones_unique)},
+                {"covered", covered}};
+  }
+};
+
+json dense_series(const std::vector<const RepoData*>& repos, util::Day from, util::Day to) {
+  json out = json::array();
+  for (auto day = from; day <= to; day += days{1}) {
+    DayFigures figures;
+    for (const auto* repo : repos) {
+      if (const auto* cell = repo->at(day)) {
+        figures.add(*cell);
+      }
+    }
+    out.push_back(figures.to_json(day));
+  }
+  return out;
+}
+
+std::string prometheus_label(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+RunReport run_report_from(const store::RunRecord& run) {
+  RunReport report;
+  report.started_at = run.started_at;
+  report.finished_at = run.finished_at;
+  report.repos_ok = run.repos_ok;
+  report.repos_failed = run.repos_failed;
+  report.ok = run.finished_at.has_value() && run.repos_failed == 0;
+  return report;
+}
+
+json status_json(const StatusInfo& status) {
+  const auto& scheduler = status.scheduler;
+  json last_run = nullptr;
+  if (status.last_run) {
+    const auto& run = *status.last_run;
+    json errors = json::array();
+    for (const auto& [repo, message] : run.errors) {
+      errors.push_back({{"repo", repo.empty() ? json(nullptr) : json(repo)}, {"error", message}});
+    }
+    last_run = {{"started_at", util::format_iso8601(run.started_at)},
+                {"finished_at", optional_time(run.finished_at)},
+                {"ok", run.ok},
+                {"repos_ok", run.repos_ok},
+                {"repos_failed", run.repos_failed},
+                {"errors", errors}};
+  }
+  auto optional_int = [](const std::optional<std::int64_t>& v) { return v ? json(*v) : json(nullptr); };
+  return {
+      {"version", GHTRAFFIC_VERSION},
+      {"store", status.store},
+      {"today", util::format_day(status.today)},
+      {"scheduler",
+       {{"enabled", scheduler.enabled},
+        {"interval_seconds", scheduler.enabled ? json(scheduler.interval.count()) : json(nullptr)},
+        {"running", scheduler.running},
+        {"next_run_at", optional_time(scheduler.next_run_at)},
+        {"disabled_reason",
+         scheduler.disabled_reason ? json(*scheduler.disabled_reason) : json(nullptr)}}},
+      {"last_run", last_run},
+      {"rate_limit",
+       {{"remaining", optional_int(scheduler.rate_limit.remaining)},
+        {"limit", optional_int(scheduler.rate_limit.limit)},
+        {"reset", optional_time(scheduler.rate_limit.reset)}}},
+  };
+}
+
+json repos_json(const Snapshot& snapshot, util::Day today,
+                const std::map<std::string, std::string>& errors) {
+  json repos = json::array();
+  for (const auto& data : snapshot.repos) {
+    const auto& repo = *data;
+    const auto& record = repo.record;
+    auto last14 = sums(repo, today - days{13}, today);
+    auto last30 = sums(repo, today - days{29}, today);
+    json sparkline = json::array();
+    for (auto day = today - days{29}; day <= today; day += days{1}) {
+      const auto* cell = repo.at(day);
+      sparkline.push_back(cell == nullptr ? json(nullptr) : figure(cell->views));
+    }
+    const auto* window = uniques_window(repo, today);
+    auto error = errors.find(record.full_name);
+    repos.push_back({
+        {"repo", record.full_name},
+        {"id", record.id},
+        {"names", record.names},
+        {"visibility", record.visibility},
+        {"archived", record.archived},
+        {"fork", record.fork},
+        {"first_day", optional_day(record.first_day)},
+        {"last_day", optional_day(record.last_day)},
+        {"last_collected", optional_time(record.last_collected)},
+        {"views_14d", last14.views},
+        {"views_30d", last30.views},
+        {"uniques_14d", window ? json(window->uniques) : json(nullptr)},
+        {"uniques_14d_window_end",
+         window ? json(util::format_day(util::day_of(window->observed_at))) : json(nullptr)},
+        {"clones_14d", last14.clones},
+        {"clones_30d", last30.clones},
+        {"stars", repo.latest_counters ? json(repo.latest_counters->stars) : json(nullptr)},
+        {"forks", repo.latest_counters ? json(repo.latest_counters->forks) : json(nullptr)},
+        {"gap_days_30d", last30.gap_days},
+        {"sparkline", sparkline},
+        {"error", error == errors.end() ? json(nullptr) : json(error->second)},
+    });
+  }
+  return {{"today", util::format_day(today)}, {"repos", repos}};
+}
+
+json daily_json(const Snapshot& snapshot, const Params& params) {
+  std::vector<const RepoData*> selected;
+  std::set<core::RepoId> seen;
+  for (const auto& name : values_of(params, "repo")) {
+    const auto& repo = resolve(snapshot, name);
+    if (seen.insert(repo.record.id).second) {
+      selected.push_back(&repo);
+    }
+  }
+  if (params.count("repo") == 0) {
+    for (const auto& repo : snapshot.repos) {
+      selected.push_back(repo.get());
+    }
+  }
+  auto split = single(params, "split").value_or("0");
+  if (split != "0" && split != "1") {
+    throw RequestError(400, fmt::format("split: \"{}\" is not 0 or 1", split));
+  }
+  auto range = range_param(params);
+
+  // Unset ends default to the first and last day stored for the selection.
+  std::optional<util::Day> first;
+  std::optional<util::Day> last;
+  for (const auto* repo : selected) {
+    if (!repo->cells.empty()) {
+      auto repo_last = repo->first + days{static_cast<int>(repo->cells.size()) - 1};
+      first = std::min(first.value_or(repo->first), repo->first);
+      last = std::max(last.value_or(repo_last), repo_last);
+    }
+  }
+  auto from = range.from ? range.from : first;
+  auto to = range.to ? range.to : last;
+  if (from && to && *from > *to) {
+    // One end given outside the stored span: an empty range, not an error.
+    from = to = std::nullopt;
+  }
+  if (from && to && (*to - *from).count() >= k_max_range_days) {
+    throw RequestError(400, fmt::format("from, to: at most {} days at once", k_max_range_days));
+  }
+
+  json names = json::array();
+  for (const auto* repo : selected) {
+    names.push_back(repo->record.full_name);
+  }
+  json out{{"repos", names}, {"from", optional_day(from)}, {"to", optional_day(to)}};
+  if (split == "1") {
+    json series = json::object();
+    for (const auto* repo : selected) {
+      series[repo->record.full_name] =
+          from && to ? dense_series({repo}, *from, *to) : json::array();
+    }
+    out["series"] = std::move(series);
+  } else {
+    out["days"] = from && to ? dense_series(selected, *from, *to) : json::array();
+  }
+  return out;
+}
+
+json paths_json(store::Store& store, const Snapshot& snapshot, const Params& params) {
+  const auto& repo = one_repo(snapshot, params);
+  auto range = range_param(params);
+  json snapshots = json::array();
+  for (const auto& s : one_per_day(store.path_snapshots(repo.record.id, store_range(range)))) {
+    json entries = json::array();
+    for (const auto& e : s.entries) {
+      entries.push_back(
+          {{"path", e.path}, {"title", e.title}, {"count", e.count}, {"uniques", e.uniques}});
+    }
+    snapshots.push_back({{"date", util::format_day(util::day_of(s.observed_at))},
+                         {"observed_at", util::format_iso8601(s.observed_at)},
+                         {"entries", entries}});
+  }
+  return {{"repo", repo.record.full_name}, {"snapshots", snapshots}};
+}
+
+json referrers_json(store::Store& store, const Snapshot& snapshot, const Params& params) {
+  const auto& repo = one_repo(snapshot, params);
+  auto range = range_param(params);
+  json snapshots = json::array();
+  for (const auto& s : one_per_day(store.referrer_snapshots(repo.record.id, store_range(range)))) {
+    json entries = json::array();
+    for (const auto& e : s.entries) {
+      entries.push_back({{"referrer", e.referrer}, {"count", e.count}, {"uniques", e.uniques}});
+    }
+    snapshots.push_back({{"date", util::format_day(util::day_of(s.observed_at))},
+                         {"observed_at", util::format_iso8601(s.observed_at)},
+                         {"entries", entries}});
+  }
+  return {{"repo", repo.record.full_name}, {"snapshots", snapshots}};
+}
+
+json counters_json(store::Store& store, const Snapshot& snapshot, const Params& params) {
+  const auto& repo = one_repo(snapshot, params);
+  auto range = range_param(params);
+  json out_days = json::array();
+  for (const auto& c : one_per_day(store.counters(repo.record.id, store_range(range)))) {
+    out_days.push_back({{"date", util::format_day(util::day_of(c.observed_at))},
+                        {"stars", c.stars},
+                        {"forks", c.forks},
+                        {"watchers", c.watchers},
+                        {"open_issues", c.open_issues}});
+  }
+  json events = json::array();
+  for (const auto& e : store.events(repo.record.id)) {
+    if (in_range(util::day_of(e.at), range)) {
+      events.push_back({{"kind", core::to_string(e.kind)}, {"at", util::format_iso8601(e.at)}});
+    }
+  }
+  return {{"repo", repo.record.full_name}, {"days", out_days}, {"events", events}};
+}
+
+json windows_json(store::Store& store, const Snapshot& snapshot, const Params& params) {
+  const auto& repo = one_repo(snapshot, params);
+  auto range = range_param(params);
+  auto windows = store.windows(repo.record.id);
+  std::stable_sort(windows.begin(), windows.end(), [](const auto& a, const auto& b) {
+    return a.observed_at != b.observed_at ? a.observed_at < b.observed_at : a.kind < b.kind;
+  });
+  json out = json::array();
+  for (const auto& w : windows) {
+    if (in_range(util::day_of(w.observed_at), range)) {
+      out.push_back({{"observed_at", util::format_iso8601(w.observed_at)},
+                     {"kind", core::to_string(w.kind)},
+                     {"count", w.count},
+                     {"uniques", w.uniques}});
+    }
+  }
+  return {{"repo", repo.record.full_name}, {"windows", out}};
+}
+
+std::string metrics_text(const Snapshot& snapshot, const std::optional<RunReport>& last_run) {
+  std::string out;
+  auto family = [&](std::string_view name, std::string_view help, auto value_of) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", name, help, name);
+    for (const auto& repo : snapshot.repos) {
+      if (auto value = value_of(*repo)) {
+        out += fmt::format("{}{{repo=\"{}\"}} {}\n", name, prometheus_label(repo->record.full_name),
+                           *value);
+      }
+    }
+  };
+  using Value = std::optional<std::int64_t>;
+  family("ghtraffic_views_total", "Views, every stored day added up.",
+         [](const RepoData& r) -> Value { return r.views_total; });
+  family("ghtraffic_views_unique_14d",
+         "Unique visitors of the latest 14-day window GitHub reported.",
+         [](const RepoData& r) -> Value {
+           return r.views_windows.empty() ? Value() : Value(r.views_windows.back().uniques);
+         });
+  family("ghtraffic_clones_total", "Clones, every stored day added up.",
+         [](const RepoData& r) -> Value { return r.clones_total; });
+  family("ghtraffic_stars", "Stars at the latest snapshot.", [](const RepoData& r) -> Value {
+    return r.latest_counters ? Value(r.latest_counters->stars) : Value();
+  });
+  family("ghtraffic_forks", "Forks at the latest snapshot.", [](const RepoData& r) -> Value {
+    return r.latest_counters ? Value(r.latest_counters->forks) : Value();
+  });
+  if (last_run) {
+    auto at = last_run->finished_at.value_or(last_run->started_at);
+    out += fmt::format(
+        "# HELP ghtraffic_last_collection_timestamp_seconds When the last collection ended.\n"
+        "# TYPE ghtraffic_last_collection_timestamp_seconds gauge\n"
+        "ghtraffic_last_collection_timestamp_seconds {}\n"
+        "# HELP ghtraffic_last_collection_success 1 if the last collection collected every "
+        "repository, else 0.\n"
+        "# TYPE ghtraffic_last_collection_success gauge\n"
+        "ghtraffic_last_collection_success {}\n"
+        "# HELP ghtraffic_last_collection_repos_failed Repositories the last collection failed "
+        "to collect.\n"
+        "# TYPE ghtraffic_last_collection_repos_failed gauge\n"
+        "ghtraffic_last_collection_repos_failed {}\n",
+        at.time_since_epoch().count(), last_run->ok ? 1 : 0, last_run->repos_failed);
+  }
+  return out;
+}
+
+}  // namespace ghtraffic::web

@@ -1,0 +1,84 @@
+// The JSON API of `ghtraffic serve` (docs/api.md) as functions from the store, or from a
+// snapshot of it, to JSON: no HTTP here, so each answer can be tested on its own and the
+// static report can precompute them. Bad parameters and unknown repositories are
+// RequestError (400, 404). Gaps are null, never 0 (R3); uniques are never added up
+// and called unique visitors (R4); top-10 snapshots are never summed (R5).
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ghtraffic/store/store.hpp"
+#include "ghtraffic/web/request_error.hpp"
+#include "ghtraffic/web/snapshot.hpp"
+
+namespace ghtraffic::web {
+
+// A request's query parameters; a repeated one ("repo") appears once per value, in order.
+using Params = std::multimap<std::string, std::string>;
+
+// One collection run as /api/status shows it.
+struct RunReport {
+  util::Timestamp started_at;
+  std::optional<util::Timestamp> finished_at;
+  bool ok = false;
+  int repos_ok = 0;
+  int repos_failed = 0;
+  // (repository, message); the repository is empty for a failure outside any one
+  // repository, such as a listing.
+  std::vector<std::pair<std::string, std::string>> errors;
+};
+
+// A run known only from the store's log (collected by another process): no error texts.
+RunReport run_report_from(const store::RunRecord& run);
+
+struct RateLimit {
+  std::optional<std::int64_t> remaining;
+  std::optional<std::int64_t> limit;
+  std::optional<util::Timestamp> reset;
+};
+
+struct SchedulerState {
+  bool enabled = false;
+  std::chrono::seconds interval{0};
+  bool running = false;
+  std::optional<util::Timestamp> next_run_at;
+  std::optional<std::string> disabled_reason;
+  std::optional<RunReport> last_run;  // the scheduler's own last run, with its errors
+  RateLimit rate_limit;
+};
+
+struct StatusInfo {
+  std::string store;  // redacted description
+  util::Day today;
+  SchedulerState scheduler;
+  std::optional<RunReport> last_run;  // the scheduler's, else the store's
+};
+
+nlohmann::json status_json(const StatusInfo& status);
+
+// GET /api/repos. errors: each repository's error in the last run, by full name.
+nlohmann::json repos_json(const Snapshot& snapshot, util::Day today,
+                          const std::map<std::string, std::string>& errors = {});
+
+// GET /api/daily: repo (repeatable), from, to, split.
+nlohmann::json daily_json(const Snapshot& snapshot, const Params& params);
+
+// GET /api/paths, /api/referrers, /api/counters, /api/windows: repo (one), from, to.
+nlohmann::json paths_json(store::Store& store, const Snapshot& snapshot, const Params& params);
+nlohmann::json referrers_json(store::Store& store, const Snapshot& snapshot,
+                              const Params& params);
+nlohmann::json counters_json(store::Store& store, const Snapshot& snapshot,
+                             const Params& params);
+nlohmann::json windows_json(store::Store& store, const Snapshot& snapshot, const Params& params);
+
+// GET /metrics: the Prometheus text exposition format, version 0.0.4.
+std::string metrics_text(const Snapshot& snapshot, const std::optional<RunReport>& last_run);
+
+}  // namespace ghtraffic::web

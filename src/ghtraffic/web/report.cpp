@@ -1,0 +1,227 @@
+#include "ghtraffic/web/report.hpp"
+
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "ghtraffic/util/error.hpp"
+#include "ghtraffic/util/strings.hpp"
+#include "ghtraffic/web/api.hpp"
+#include "ghtraffic/web/assets.hpp"
+
+namespace ghtraffic::web {
+namespace {
+
+using nlohmann::json;
+
+// Nothing but the inline code and data may load: a report never reaches the network.
+constexpr const char* k_report_csp =
+    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+    "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">";
+
+std::string replace_all_icase(std::string text, std::string_view from, std::string_view to) {
+  auto lower = util::to_lower(text);
+  std::string out;
+  std::size_t start = 0;
+  for (auto at = lower.find(from); at != std::string::npos; at = lower.find(from, start)) {
+    out.append(text, start, at - start);
+    out += to;
+    start = at + from.size();
+  }
+  out.append(text, start);
+  return out;
+}
+
+std::optional<std::string> attribute(const std::string& tag, const std::string& name) {
+  std::regex pattern("\\b" + name + "\\s*=\\s*(\"([^\"]*)\"|'([^']*)')", std::regex::icase);
+  std::smatch match;
+  if (!std::regex_search(tag, match, pattern)) {
+    return std::nullopt;
+  }
+  return match[2].matched ? match[2].str() : match[3].str();
+}
+
+Asset embedded(const std::string& reference) {
+  auto path = reference;
+  if (path.starts_with("./")) {
+    path.erase(0, 2);
+  } else if (path.starts_with("/")) {
+    path.erase(0, 1);
+  }
+  auto found = asset(path);
+  if (!found) {
+    throw util::Error("the dashboard's index.html refers to {}, which is not built into "
+                      "ghtraffic; the report can inline only embedded files",
+                      reference);
+  }
+  return *found;
+}
+
+// <link rel="stylesheet" href="x.css"> becomes <style>; other links to files go.
+std::string inline_links(const std::string& html) {
+  static const std::regex link("<link\\b[^>]*>", std::regex::icase);
+  std::string out;
+  auto begin = std::sregex_iterator(html.begin(), html.end(), link);
+  std::size_t last = 0;
+  for (auto it = begin; it != std::sregex_iterator(); ++it) {
+    auto tag = it->str();
+    out.append(html, last, static_cast<std::size_t>(it->position()) - last);
+    last = static_cast<std::size_t>(it->position() + it->length());
+    auto href = attribute(tag, "href");
+    auto rel = util::to_lower(attribute(tag, "rel").value_or(""));
+    if (!href) {
+      out += tag;
+    } else if (rel == "stylesheet") {
+      auto css = replace_all_icase(std::string(embedded(*href).content), "</style", "<\\/style");
+      out += "<style>\n" + css + "\n</style>";
+    }
+  }
+  out.append(html, last);
+  return out;
+}
+
+// <script src="x.js"></script> becomes the script inline; its type stays.
+std::string inline_scripts(const std::string& html) {
+  static const std::regex script("<script\\b([^>]*)>\\s*</script\\s*>", std::regex::icase);
+  std::string out;
+  std::size_t last = 0;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), script);
+       it != std::sregex_iterator(); ++it) {
+    auto tag = it->str();
+    out.append(html, last, static_cast<std::size_t>(it->position()) - last);
+    last = static_cast<std::size_t>(it->position() + it->length());
+    auto src = attribute(tag, "src");
+    if (!src) {
+      out += tag;
+      continue;
+    }
+    auto js = std::string(embedded(*src).content);
+    js = replace_all_icase(js, "</script", "<\\/script");
+    js = replace_all_icase(js, "<!--", "<\\!--");
+    auto type = attribute(tag, "type");
+    out += type ? fmt::format("<script type=\"{}\">\n", *type) : std::string("<script>\n");
+    out += js + "\n</script>";
+  }
+  out.append(html, last);
+  return out;
+}
+
+std::string insert_before(const std::string& html, std::string_view marker,
+                          const std::string& text) {
+  auto at = util::to_lower(html).find(marker);
+  if (at == std::string::npos) {
+    return text + html;
+  }
+  return html.substr(0, at) + text + html.substr(at);
+}
+
+std::string insert_after_head(const std::string& html, const std::string& text) {
+  static const std::regex head("<head\\b[^>]*>", std::regex::icase);
+  std::smatch match;
+  if (!std::regex_search(html, match, head)) {
+    return text + html;
+  }
+  auto at = static_cast<std::size_t>(match.position() + match.length());
+  return html.substr(0, at) + text + html.substr(at);
+}
+
+}  // namespace
+
+std::string encode_uri_component(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 || std::string_view("-_.!~*'()").find(c) != std::string_view::npos) {
+      out += c;
+    } else {
+      out += fmt::format("%{:02X}", u);
+    }
+  }
+  return out;
+}
+
+std::string script_safe_json(const json& value) {
+  auto text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string out;
+  out.reserve(text.size());
+  // Outside strings JSON has none of these characters, so escaping them everywhere is safe.
+  for (char c : text) {
+    switch (c) {
+      case '<': out += "\\u003c"; break;
+      case '>': out += "\\u003e"; break;
+      case '&': out += "\\u0026"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+json report_answers(store::Store& store, const ReportOptions& options) {
+  auto all = load_snapshot(store, nullptr);
+  Snapshot selection;
+  selection.last_run = all->last_run;
+  if (options.repos.empty()) {
+    selection.repos = all->repos;
+  } else {
+    for (const auto& name : options.repos) {
+      const RepoData* found = nullptr;
+      try {
+        found = all->find(name);
+      } catch (const RequestError& e) {
+        throw util::Error(e.what());
+      }
+      if (found == nullptr) {
+        throw util::Error("repository {} is not in the store {}; check the name (OWNER/REPO)",
+                          name, store.describe());
+      }
+      for (const auto& repo : all->repos) {
+        if (repo.get() == found &&
+            std::find(selection.repos.begin(), selection.repos.end(), repo) ==
+                selection.repos.end()) {
+          selection.repos.push_back(repo);
+        }
+      }
+    }
+  }
+
+  auto today = util::day_of(options.generated_at);
+  StatusInfo status;
+  status.store = store.describe();
+  status.today = today;
+  status.scheduler.disabled_reason = "static report";
+  if (selection.last_run) {
+    status.last_run = run_report_from(*selection.last_run);
+  }
+  json answers = json::object();
+  auto status_answer = status_json(status);
+  status_answer["generated_at"] = util::format_iso8601(options.generated_at);
+  answers["/api/status"] = status_answer;
+  answers["/api/repos"] = repos_json(selection, today);
+  answers["/api/daily"] = daily_json(selection, {});
+  answers["/api/daily?split=1"] = daily_json(selection, {{"split", "1"}});
+  for (const auto& repo : selection.repos) {
+    const auto& name = repo->record.full_name;
+    Params params{{"repo", name}};
+    auto query = "?repo=" + encode_uri_component(name);
+    answers["/api/daily" + query] = daily_json(selection, params);
+    answers["/api/paths" + query] = paths_json(store, selection, params);
+    answers["/api/referrers" + query] = referrers_json(store, selection, params);
+    answers["/api/counters" + query] = counters_json(store, selection, params);
+    answers["/api/windows" + query] = windows_json(store, selection, params);
+  }
+  return answers;
+}
+
+std::string render_report(const json& answers) {
+  auto index = asset("index.html");
+  if (!index) {
+    throw util::Fatal("index.html is not embedded");
+  }
+  auto html = inline_scripts(inline_links(std::string(index->content)));
+  html = insert_after_head(html, std::string("\n") + k_report_csp);
+  auto island = "<script type=\"application/json\" id=\"ghtraffic-data\">" +
+                script_safe_json(answers) + "</script>\n";
+  return insert_before(html, "</head", island);
+}
+
+}  // namespace ghtraffic::web

@@ -1,0 +1,245 @@
+#include "ghtraffic/web/scheduler.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <random>
+
+#include "ghtraffic/github/transport.hpp"
+#include "ghtraffic/store/store.hpp"
+#include "ghtraffic/util/error.hpp"
+#include "ghtraffic/util/log.hpp"
+#include "ghtraffic/util/redact.hpp"
+
+namespace ghtraffic::web {
+namespace {
+
+std::string describe_interval(std::chrono::seconds interval) {
+  auto s = interval.count();
+  if (s % 86400 == 0) {
+    return fmt::format("{}d", s / 86400);
+  }
+  if (s % 3600 == 0) {
+    return fmt::format("{}h", s / 3600);
+  }
+  if (s % 60 == 0) {
+    return fmt::format("{}m", s / 60);
+  }
+  return fmt::format("{}s", s);
+}
+
+}  // namespace
+
+std::optional<std::chrono::seconds> parse_interval(std::string_view text) {
+  if (text == "off") {
+    return std::nullopt;
+  }
+  auto bad = [&] {
+    return util::Error(
+        "--collect-every: \"{}\" is not a duration; write it like 24h, 90m, 30s, 1h30m or off",
+        text);
+  };
+  std::int64_t total = 0;
+  std::size_t i = 0;
+  if (text.empty()) {
+    throw bad();
+  }
+  while (i < text.size()) {
+    std::int64_t number = 0;
+    std::size_t digits = 0;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) != 0) {
+      number = number * 10 + (text[i] - '0');
+      if (number > 10'000'000) {
+        throw bad();
+      }
+      ++i;
+      ++digits;
+    }
+    if (digits == 0 || i == text.size()) {
+      throw bad();
+    }
+    switch (text[i++]) {
+      case 'd': total += number * 86400; break;
+      case 'h': total += number * 3600; break;
+      case 'm': total += number * 60; break;
+      case 's': total += number; break;
+      default: throw bad();
+    }
+  }
+  if (total <= 0) {
+    throw bad();
+  }
+  return std::chrono::seconds(total);
+}
+
+Scheduler::Scheduler(SchedulerOptions options, std::function<void()> on_finished,
+                     util::Clock& clock)
+    : m_options(std::move(options)), m_on_finished(std::move(on_finished)), m_clock(clock) {}
+
+Scheduler::~Scheduler() {
+  request_stop();
+  join();
+}
+
+void Scheduler::start() {
+  m_thread = std::thread([this] { loop(); });
+}
+
+void Scheduler::request_stop() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_cancel = true;
+  }
+  m_wake.notify_all();
+}
+
+void Scheduler::join() {
+  if (m_thread.joinable()) {
+    m_thread.join();
+  }
+}
+
+SchedulerState Scheduler::state() const {
+  std::lock_guard lock(m_mutex);
+  SchedulerState state;
+  state.enabled = true;
+  state.interval = m_options.interval;
+  state.running = m_running;
+  state.next_run_at = m_next_run;
+  state.last_run = m_last_run;
+  state.rate_limit = m_rate_limit;
+  return state;
+}
+
+std::map<std::string, std::string> Scheduler::repo_errors() const {
+  std::lock_guard lock(m_mutex);
+  return m_repo_errors;
+}
+
+int Scheduler::runs() const {
+  std::lock_guard lock(m_mutex);
+  return m_runs;
+}
+
+std::chrono::seconds Scheduler::jittered(std::chrono::seconds interval) {
+  auto spread = std::min<double>(static_cast<double>(interval.count()) * m_options.jitter,
+                                 static_cast<double>(m_options.max_jitter.count()));
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  std::uniform_real_distribution<double> offset(-spread, spread);
+  auto seconds = static_cast<std::int64_t>(static_cast<double>(interval.count()) + offset(random));
+  return std::chrono::seconds(std::max<std::int64_t>(seconds, 1));
+}
+
+// Due now when the store has no finished run, or its last one ended an interval ago.
+util::Timestamp Scheduler::first_run_time() {
+  auto now = m_clock.now();
+  try {
+    auto store = store::make_store(m_options.store_url);
+    auto last = store->last_run();
+    if (last && last->finished_at && *last->finished_at + m_options.interval > now) {
+      auto next = *last->finished_at + m_options.interval;
+      util::log_info("last collection ended {}; the next one starts at {}",
+                     util::format_iso8601(*last->finished_at), util::format_iso8601(next));
+      return next;
+    }
+  } catch (const util::Error& e) {
+    util::log_warn("could not read the last collection from the store: {}", e.what());
+  }
+  return now;
+}
+
+void Scheduler::loop() {
+  util::log_info("collecting every {} (with up to {:.0f}% jitter)",
+                 describe_interval(m_options.interval), m_options.jitter * 100);
+  auto next = first_run_time();
+  while (true) {
+    {
+      std::unique_lock lock(m_mutex);
+      m_next_run = next;
+      // The wall clock decides; waking every second keeps a changed clock from stalling us.
+      while (!m_cancel && m_clock.now() < next) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next - m_clock.now());
+        m_wake.wait_for(lock, std::min(left, std::chrono::milliseconds(1000)));
+      }
+      if (m_cancel) {
+        m_next_run.reset();
+        return;
+      }
+      m_running = true;
+    }
+    run_once();
+    next = m_clock.now() + jittered(m_options.interval);
+    bool busy = false;
+    {
+      std::lock_guard lock(m_mutex);
+      busy = m_last_run && m_last_run->repos_ok == 0 && m_last_run->repos_failed == 0 &&
+             !m_last_run->errors.empty() &&
+             m_last_run->errors.front().second.find("another ghtraffic collect") !=
+                 std::string::npos;
+    }
+    if (busy) {
+      next = m_clock.now() + std::min(m_options.retry_when_busy, m_options.interval);
+    }
+  }
+}
+
+void Scheduler::run_once() {
+  RunReport report;
+  report.started_at = m_clock.now();
+  std::map<std::string, std::string> repo_errors;
+  RateLimit rate_limit;
+  {
+    std::lock_guard lock(m_mutex);
+    rate_limit = m_rate_limit;
+  }
+  util::log_info("collection started");
+  try {
+    auto lock = store::lock_for_collect(m_options.store_url);
+    auto store = store::make_store(m_options.store_url);
+    auto transport = github::make_curl_transport();
+    github::Client client(m_options.client, *transport, m_clock);
+    auto plan = m_options.plan;
+    plan.cancel = &m_cancel;
+    auto summary = collect::run_collection(client, *store, plan, nullptr, m_clock);
+    report.started_at = summary.started_at;
+    report.finished_at = summary.finished_at;
+    report.repos_failed = summary.failed();
+    report.repos_ok = static_cast<int>(summary.repos.size()) - report.repos_failed;
+    report.ok = summary.all_ok();
+    for (const auto& message : summary.errors) {
+      report.errors.emplace_back("", message);
+    }
+    for (const auto& repo : summary.repos) {
+      if (!repo.ok) {
+        report.errors.emplace_back(repo.full_name, repo.error);
+        repo_errors[repo.full_name] = repo.error;
+      }
+    }
+    auto stats = client.stats();
+    if (stats.rate_limit_remaining >= 0) {
+      rate_limit.remaining = stats.rate_limit_remaining;
+      rate_limit.limit = stats.rate_limit_limit >= 0 ? std::optional(stats.rate_limit_limit)
+                                                     : std::nullopt;
+      rate_limit.reset = stats.rate_limit_reset;
+    }
+    util::log_info("collection ended: {} repositories collected, {} failed", report.repos_ok,
+                   report.repos_failed);
+  } catch (const std::exception& e) {
+    report.finished_at = m_clock.now();
+    report.ok = false;
+    report.errors.emplace_back("", util::scrub(e.what()));
+    util::log_error("collection failed: {}", util::scrub(e.what()));
+  }
+  {
+    std::lock_guard lock(m_mutex);
+    m_last_run = std::move(report);
+    m_repo_errors = std::move(repo_errors);
+    m_rate_limit = rate_limit;
+    m_running = false;
+    ++m_runs;
+  }
+  if (m_on_finished) {
+    m_on_finished();
+  }
+}
+
+}  // namespace ghtraffic::web

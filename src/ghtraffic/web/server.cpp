@@ -1,0 +1,397 @@
+#include "ghtraffic/web/server.hpp"
+
+#include <arpa/inet.h>
+
+#include <atomic>
+#include <charconv>
+#include <functional>
+
+#include <httplib.h>
+
+#include "ghtraffic/util/error.hpp"
+#include "ghtraffic/util/log.hpp"
+#include "ghtraffic/util/redact.hpp"
+#include "ghtraffic/util/strings.hpp"
+#include "ghtraffic/web/assets.hpp"
+
+namespace ghtraffic::web {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* k_json_type = "application/json; charset=utf-8";
+constexpr std::size_t k_min_token_length = 16;
+
+// The UI is in files, so nothing inline is needed; GitHub's strings can never run.
+constexpr const char* k_content_security_policy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'";
+
+// Takes time by the length of given only, not by where the first difference lies.
+bool constant_time_equal(std::string_view given, std::string_view expected) {
+  unsigned char diff = given.size() == expected.size() ? 0 : 1;
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    auto e = i < expected.size() ? static_cast<unsigned char>(expected[i]) : 0;
+    diff |= static_cast<unsigned char>(static_cast<unsigned char>(given[i]) ^ e);
+  }
+  return diff == 0;
+}
+
+std::string dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void send_json(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(dump(body), k_json_type);
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message) {
+  send_json(res, status, json{{"error", message}});
+}
+
+std::optional<std::string> cookie_value(const httplib::Request& req, std::string_view name) {
+  auto [begin, end] = req.headers.equal_range("Cookie");
+  for (auto it = begin; it != end; ++it) {
+    for (const auto& part : util::split(it->second, ';')) {
+      auto item = util::trim(part);
+      auto eq = item.find('=');
+      if (eq != std::string_view::npos && item.substr(0, eq) == name) {
+        return std::string(item.substr(eq + 1));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// The request's path and query without the token parameter, for the redirect after it.
+std::string without_token(const httplib::Request& req) {
+  std::string query;
+  for (const auto& [name, value] : req.params) {
+    if (name == "token") {
+      continue;
+    }
+    query += (query.empty() ? "?" : "&") + httplib::detail::encode_query_param(name) + "=" +
+             httplib::detail::encode_query_param(value);
+  }
+  return req.path + query;
+}
+
+std::string etag_of(std::string_view content) {
+  return fmt::format("\"{:016x}\"", std::hash<std::string_view>{}(content));
+}
+
+void check_read_token(const std::string& token) {
+  if (token.size() < k_min_token_length) {
+    throw util::Error(
+        "the read token is shorter than {} characters; make a long random one, for example "
+        "with `openssl rand -hex 32`",
+        k_min_token_length);
+  }
+  for (char c : token) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || c == ';' || c == ',' || c == '"' || c == '\\') {
+      throw util::Error(
+          "the read token may hold only printable ASCII without spaces, quotes, commas, "
+          "semicolons or backslashes; make one with `openssl rand -hex 32`");
+    }
+  }
+}
+
+}  // namespace
+
+ListenAddress parse_listen(std::string_view text) {
+  auto bad = [&] {
+    return util::Error("--listen: \"{}\" is not HOST:PORT; for example 127.0.0.1:8080 or "
+                       "[::1]:8080",
+                       text);
+  };
+  ListenAddress out;
+  std::string_view port_text = text;
+  if (text.starts_with('[')) {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      throw bad();
+    }
+    out.host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+  } else if (auto colon = text.rfind(':'); colon != std::string_view::npos) {
+    if (text.find(':') != colon) {
+      throw bad();  // an IPv6 address needs brackets
+    }
+    if (colon > 0) {
+      out.host = std::string(text.substr(0, colon));
+    }
+    port_text = text.substr(colon + 1);
+  }
+  int port = -1;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port < 0 ||
+      port > 65535 || out.host.empty()) {
+    throw bad();
+  }
+  out.port = port;
+  return out;
+}
+
+bool is_loopback(std::string_view host) {
+  if (util::iequals(host, "localhost")) {
+    return true;
+  }
+  std::string text(host);
+  in_addr v4{};
+  if (::inet_pton(AF_INET, text.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
+    return IN6_IS_ADDR_LOOPBACK(&v6);
+  }
+  return false;
+}
+
+struct Server::Impl {
+  ServerOptions options;
+  ServerContext context;
+  httplib::Server http;
+  std::atomic<bool> stopped{false};
+  int port = 0;
+
+  Impl(ServerOptions o, ServerContext c) : options(std::move(o)), context(std::move(c)) {}
+
+  util::Day today() const { return util::day_of(context.clock.now()); }
+
+  StatusInfo status(const Snapshot& snapshot) const {
+    StatusInfo info;
+    info.store = context.store_description;
+    info.today = today();
+    if (context.scheduler_state) {
+      info.scheduler = context.scheduler_state();
+      info.last_run = info.scheduler.last_run;
+    } else {
+      info.scheduler.disabled_reason = context.disabled_reason;
+    }
+    // A collection by another process (`ghtraffic collect`) is newer than ours.
+    if (snapshot.last_run &&
+        (!info.last_run || snapshot.last_run->started_at > info.last_run->started_at)) {
+      info.last_run = run_report_from(*snapshot.last_run);
+    }
+    return info;
+  }
+
+  std::map<std::string, std::string> repo_errors() const {
+    return context.repo_errors ? context.repo_errors() : std::map<std::string, std::string>{};
+  }
+
+  using ApiHandler = std::function<json(store::Store&, const Snapshot&, const Params&)>;
+
+  void api(const std::string& path, ApiHandler handler) {
+    http.Get(path, [this, handler = std::move(handler)](const httplib::Request& req,
+                                                         httplib::Response& res) {
+      auto lease = context.stores.acquire();
+      auto snapshot = context.cache.get(*lease);
+      send_json(res, 200, handler(*lease, *snapshot, req.params));
+    });
+  }
+
+  bool authorized(const httplib::Request& req) const {
+    const auto& token = options.read_token;
+    auto header = req.get_header_value("Authorization");
+    if (header.size() > 7 && util::iequals(header.substr(0, 7), "bearer ")) {
+      return constant_time_equal(util::trim(header.substr(7)), token);
+    }
+    if (auto cookie = cookie_value(req, k_token_cookie)) {
+      return constant_time_equal(*cookie, token);
+    }
+    return false;
+  }
+
+  httplib::Server::HandlerResponse before_routing(const httplib::Request& req,
+                                                  httplib::Response& res) {
+    if (options.read_token.empty() || req.path == "/healthz" || authorized(req)) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    // A browser opens /?token=... once; the token moves into a cookie and out of the URL.
+    if (req.has_param("token") && (req.method == "GET" || req.method == "HEAD") &&
+        constant_time_equal(req.get_param_value("token"), options.read_token)) {
+      res.status = 303;
+      res.set_header("Set-Cookie", fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict",
+                                               k_token_cookie, options.read_token));
+      res.set_header("Location", without_token(req));
+      res.set_header("Cache-Control", "no-store");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    res.set_header("WWW-Authenticate", "Bearer realm=\"ghtraffic\"");
+    send_error(res, 401,
+               "this server needs its read token: send `Authorization: Bearer TOKEN`, or open "
+               "/?token=TOKEN once in a browser");
+    return httplib::Server::HandlerResponse::Handled;
+  }
+
+  void serve_asset(const httplib::Request& req, httplib::Response& res, std::string_view path) {
+    auto found = asset(path);
+    if (!found) {
+      res.status = 404;
+      res.set_content("not found\n", "text/plain; charset=utf-8");
+      return;
+    }
+    auto etag = etag_of(found->content);
+    res.set_header("ETag", etag);
+    res.set_header("Cache-Control", "no-cache");
+    if (req.get_header_value("If-None-Match") == etag) {
+      res.status = 304;
+      return;
+    }
+    res.status = 200;
+    res.set_content(std::string(found->content), std::string(found->content_type));
+  }
+
+  void routes() {
+    http.set_default_headers({
+        {"Content-Security-Policy", k_content_security_policy},
+        {"X-Content-Type-Options", "nosniff"},
+        {"Referrer-Policy", "no-referrer"},
+        {"X-Frame-Options", "DENY"},
+        {"Cross-Origin-Resource-Policy", "same-origin"},
+    });
+    http.set_pre_routing_handler(
+        [this](const httplib::Request& req, httplib::Response& res) { return before_routing(req, res); });
+
+    http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Cache-Control", "no-store");
+      res.set_content("ok\n", "text/plain; charset=utf-8");
+    });
+    http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      auto lease = context.stores.acquire();
+      auto snapshot = context.cache.get(*lease);
+      res.set_header("Cache-Control", "no-store");
+      res.set_content(metrics_text(*snapshot, status(*snapshot).last_run),
+                      "text/plain; version=0.0.4; charset=utf-8");
+    });
+    api("/api/status", [this](store::Store&, const Snapshot& snapshot, const Params&) {
+      return status_json(status(snapshot));
+    });
+    api("/api/repos", [this](store::Store&, const Snapshot& snapshot, const Params&) {
+      return repos_json(snapshot, today(), repo_errors());
+    });
+    api("/api/daily", [](store::Store&, const Snapshot& snapshot, const Params& params) {
+      return daily_json(snapshot, params);
+    });
+    api("/api/paths", paths_json);
+    api("/api/referrers", referrers_json);
+    api("/api/counters", counters_json);
+    api("/api/windows", windows_json);
+    http.Get("/api/.*", [](const httplib::Request& req, httplib::Response& res) {
+      send_error(res, 404, "no API endpoint " + req.path + "; see docs/api.md");
+    });
+    http.Get("/", [this](const httplib::Request& req, httplib::Response& res) {
+      serve_asset(req, res, "index.html");
+    });
+    http.Get("/(.+)", [this](const httplib::Request& req, httplib::Response& res) {
+      serve_asset(req, res, req.matches[1].str());
+    });
+
+    auto read_only = [](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Allow", "GET, HEAD");
+      send_error(res, 405, "this server is read-only: only GET and HEAD are allowed");
+    };
+    http.Post(".*", read_only);
+    http.Put(".*", read_only);
+    http.Patch(".*", read_only);
+    http.Delete(".*", read_only);
+    http.Options(".*", read_only);
+
+    http.set_exception_handler(
+        [](const httplib::Request& req, httplib::Response& res, std::exception_ptr error) {
+          try {
+            std::rethrow_exception(error);
+          } catch (const RequestError& e) {
+            send_error(res, e.status(), e.what());
+          } catch (const std::exception& e) {
+            auto message = util::scrub(e.what());
+            util::log_error("{} {}: {}", req.method, req.path, message);
+            send_error(res, 500, message);
+          } catch (...) {
+            send_error(res, 500, "internal error");
+          }
+        });
+    // Routing misses and bodiless errors get a body; a body set by a handler stays.
+    http.set_error_handler(httplib::Server::HandlerWithResponse(
+        [](const httplib::Request& req, httplib::Response& res) {
+      if (!res.body.empty() || res.status == 304) {
+        return httplib::Server::HandlerResponse::Unhandled;
+      }
+      if (req.path.starts_with("/api/")) {
+        send_error(res, res.status, "request failed");
+      } else {
+        res.set_content(res.status == 404 ? "not found\n" : fmt::format("error {}\n", res.status),
+                        "text/plain; charset=utf-8");
+      }
+      return httplib::Server::HandlerResponse::Handled;
+    }));
+    // Paths only: a query may hold the read token.
+    http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+      util::log_debug("{} {} {}", req.method, req.path, res.status);
+    });
+  }
+};
+
+Server::Server(ServerOptions options, ServerContext context)
+    : m_impl(std::make_unique<Impl>(std::move(options), std::move(context))) {
+  auto threads = static_cast<std::size_t>(std::max(m_impl->options.threads, 1));
+  m_impl->http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  m_impl->http.set_keep_alive_timeout(5);
+  m_impl->http.set_read_timeout(10);
+  m_impl->http.set_write_timeout(30);
+  m_impl->http.set_payload_max_length(64 * 1024);
+  m_impl->routes();
+}
+
+Server::~Server() { stop(); }
+
+int Server::bind() {
+  const auto& listen = m_impl->options.listen;
+  const auto& token = m_impl->options.read_token;
+  if (!token.empty()) {
+    check_read_token(token);
+    util::register_secret(token);
+  } else if (!is_loopback(listen.host)) {
+    throw util::Error(
+        "refusing to listen on {} without a read token: anyone who can reach it could read "
+        "the traffic. Give one with --read-token or GHTRAFFIC_READ_TOKEN (make it with "
+        "`openssl rand -hex 32`), or listen on 127.0.0.1 behind a reverse proxy",
+        listen.host);
+  }
+  if (listen.host.find(':') != std::string::npos) {
+    m_impl->http.set_address_family(AF_INET6);
+  }
+  int port = listen.port;
+  if (port == 0) {
+    port = m_impl->http.bind_to_any_port(listen.host);
+  } else if (!m_impl->http.bind_to_port(listen.host, port)) {
+    port = -1;
+  }
+  if (port < 0) {
+    throw util::Error(
+        "could not listen on {}:{}: the port is in use or the address is not one of this "
+        "machine's; choose another with --listen HOST:PORT",
+        listen.host, listen.port);
+  }
+  m_impl->port = port;
+  return port;
+}
+
+void Server::run() {
+  if (!m_impl->stopped) {
+    m_impl->http.listen_after_bind();
+  }
+}
+
+void Server::stop() {
+  m_impl->stopped = true;
+  m_impl->http.stop();
+}
+
+}  // namespace ghtraffic::web

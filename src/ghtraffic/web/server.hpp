@@ -1,0 +1,72 @@
+// The dashboard's HTTP server: the embedded UI, the JSON API of docs/api.md, /healthz and
+// /metrics. Read-only; on loopback by default; anywhere else only with a read token,
+// which every request but /healthz must then carry.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ghtraffic/util/clock.hpp"
+#include "ghtraffic/web/api.hpp"
+#include "ghtraffic/web/snapshot.hpp"
+#include "ghtraffic/web/store_pool.hpp"
+
+namespace ghtraffic::web {
+
+struct ListenAddress {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+};
+
+// "HOST:PORT", "[::1]:PORT", ":PORT" (loopback) or "PORT"; a bad one is a util::Error.
+ListenAddress parse_listen(std::string_view text);
+
+// 127.0.0.0/8, ::1 and "localhost".
+bool is_loopback(std::string_view host);
+
+// The name of the cookie that carries the read token once a browser has presented it.
+inline constexpr std::string_view k_token_cookie = "ghtraffic_read_token";
+
+struct ServerOptions {
+  ListenAddress listen;
+  std::string read_token;  // empty: no token (loopback only)
+  int threads = 8;
+};
+
+// What the server shows about the store and the scheduler.
+struct ServerContext {
+  StorePool& stores;
+  SnapshotCache& cache;
+  std::string store_description;
+  // The scheduler's state; when empty the scheduler is off for disabled_reason.
+  std::function<SchedulerState()> scheduler_state;
+  std::function<std::map<std::string, std::string>()> repo_errors;
+  std::string disabled_reason;
+  util::Clock& clock = util::system_clock();
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, ServerContext context);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the address and returns the port. A non-loopback address without a read token,
+  // a bad token, or a port in use is a util::Error (exit code 2).
+  int bind();
+  // Serves until stop(); returns once the port is released and requests are done.
+  void run();
+  // Stops accepting; safe from any thread, also before run().
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace ghtraffic::web
