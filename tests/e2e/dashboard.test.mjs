@@ -1,0 +1,320 @@
+// The dashboard in a real browser against `ghtraffic serve` over a store that real
+// `ghtraffic collect` runs filled from the mock GitHub server, and the static report
+// opened from file://.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+
+import {
+  GAP_OFFSET_DAYS, artifact, launchBrowser, paintedPixels, repoRoot, startStack, waitReady, watchedPage, writeReport,
+} from './harness.mjs';
+
+const XSS_TITLE = '<img src=x onerror=alert(1)>';
+const REPOS = ['octo-org/repo-0', 'octo-org/repo-1', 'octo-org/repo-2'];
+
+let stack;
+let browser;
+
+// Screenshots that docs/dashboard.md shows are copied next to it.
+function keep(name) {
+  const dir = path.join(repoRoot, 'docs', 'images');
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(artifact(name), path.join(dir, name));
+}
+
+function assertClean(watch) {
+  assert.deepEqual(watch.problems, [], 'the page logged errors');
+  assert.deepEqual(watch.dialogs, [], 'the page opened a dialog');
+}
+
+// Pixels of the chart's first series colour in the canvas columns between two x values.
+async function seriesPixels(page, chartKey, fromSeconds, toSeconds) {
+  return page.evaluate(({ key, a, b }) => {
+    const chart = window.__ghtraffic.charts[key];
+    const color = getComputedStyle(document.documentElement).getPropertyValue('--series-1').trim();
+    const probe = document.createElement('canvas').getContext('2d');
+    probe.fillStyle = color;
+    probe.fillRect(0, 0, 1, 1);
+    const [r, g, bl] = probe.getImageData(0, 0, 1, 1).data;
+    const canvas = chart.ctx.canvas;
+    const x0 = Math.ceil(chart.valToPos(a, 'x', true));
+    const x1 = Math.floor(chart.valToPos(b, 'x', true));
+    if (x1 <= x0) return { columns: 0, matches: 0 };
+    const { data } = chart.ctx.getImageData(x0, 0, x1 - x0, canvas.height);
+    let matches = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] > 200 && Math.abs(data[i] - r) < 40 && Math.abs(data[i + 1] - g) < 40 && Math.abs(data[i + 2] - bl) < 40) matches += 1;
+    }
+    return { columns: x1 - x0, matches };
+  }, { key: chartKey, a: fromSeconds, b: toSeconds });
+}
+
+const daySeconds = (iso) => Date.parse(`${iso}T00:00:00Z`) / 1000;
+
+before(async () => {
+  stack = await startStack();
+  browser = await launchBrowser(stack.playwright);
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (stack) await stack.stop();
+});
+
+describe('ghtraffic serve in a browser', () => {
+  test('the overview lists every repository and draws the summed chart', async () => {
+    const watch = await watchedPage(browser);
+    const { page } = watch;
+    await page.goto(`${stack.baseUrl}/`);
+    await waitReady(page, 'overview');
+    const names = await page.$$eval('#repos-table tbody tr[data-repo]', (rows) => rows.map((r) => r.dataset.repo));
+    assert.deepEqual([...names].sort(), REPOS);
+    assert.ok(await paintedPixels(page, '#overview-chart') > 0, 'the overview chart is blank');
+    const series = await page.evaluate(() => window.__ghtraffic.charts.overview.series.map((s) => s.label));
+    assert.deepEqual(series.slice(1), ['Views', 'Clones']);
+    assert.equal(await page.locator('#status').isVisible(), true, 'the status strip is shown');
+    await page.screenshot({ path: artifact('overview.png'), fullPage: true });
+    keep('overview.png');
+    assertClean(watch);
+    await watch.context.close();
+  });
+
+  test('the table sorts by a header, from the keyboard too, and filters', async () => {
+    const watch = await watchedPage(browser);
+    const { page } = watch;
+    await page.goto(`${stack.baseUrl}/`);
+    await waitReady(page, 'overview');
+    const order = () => page.$$eval('#repos-table tbody tr[data-repo]', (rows) => rows.map((r) => r.dataset.repo));
+    await page.click('th button[data-key="repo"]');
+    assert.deepEqual(await order(), REPOS);
+    await page.focus('th button[data-key="repo"]');
+    await page.keyboard.press('Enter');
+    assert.deepEqual(await order(), [...REPOS].reverse());
+    assert.equal(await page.getAttribute('th:has(button[data-key="repo"])', 'aria-sort'), 'descending');
+    await page.fill('#repo-filter', 'repo-1');
+    assert.deepEqual(await order(), ['octo-org/repo-1']);
+
+    // Checking a repository charts only that one.
+    await page.fill('#repo-filter', '');
+    await page.check('tr[data-repo="octo-org/repo-2"] input[type="checkbox"]');
+    await page.waitForFunction(() => /1 checked repository/.test(document.querySelector('#overview-chart + p').textContent));
+    assertClean(watch);
+    await watch.context.close();
+  });
+
+  test('a repository page draws its charts and tables', async () => {
+    const watch = await watchedPage(browser);
+    const { page } = watch;
+    await page.goto(`${stack.baseUrl}/#/repo/octo-org/repo-0`);
+    await waitReady(page, 'repo');
+    for (const chart of ['#views-chart', '#clones-chart', '#counters-chart']) {
+      assert.ok(await paintedPixels(page, chart) > 0, `${chart} is blank`);
+    }
+    assert.ok(await page.locator('table.referrers tbody tr').count() > 0, 'no referrers listed');
+    assert.ok(await page.locator('table.paths tbody tr').count() > 0, 'no paths listed');
+    await page.screenshot({ path: artifact('repository.png'), fullPage: true });
+    keep('repository.png');
+
+    await page.click('#average-toggle');
+    await waitReady(page, 'repo');
+    const labels = await page.evaluate(() => window.__ghtraffic.charts.views.series.map((s) => s.label));
+    assert.ok(labels.includes('Views, 7-day avg'), `averaged series missing: ${labels}`);
+    assertClean(watch);
+    await watch.context.close();
+  });
+
+  test('a day no collection covered is drawn as a gap, not as zero', async () => {
+    const watch = await watchedPage(browser);
+    const { page } = watch;
+    await page.goto(`${stack.baseUrl}/#/repo/octo-org/repo-0`);
+    await waitReady(page, 'repo');
+    await page.click('button[data-range="all"]');
+    await waitReady(page, 'repo');
+    const drawn = await page.evaluate(() => {
+      const chart = window.__ghtraffic.charts.views;
+      return { x: Array.from(chart.data[0]), views: Array.from(chart.data[1]) };
+    });
+    // The first collection covered the 15 days ending `earlier`, the second those ending today.
+    const gapFirst = daySeconds(stack.earlier) + 86400;
+    const gapLast = daySeconds(stack.today) - 15 * 86400;
+    const inGap = drawn.x.map((x, i) => [x, drawn.views[i]]).filter(([x]) => x >= gapFirst && x <= gapLast);
+    assert.ok(inGap.length >= 20, `expected the gap in the drawn range, got ${inGap.length} days`);
+    assert.ok(inGap.every(([, v]) => v === null), 'a gap day is not null in the chart data');
+    const covered = drawn.x.map((x, i) => [x, drawn.views[i]]).filter(([x]) => x > gapLast);
+    assert.ok(covered.every(([, v]) => typeof v === 'number'), 'a covered day is not a number');
+
+    // No line crosses the gap: the views colour is absent between its first and last day,
+    // and present elsewhere.
+    const gap = await seriesPixels(page, 'views', gapFirst, gapLast);
+    assert.ok(gap.columns > 20, `the gap is only ${gap.columns} pixels wide`);
+    assert.equal(gap.matches, 0, 'the views line is drawn across the gap');
+    const rest = await seriesPixels(page, 'views', gapLast + 86400, daySeconds(stack.today));
+    assert.ok(rest.matches > 0, 'the views line is not drawn where there is data');
+
+    // The API says the same: null, never 0.
+    const api = await page.evaluate(async () => (await (await fetch('./api/daily?repo=octo-org%2Frepo-0')).json()).days);
+    const apiGap = api.filter((d) => daySeconds(d.date) >= gapFirst && daySeconds(d.date) <= gapLast);
+    assert.equal(apiGap.length, inGap.length);
+    assert.ok(apiGap.every((d) => d.views === null && d.clones === null && d.covered === 0), 'the API has a zero for a gap day');
+    assertClean(watch);
+    await watch.context.close();
+  });
+
+  test('switching the range changes what is drawn', async () => {
+    const watch = await watchedPage(browser);
+    const { page } = watch;
+    await page.goto(`${stack.baseUrl}/#/repo/octo-org/repo-1`);
+    await waitReady(page, 'repo');
+    const extent = () => page.evaluate(() => {
+      const chart = window.__ghtraffic.charts.views;
+      return { points: chart.data[0].length, min: chart.scales.x.min, max: chart.scales.x.max };
+    });
+    const start = await extent();
+    assert.equal(start.points, 30);
+    await page.click('button[data-range="14"]');
+    await waitReady(page, 'repo');
+    const short = await extent();
+    assert.equal(short.points, 14);
+    assert.ok(short.min > start.min, 'the 14-day range starts no later than the 30-day one');
+    await page.click('button[data-range="all"]');
+    await waitReady(page, 'repo');
+    const all = await extent();
+    // From the first day the first collection covered (14 days before `earlier`) to today.
+    assert.equal(all.points, GAP_OFFSET_DAYS + 15);
+    assert.equal(await page.getAttribute('button[data-range="all"]', 'aria-pressed'), 'true');
+
+    await page.fill('#range-from', stack.earlier);
+    await page.dispatchEvent('#range-from', 'change');
+    await page.fill('#range-to', stack.today);
+    await page.dispatchEvent('#range-to', 'change');
+    await page.waitForFunction(() => window.__ghtraffic.ready && window.__ghtraffic.charts.views.data[0].length === 41);
+    assertClean(watch);
+    await watch.context.close();
+  });
+
+  test('a hostile page title stays text', async () => {
+    const watch = await watchedPage(browser);
+    const { page } = watch;
+    await page.goto(`${stack.baseUrl}/#/repo/octo-org/repo-0`);
+    await waitReady(page, 'repo');
+    const titles = await page.$$eval('table.paths .title', (cells) => cells.map((c) => c.textContent));
+    assert.ok(titles.includes(XSS_TITLE), `the title is not shown as text: ${JSON.stringify(titles)}`);
+    await page.getByText(XSS_TITLE, { exact: true }).first().waitFor({ state: 'visible' });
+    assert.equal(await page.locator('img').count(), 0, 'an img element was created');
+    assert.equal(await page.locator('[onerror]').count(), 0, 'an onerror attribute reached the DOM');
+    await page.waitForTimeout(200);
+    assertClean(watch);
+    await watch.context.close();
+  });
+
+  test('compare draws one line per chosen repository', async () => {
+    const watch = await watchedPage(browser);
+    const { page } = watch;
+    await page.goto(`${stack.baseUrl}/#/compare?repo=octo-org%2Frepo-0&repo=octo-org%2Frepo-2`);
+    await waitReady(page, 'compare');
+    const labels = await page.evaluate(() => window.__ghtraffic.charts.compare.series.slice(1).map((s) => s.label));
+    assert.deepEqual(labels, ['octo-org/repo-0', 'octo-org/repo-2']);
+    assert.ok(await paintedPixels(page, '#compare-chart') > 0, 'the compare chart is blank');
+    await page.check('.picker input[value="octo-org/repo-1"]');
+    await page.waitForFunction(() => window.__ghtraffic.ready && window.__ghtraffic.charts.compare && window.__ghtraffic.charts.compare.series.length === 4);
+    await page.screenshot({ path: artifact('compare.png'), fullPage: true });
+    keep('compare.png');
+    assertClean(watch);
+    await watch.context.close();
+  });
+
+  test('Download CSV gives what the table shows, quoted and formula-safe', async () => {
+    const watch = await watchedPage(browser);
+    const { page } = watch;
+    await page.goto(`${stack.baseUrl}/`);
+    await waitReady(page, 'overview');
+    await page.fill('#repo-filter', 'repo-');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('button[aria-label="Download CSV: repositories table"]'),
+    ]);
+    const text = readFileSync(await download.path(), 'utf8');
+    const lines = text.trimEnd().split('\r\n');
+    assert.equal(lines[0], 'repo,views_14d,unique_visitors_14d_github,views_30d,clones_14d,clones_30d,stars,forks,gap_days_30d,last_collected,error');
+    assert.equal(lines.length, 4);
+
+    await page.goto(`${stack.baseUrl}/#/repo/octo-org/repo-0`);
+    await waitReady(page, 'repo');
+    const [paths] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('button[aria-label="Download CSV: popular paths"]'),
+    ]);
+    const pathsCsv = readFileSync(await paths.path(), 'utf8');
+    assert.ok(pathsCsv.includes(`,${XSS_TITLE},`), 'the title is in the CSV as it is');
+    assertClean(watch);
+    await watch.context.close();
+  });
+
+  test('dark mode and a phone-sized screen', async () => {
+    const dark = await watchedPage(browser, { colorScheme: 'dark' });
+    await dark.page.goto(`${stack.baseUrl}/#/repo/octo-org/repo-0`);
+    await waitReady(dark.page, 'repo');
+    const background = await dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.equal(background, 'rgb(13, 17, 23)');
+    await dark.page.screenshot({ path: artifact('repository-dark.png'), fullPage: true });
+    keep('repository-dark.png');
+    await dark.page.goto(`${stack.baseUrl}/`);
+    await waitReady(dark.page, 'overview');
+    await dark.page.screenshot({ path: artifact('overview-dark.png'), fullPage: true });
+    assertClean(dark);
+    await dark.context.close();
+
+    const phone = await watchedPage(browser, { viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    await phone.page.goto(`${stack.baseUrl}/`);
+    await waitReady(phone.page, 'overview');
+    const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the overview is ${overflow} px wider than the phone`);
+    await phone.page.screenshot({ path: artifact('overview-phone.png'), fullPage: true });
+    keep('overview-phone.png');
+    await phone.page.goto(`${stack.baseUrl}/#/repo/octo-org/repo-0`);
+    await waitReady(phone.page, 'repo');
+    const repoOverflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(repoOverflow <= 1, `the repository page is ${repoOverflow} px wider than the phone`);
+    await phone.page.screenshot({ path: artifact('repository-phone.png'), fullPage: true });
+    assertClean(phone);
+    await phone.context.close();
+  });
+});
+
+describe('ghtraffic report', () => {
+  test('opens from file://, draws everything and makes no network request', async () => {
+    const file = await writeReport(stack);
+    const url = pathToFileURL(file).href;
+    const watch = await watchedPage(browser);
+    const { page } = watch;
+    await page.goto(url);
+    await waitReady(page, 'overview');
+    const names = await page.$$eval('#repos-table tbody tr[data-repo]', (rows) => rows.map((r) => r.dataset.repo));
+    assert.deepEqual([...names].sort(), REPOS);
+    assert.ok(await paintedPixels(page, '#overview-chart') > 0, 'the overview chart is blank');
+    assert.match(await page.textContent('#status'), /Report generated/);
+
+    // A selection and compare are derived from the report's data.
+    await page.check('tr[data-repo="octo-org/repo-1"] input[type="checkbox"]');
+    await page.waitForFunction(() => /1 checked repository/.test(document.querySelector('#overview-chart + p').textContent));
+    await page.click('a[href="#/repo/octo-org/repo-0"]');
+    await waitReady(page, 'repo');
+    for (const chart of ['#views-chart', '#clones-chart', '#counters-chart']) {
+      assert.ok(await paintedPixels(page, chart) > 0, `${chart} is blank in the report`);
+    }
+    const titles = await page.$$eval('table.paths .title', (cells) => cells.map((c) => c.textContent));
+    assert.ok(titles.includes(XSS_TITLE));
+    assert.equal(await page.locator('img').count(), 0);
+    await page.goto(`${url}#/compare?repo=octo-org%2Frepo-0&repo=octo-org%2Frepo-1`);
+    await waitReady(page, 'compare');
+    assert.equal(await page.evaluate(() => window.__ghtraffic.charts.compare.series.length), 3);
+    await page.screenshot({ path: artifact('report.png'), fullPage: true });
+
+    const foreign = watch.requests.filter((u) => !(u === url || u.startsWith(url + '#') || u.startsWith('data:') || u.startsWith('blob:')));
+    assert.deepEqual(foreign, [], 'the report made network requests');
+    assertClean(watch);
+    await watch.context.close();
+  });
+});
