@@ -158,6 +158,22 @@ describe('ghtraffic serve in a browser', () => {
     const apiGap = api.filter((d) => daySeconds(d.date) >= gapFirst && daySeconds(d.date) <= gapLast);
     assert.equal(apiGap.length, inGap.length);
     assert.ok(apiGap.every((d) => d.views === null && d.clones === null && d.covered === 0), 'the API has a zero for a gap day');
+
+    // The 7-day average covers covered days only, and marks the windows that hold a gap.
+    await page.click('#average-toggle');
+    await waitReady(page, 'repo');
+    const averaged = await page.evaluate(() => {
+      const chart = window.__ghtraffic.charts.views;
+      return { labels: chart.series.map((s) => s.label), data: chart.data.map((d) => Array.from(d)) };
+    });
+    assert.deepEqual(averaged.labels.slice(1, 3), ['Views, 7-day avg', 'window with gaps']);
+    const at = (seconds) => averaged.data[0].indexOf(seconds);
+    const deepInGap = at(gapFirst + 10 * 86400);
+    assert.equal(averaged.data[1][deepInGap], null, 'an average is drawn where a whole window is a gap');
+    assert.equal(averaged.data[2][deepInGap], null);
+    assert.equal(typeof averaged.data[2][at(gapFirst + 86400)], 'number', 'a window with a gap is not marked');
+    await page.click('#average-toggle');
+    await waitReady(page, 'repo');
     assertClean(watch);
     await watch.context.close();
   });
@@ -248,6 +264,11 @@ describe('ghtraffic serve in a browser', () => {
     ]);
     const pathsCsv = readFileSync(await paths.path(), 'utf8');
     assert.ok(pathsCsv.includes(`,${XSS_TITLE},`), 'the title is in the CSV as it is');
+
+    // RFC 4180 quoting, and text a spreadsheet would run as a formula is defused.
+    const csv = await page.evaluate(() => window.__ghtraffic.csvText(['a', 'b'],
+      [['=1+1', 'x,"y"'], ['@SUM(A1)', -3], ['+1', '-x'], ['line\nbreak', null]]));
+    assert.equal(csv, [`a,b`, `'=1+1,"x,""y"""`, `'@SUM(A1),-3`, `'+1,'-x`, `"line\nbreak",`, ''].join('\r\n'));
     assertClean(watch);
     await watch.context.close();
   });

@@ -19,7 +19,7 @@
   };
 
   // Hooks for the browser tests: the chart instances and the state of the last render.
-  const hooks = { charts: {}, view: null, ready: false, renders: 0 };
+  const hooks = { charts: {}, view: null, ready: false, renders: 0, csvText: null };
   window.__ghtraffic = hooks;
 
   // ---- data --------------------------------------------------------------------------
@@ -221,14 +221,17 @@
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
   }
 
+  // replaceChildren() would print a null as "null".
+  const setChildren = (node, ...children) => node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+
   const repoHref = (name) => '#/repo/' + name.split('/').map(encodeURIComponent).join('/');
 
   // ---- CSV ---------------------------------------------------------------------------
 
   function csvCell(value) {
     let text = value === null || value === undefined ? '' : String(value);
-    // A spreadsheet would run a cell that starts like a formula.
-    if (/^[=+\-@\t\r]/.test(text)) text = "'" + text;
+    // A spreadsheet would run a text cell that starts like a formula; numbers stay numbers.
+    if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = "'" + text;
     if (/[",\r\n]/.test(text)) text = '"' + text.replace(/"/g, '""') + '"';
     return text;
   }
@@ -236,6 +239,8 @@
   function csvText(header, rows) {
     return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
   }
+
+  hooks.csvText = csvText;
 
   function download(filename, text) {
     const blob = new Blob([text], { type: 'text/csv;charset=utf-8' });
@@ -398,7 +403,7 @@
         el('summary', { class: 'bad', text: `${run.errors.length} error${run.errors.length === 1 ? '' : 's'} in the last collection` }),
         el('ul', null, run.errors.map((e) => el('li', null, e.repo ? el('strong', { text: e.repo + ': ' }) : null, e.error)))));
     }
-    strip.replaceChildren(...items);
+    setChildren(strip, items);
     strip.hidden = false;
   }
 
@@ -678,7 +683,7 @@
       count);
 
     fillBody();
-    main.replaceChildren(el('h1', { text: 'Repositories' }), chartPanel, tablePanel);
+    setChildren(main, el('h1', { text: 'Repositories' }), chartPanel, tablePanel);
     await overviewChart(chartBox, caption, chartCsv);
   }
 
@@ -731,13 +736,16 @@
   // snapshots are compared, never summed).
   function topTable(kind, snapshots, range, repo) {
     const keyOf = (e) => (kind === 'paths' ? e.path : e.referrer);
-    const inRange = (snapshots || []).filter((s) => dayNum(s.date) >= range.from && dayNum(s.date) <= range.to);
-    const latest = inRange[inRange.length - 1];
+    // The latest snapshot up to the end of the range, compared with the one before it
+    // (even if that is older than the range); the sparklines follow up to 30 snapshots.
+    const upToEnd = (snapshots || []).filter((s) => dayNum(s.date) <= range.to);
+    const latest = upToEnd.length && dayNum(upToEnd[upToEnd.length - 1].date) >= range.from ? upToEnd[upToEnd.length - 1] : null;
     const title = kind === 'paths' ? 'Popular paths' : 'Top referrers';
     if (!latest) {
       return { node: panel(title, null, el('p', { class: 'empty', text: 'No snapshot in this range.' })), csv: null };
     }
-    const previous = inRange.length > 1 ? inRange[inRange.length - 2] : null;
+    const previous = upToEnd.length > 1 ? upToEnd[upToEnd.length - 2] : null;
+    const inRange = upToEnd.slice(-30);
     const rankIn = (snap) => {
       const ranks = new Map();
       (snap ? snap.entries : []).forEach((e, i) => ranks.set(keyOf(e), { rank: i + 1, entry: e }));
@@ -788,7 +796,7 @@
         deltaCell(r.countChange, r),
         el('td', null, sparkline(r.counts, `Count of ${keyOf(r.entry)} across snapshots`))))));
     const note = el('p', { class: 'note', text: `GitHub's 14-day top 10 as of ${latest.date}` +
-      (previous ? `, compared with the snapshot of ${previous.date}.` : '; no earlier snapshot in this range to compare with.') });
+      (previous ? `, compared with the snapshot of ${previous.date}. Each snapshot covers 14 days; they are compared, never added up.` : '; there is no earlier snapshot to compare with.') });
     const csv = () => ({
       header: kind === 'paths'
         ? ['snapshot_date', 'rank', 'path', 'title', 'count', 'uniques', 'rank_change', 'count_change']
@@ -857,7 +865,7 @@
 
     const top = [topTable('referrers', referrers.snapshots, range, displayName), topTable('paths', paths.snapshots, range, displayName)];
     const formerly = (info.names || []).filter((n) => n !== displayName);
-    main.replaceChildren(
+    setChildren(main, 
       el('p', null, el('a', { href: '#/', text: '← All repositories' })),
       el('h1', { text: displayName }),
       formerly.length ? el('p', { class: 'note', text: 'Formerly ' + formerly.join(', ') }) : null,
@@ -878,7 +886,7 @@
         header: ['date', 'stars', 'forks', 'watchers', 'open_issues', ...(starsFromEvents ? ['stars_from_star_times'] : [])],
         rows: counterCols.days.map((n, i) => [dayStr(n), counterCols.stars[i], counterCols.forks[i], counterCols.watchers[i], counterCols.open_issues[i], ...(starsFromEvents ? [starsFromEvents[i]] : [])]),
       })), countersBox, el('p', { class: 'note', text: 'One snapshot a day when a collection ran.' })),
-      el('div', { class: 'grid2' }, top.map((t) => t.node)));
+      top.map((t) => t.node));
 
     drawChart('views', viewsBox, cols.x, views.series, { description: `Daily views of ${displayName}` });
     drawChart('clones', clonesBox, cols.x, clones.series, { description: `Daily clones of ${displayName}` });
@@ -909,7 +917,7 @@
     const box = el('div', { class: 'chart', id: 'compare-chart' });
     let csv = null;
     let filename = 'ghtraffic-compare.csv';
-    main.replaceChildren(
+    setChildren(main, 
       el('h1', { text: 'Compare repositories' }),
       panel('Daily views', csvButton('compared daily views', () => filename, () => csv), picker, box,
         el('p', { class: 'note', text: 'Each line is one repository; gaps are days no collection covered.' })));
@@ -955,7 +963,7 @@
   function showError(error) {
     const main = document.getElementById('main');
     const message = error instanceof ApiError ? error.message : `The page could not be drawn: ${error && error.message}`;
-    main.replaceChildren(el('p', { class: 'error-page', role: 'alert', text: message }), el('p', null, el('a', { href: '#/', text: 'Back to the overview' })));
+    setChildren(main, el('p', { class: 'error-page', role: 'alert', text: message }), el('p', null, el('a', { href: '#/', text: 'Back to the overview' })));
     main.dataset.ready = 'true';
     hooks.ready = true;
   }
