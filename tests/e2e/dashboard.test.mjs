@@ -17,8 +17,10 @@ const REPOS = ['octo-org/repo-0', 'octo-org/repo-1', 'octo-org/repo-2'];
 let stack;
 let browser;
 
-// Screenshots that docs/dashboard.md shows are copied next to it.
+// With GHTRAFFIC_UPDATE_DOC_IMAGES=1 the screenshots that docs/dashboard.md shows are
+// copied next to it; otherwise a test run leaves the source tree alone.
 function keep(name) {
+  if (process.env.GHTRAFFIC_UPDATE_DOC_IMAGES !== '1') return;
   const dir = path.join(repoRoot, 'docs', 'images');
   mkdirSync(dir, { recursive: true });
   copyFileSync(artifact(name), path.join(dir, name));

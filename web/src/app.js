@@ -1005,6 +1005,11 @@
 
   function start() {
     setupRangeControl();
+    // The skip link must not change the hash: that is the router's.
+    document.querySelector('.skip').addEventListener('click', (event) => {
+      event.preventDefault();
+      document.getElementById('main').focus();
+    });
     window.addEventListener('hashchange', () => {
       window.scrollTo(0, 0);
       render();
