@@ -1,0 +1,300 @@
+// The dashboard server in-process, over a store filled by a real `ghtraffic collect` from
+// the mock GitHub server, queried over loopback with an HTTP client.
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <gmock/gmock.h>
+
+#include "fixture.hpp"
+#include "ghtraffic/store/store.hpp"
+#include "ghtraffic/util/clock.hpp"
+#include "ghtraffic/util/error.hpp"
+#include "ghtraffic/web/server.hpp"
+
+using namespace ghtraffic;
+using namespace ghtraffic::testing;
+using nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+namespace {
+
+constexpr const char* k_read_token = "read-token-0123456789abcdef";
+constexpr const char* k_hostile_title = "</script><img src=x onerror=alert(1)>";
+
+// A server on an ephemeral loopback port, serving until destroyed.
+class RunningServer {
+ public:
+  RunningServer(const std::string& store_url, util::Clock& clock, std::string read_token = {},
+                std::string host = "127.0.0.1")
+      : m_stores([store_url] { return store::make_store(store_url, {.read_only = true}); }, 2),
+        m_server({{host, 0}, std::move(read_token), 4},
+                 web::ServerContext{m_stores, m_cache, store_url, {}, {}, "test", clock}) {
+    m_port = m_server.bind();
+    m_thread = std::thread([this] { m_server.run(); });
+  }
+  ~RunningServer() {
+    m_server.stop();
+    m_thread.join();
+  }
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", m_port);
+    c.set_read_timeout(10);
+    return c;
+  }
+
+ private:
+  web::StorePool m_stores;
+  web::SnapshotCache m_cache;
+  web::Server m_server;
+  int m_port = 0;
+  std::thread m_thread;
+};
+
+class serve_api : public CollectFixture {
+ protected:
+  void SetUp() override {
+    CollectFixture::SetUp();
+    add_repo("octo/alpha", 101);
+    m_github.set_view("octo/alpha", day("2026-03-18"), 9, 4);
+    m_github.set_clone("octo/alpha", day("2026-03-19"), 3, 1);
+    add_repo("octo/beta", 102);
+    m_github.set_view("octo/beta", day("2026-03-18"), 2, 2);
+    m_github.repo("octo/beta")->paths = {{"/octo/beta", k_hostile_title, 5, 3}};
+    auto first = run_collect({"octo/alpha", "octo/beta"});
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+    // Three weeks later only alpha is collected: 03-21..03-26 is a gap for it.
+    m_github.set_now(at("2026-04-10T12:00:00Z"));
+    auto second = run_collect({"octo/alpha"});
+    ASSERT_EQ(second.exit_code, 0) << second.err;
+    m_server = std::make_unique<RunningServer>(m_store, m_clock);
+  }
+
+  json get_json(const std::string& path, int expected_status = 200) {
+    auto res = m_server->client().Get(path.c_str());
+    EXPECT_TRUE(res) << path;
+    if (!res) {
+      return nullptr;
+    }
+    EXPECT_EQ(res->status, expected_status) << path << ": " << res->body;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json; charset=utf-8");
+    return json::parse(res->body);
+  }
+
+  static const json& on(const json& days, const std::string& date) {
+    for (const auto& d : days) {
+      if (d["date"] == date) {
+        return d;
+      }
+    }
+    static const json none;
+    return none;
+  }
+
+  util::ManualClock m_clock{at("2026-04-10T12:00:00Z")};
+  std::unique_ptr<RunningServer> m_server;
+};
+
+}  // namespace
+
+TEST_F(serve_api, healthz_answers_ok) {
+  auto res = m_server->client().Get("/healthz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, "ok\n");
+}
+
+TEST_F(serve_api, repos_lists_every_repository_with_summary_figures) {
+  auto out = get_json("/api/repos");
+  EXPECT_EQ(out["today"], "2026-04-10");
+  ASSERT_EQ(out["repos"].size(), 2u);
+  const auto& alpha = out["repos"][0];
+  for (const char* key :
+       {"repo", "id", "names", "visibility", "archived", "fork", "first_day", "last_day",
+        "last_collected", "views_14d", "views_30d", "uniques_14d", "uniques_14d_window_end",
+        "clones_14d", "clones_30d", "stars", "forks", "gap_days_30d", "sparkline", "error"}) {
+    EXPECT_TRUE(alpha.contains(key)) << key;
+  }
+  EXPECT_EQ(alpha["repo"], "octo/alpha");
+  EXPECT_EQ(alpha["id"], 101);
+  EXPECT_EQ(alpha["first_day"], "2026-03-06");
+  EXPECT_EQ(alpha["last_day"], "2026-04-10");
+  EXPECT_EQ(alpha["views_30d"], 9);  // 03-12..04-10 holds 03-18
+  EXPECT_EQ(alpha["views_14d"], 0);
+  EXPECT_EQ(alpha["gap_days_30d"], 6);  // 03-21..03-26
+  EXPECT_EQ(alpha["sparkline"].size(), 30u);
+  EXPECT_TRUE(alpha["sparkline"][9].is_null());  // 03-21
+  EXPECT_EQ(alpha["stars"], 10);
+  EXPECT_EQ(alpha["uniques_14d_window_end"], "2026-04-10");
+}
+
+TEST_F(serve_api, daily_shows_gaps_as_null_and_quiet_days_as_zero) {
+  auto out = get_json("/api/daily?repo=octo/alpha&from=2026-03-01&to=2026-04-10");
+  ASSERT_EQ(out["days"].size(), 41u);
+  EXPECT_EQ(out["repos"], json({"octo/alpha"}));
+  EXPECT_TRUE(on(out["days"], "2026-03-05")["views"].is_null());  // before the first window
+  EXPECT_EQ(on(out["days"], "2026-03-06")["views"], 0);
+  EXPECT_EQ(on(out["days"], "2026-03-18")["views"], 9);
+  EXPECT_EQ(on(out["days"], "2026-03-18")["views_unique"], 4);
+  EXPECT_EQ(on(out["days"], "2026-03-19")["clones"], 3);
+  for (const char* gap : {"2026-03-21", "2026-03-26"}) {
+    const auto& d = on(out["days"], gap);
+    EXPECT_TRUE(d["views"].is_null()) << gap;
+    EXPECT_TRUE(d["clones_unique"].is_null()) << gap;
+    EXPECT_EQ(d["covered"], 0) << gap;
+  }
+  EXPECT_EQ(on(out["days"], "2026-03-27")["views"], 0);
+  EXPECT_EQ(on(out["days"], "2026-03-27")["covered"], 1);
+}
+
+TEST_F(serve_api, daily_sums_a_selection_and_says_how_many_cover_each_day) {
+  auto out = get_json("/api/daily?repo=octo/alpha&repo=octo/beta&from=2026-03-18&to=2026-03-28");
+  EXPECT_EQ(on(out["days"], "2026-03-18")["views"], 11);
+  EXPECT_EQ(on(out["days"], "2026-03-18")["covered"], 2);
+  EXPECT_TRUE(on(out["days"], "2026-03-22")["views"].is_null());
+  EXPECT_EQ(on(out["days"], "2026-03-28")["covered"], 1);
+  auto all = get_json("/api/daily?from=2026-03-18&to=2026-03-28");
+  EXPECT_EQ(all["days"], out["days"]);
+  auto split = get_json("/api/daily?split=1&from=2026-03-18&to=2026-03-18");
+  EXPECT_EQ(split["series"]["octo/beta"][0]["views"], 2);
+}
+
+TEST_F(serve_api, bad_parameters_are_400_and_unknown_repositories_404_with_a_message) {
+  auto bad = get_json("/api/daily?from=2026-13-01", 400);
+  EXPECT_THAT(bad["error"].get<std::string>(), HasSubstr("from"));
+  get_json("/api/daily?repo=octo/nobody", 404);
+  get_json("/api/paths?repo=octo/nobody", 404);
+  get_json("/api/paths", 400);
+  get_json("/api/nothing-here", 404);
+}
+
+TEST_F(serve_api, snapshots_counters_and_windows_of_one_repository) {
+  auto paths = get_json("/api/paths?repo=octo/alpha");
+  ASSERT_EQ(paths["snapshots"].size(), 2u);
+  EXPECT_EQ(paths["snapshots"][0]["date"], "2026-03-20");
+  EXPECT_EQ(paths["snapshots"][1]["entries"][0]["path"], "/octo/alpha");
+  auto referrers = get_json("/api/referrers?repo=octo/alpha&from=2026-04-01");
+  ASSERT_EQ(referrers["snapshots"].size(), 1u);
+  EXPECT_EQ(referrers["snapshots"][0]["entries"][0]["referrer"], "github.com");
+  auto counters = get_json("/api/counters?repo=octo/alpha");
+  ASSERT_EQ(counters["days"].size(), 2u);
+  EXPECT_EQ(counters["days"][1]["stars"], 10);
+  auto windows = get_json("/api/windows?repo=octo/alpha");
+  ASSERT_EQ(windows["windows"].size(), 4u);
+  EXPECT_EQ(windows["windows"][0]["observed_at"], "2026-03-20T12:00:00Z");
+}
+
+TEST_F(serve_api, a_hostile_title_is_data_in_a_json_string) {
+  auto res = m_server->client().Get("/api/paths?repo=octo/beta");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json; charset=utf-8");
+  EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff");
+  auto out = json::parse(res->body);
+  EXPECT_EQ(out["snapshots"][0]["entries"][0]["title"], k_hostile_title);
+}
+
+TEST_F(serve_api, status_reports_the_store_and_the_last_run) {
+  auto out = get_json("/api/status");
+  EXPECT_EQ(out["version"], GHTRAFFIC_VERSION);
+  EXPECT_EQ(out["scheduler"]["enabled"], false);
+  EXPECT_EQ(out["scheduler"]["disabled_reason"], "test");
+  EXPECT_EQ(out["last_run"]["repos_ok"], 1);
+  EXPECT_EQ(out["last_run"]["ok"], true);
+  EXPECT_TRUE(out["rate_limit"]["remaining"].is_null());
+}
+
+TEST_F(serve_api, metrics_parse_as_prometheus_text) {
+  auto res = m_server->client().Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_THAT(res->get_header_value("Content-Type"), StartsWith("text/plain; version=0.0.4"));
+  std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9]+(\.[0-9]+)?$)");
+  std::regex comment(R"(^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+$)");
+  std::istringstream lines(res->body);
+  std::string line;
+  int samples = 0;
+  while (std::getline(lines, line)) {
+    EXPECT_TRUE(std::regex_match(line, sample) || std::regex_match(line, comment)) << line;
+    samples += line.starts_with('#') ? 0 : 1;
+  }
+  EXPECT_GE(samples, 10);
+  EXPECT_THAT(res->body, HasSubstr("ghtraffic_views_total{repo=\"octo/alpha\"} 9\n"));
+  EXPECT_THAT(res->body, HasSubstr("ghtraffic_last_collection_success 1\n"));
+}
+
+TEST_F(serve_api, serves_the_embedded_ui_with_types_and_security_headers) {
+  auto client = m_server->client();
+  auto index = client.Get("/");
+  ASSERT_TRUE(index);
+  EXPECT_EQ(index->status, 200);
+  EXPECT_EQ(index->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_THAT(index->get_header_value("Content-Security-Policy"), HasSubstr("default-src 'self'"));
+  EXPECT_EQ(index->get_header_value("Referrer-Policy"), "no-referrer");
+  EXPECT_EQ(index->get_header_value("Cache-Control"), "no-cache");
+  auto again = client.Get("/", {{"If-None-Match", index->get_header_value("ETag")}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 304);
+  auto script = client.Get("/vendor/uPlot.iife.min.js");
+  ASSERT_TRUE(script);
+  EXPECT_EQ(script->status, 200);
+  EXPECT_EQ(script->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  auto css = client.Get("/vendor/uPlot.min.css");
+  ASSERT_TRUE(css);
+  EXPECT_EQ(css->get_header_value("Content-Type"), "text/css; charset=utf-8");
+  auto missing = client.Get("/no-such-file.js");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+}
+
+TEST_F(serve_api, is_read_only) {
+  auto res = m_server->client().Post("/api/repos", "{}", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 405);
+  EXPECT_EQ(res->get_header_value("Allow"), "GET, HEAD");
+  auto del = m_server->client().Delete("/api/repos");
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->status, 405);
+}
+
+TEST_F(serve_api, with_a_read_token_requests_need_it_except_healthz) {
+  RunningServer guarded(m_store, m_clock, k_read_token);
+  auto client = guarded.client();
+  auto denied = client.Get("/api/repos");
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, 401);
+  EXPECT_TRUE(json::parse(denied->body).contains("error"));
+  EXPECT_EQ(client.Get("/", {{"Authorization", "Bearer wrong-token-0123456789"}})->status, 401);
+  EXPECT_EQ(client.Get("/api/repos", {{"Authorization", std::string("Bearer ") + k_read_token}})
+                ->status,
+            200);
+  EXPECT_EQ(client.Get("/healthz")->status, 200);
+  EXPECT_EQ(client.Get("/metrics")->status, 401);
+
+  // A browser opens /?token=... once: a cookie replaces the token in the address.
+  auto entry = client.Get((std::string("/?token=") + k_read_token).c_str());
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->status, 303);
+  EXPECT_EQ(entry->get_header_value("Location"), "/");
+  auto cookie = entry->get_header_value("Set-Cookie");
+  EXPECT_THAT(cookie, HasSubstr("HttpOnly"));
+  EXPECT_THAT(cookie, HasSubstr("SameSite=Strict"));
+  auto with_cookie =
+      client.Get("/api/repos", {{"Cookie", cookie.substr(0, cookie.find(';'))}});
+  ASSERT_TRUE(with_cookie);
+  EXPECT_EQ(with_cookie->status, 200);
+  EXPECT_EQ(client.Get("/?token=wrong-token-0123456789")->status, 401);
+}
+
+TEST_F(serve_api, refuses_a_non_loopback_address_without_a_read_token) {
+  EXPECT_THROW(RunningServer(m_store, m_clock, "", "0.0.0.0"), util::Error);
+  auto r = ghtraffic({"serve", "--listen", "0.0.0.0:0", "--collect-every", "off"},
+                     {.env = {{"GHTRAFFIC_READ_TOKEN", ""}}});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--read-token"));
+  auto short_token = ghtraffic({"serve", "--listen", "0.0.0.0:0", "--read-token", "short"});
+  EXPECT_EQ(short_token.exit_code, 2);
+  EXPECT_THAT(short_token.err, HasSubstr("openssl rand"));
+}
