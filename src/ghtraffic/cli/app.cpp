@@ -46,6 +46,7 @@ int run(int argc, char** argv) {
   add_export_command(app, options, action);
   add_serve_command(app, options, action);
   add_report_command(app, options, action);
+  add_lambda_command(app, options, action);
 
   try {
     app.parse(argc, argv);

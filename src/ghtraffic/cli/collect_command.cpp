@@ -11,6 +11,7 @@
 
 #include "ghtraffic/cli/common.hpp"
 #include "ghtraffic/collect/job.hpp"
+#include "ghtraffic/collect/summary_json.hpp"
 #include "ghtraffic/github/client.hpp"
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/error.hpp"
@@ -140,34 +141,7 @@ void print_table(const collect::Summary& summary) {
 }
 
 void print_json(const collect::Summary& summary, const std::string& store_url) {
-  nlohmann::json repos = nlohmann::json::array();
-  for (const auto& r : summary.repos) {
-    nlohmann::json item{{"repo", r.full_name}, {"ok", r.ok}};
-    item["id"] = r.id == 0 ? nlohmann::json(nullptr) : nlohmann::json(r.id);
-    if (r.ok) {
-      item["days_stored"] = r.commit.days_stored;
-      item["new_days"] = r.commit.new_days;
-      item["grown_days"] = r.commit.grown_days;
-    } else {
-      item["error"] = r.error;
-    }
-    repos.push_back(std::move(item));
-  }
-  nlohmann::json doc{
-      {"store", store_url},
-      {"started_at", util::format_iso8601(summary.started_at)},
-      {"finished_at", util::format_iso8601(summary.finished_at)},
-      {"repos", repos},
-      {"errors", summary.errors},
-      {"collected", static_cast<int>(summary.repos.size()) - summary.failed()},
-      {"failed", summary.failed()},
-      {"skipped_no_push", summary.skipped_no_push},
-      {"skipped_filtered", summary.skipped_filtered},
-      {"requests", summary.client.requests},
-      {"not_modified", summary.client.not_modified},
-      {"secondary_limited", summary.client.secondary_limited},
-      {"rate_limit_remaining", summary.client.rate_limit_remaining},
-  };
+  auto doc = collect::summary_to_json(summary, store_url);
   std::fputs((util::scrub(doc.dump(2)) + "\n").c_str(), stdout);
 }
 

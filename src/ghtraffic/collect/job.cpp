@@ -31,6 +31,28 @@ bool any_glob_matches(const std::vector<std::string>& patterns, const core::Repo
 
 std::string describe(const github::ApiError& error) { return util::scrub(error.message); }
 
+// Moves the targets named in `first` to the front, in the order of `first`; the others
+// keep their order.
+void put_first(std::vector<Target>& targets, const std::vector<std::string>& first) {
+  if (first.empty()) {
+    return;
+  }
+  std::map<std::string, size_t> rank;
+  for (size_t i = 0; i < first.size(); ++i) {
+    rank.try_emplace(util::to_lower(first[i]), i);
+  }
+  auto rank_of = [&](const Target& t) {
+    for (const auto& name : {t.listing.meta.full_name, t.requested.full_name()}) {
+      if (auto found = rank.find(util::to_lower(name)); found != rank.end()) {
+        return found->second;
+      }
+    }
+    return first.size();
+  };
+  std::stable_sort(targets.begin(), targets.end(),
+                   [&](const Target& a, const Target& b) { return rank_of(a) < rank_of(b); });
+}
+
 // Collects the targets the plan names. Listing failures are recorded in the summary.
 std::vector<Target> resolve_targets(github::Client& client, const Plan& plan, Summary& summary) {
   std::vector<Target> targets;
@@ -89,6 +111,7 @@ std::vector<Target> resolve_targets(github::Client& client, const Plan& plan, Su
   for (auto& [id, t] : unique) {
     out.push_back(std::move(t));
   }
+  put_first(out, plan.first);
   return out;
 }
 
@@ -206,9 +229,28 @@ Summary run_collection(github::Client& client, store::Store& store, const Plan& 
   std::mutex store_mutex;
   std::mutex results_mutex;
   std::atomic<size_t> next{0};
+  std::atomic<std::chrono::milliseconds::rep> longest_ms{0};
   RepoCollector collector(client, store, store_mutex);
+  // The longest repository so far stands for the next one: repositories of a run cost
+  // about the same (four requests and one commit), and erring long only defers one.
+  auto fits_before_deadline = [&] {
+    if (!plan.deadline) {
+      return true;
+    }
+    auto longest = std::chrono::milliseconds(longest_ms.load());
+    auto estimate = longest.count() > 0 ? longest : plan.repo_estimate;
+    return clock.steady_now() + estimate + plan.deadline_margin <= *plan.deadline;
+  };
   auto worker = [&] {
     for (size_t i = next++; i < targets.size(); i = next++) {
+      if (!fits_before_deadline()) {
+        std::lock_guard lock(results_mutex);
+        summary.left_for_next_run.push_back(targets[i].listing.meta.full_name);
+        if (progress) {
+          ++progress->done;
+        }
+        continue;
+      }
       if (plan.cancel != nullptr && plan.cancel->load()) {
         RepoOutcome skipped;
         skipped.full_name = targets[i].listing.meta.full_name;
@@ -218,7 +260,13 @@ Summary run_collection(github::Client& client, store::Store& store, const Plan& 
         summary.repos.push_back(std::move(skipped));
         continue;
       }
+      auto started = clock.steady_now();
       auto outcome = collector.collect(targets[i]);
+      auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock.steady_now() -
+                                                                        started)
+                      .count();
+      for (auto seen = longest_ms.load(); took > seen && !longest_ms.compare_exchange_weak(seen, took);) {
+      }
       if (!outcome.ok) {
         util::log_error("{}: {}", outcome.full_name, outcome.error);
       } else {
@@ -248,6 +296,8 @@ Summary run_collection(github::Client& client, store::Store& store, const Plan& 
 
   std::sort(summary.repos.begin(), summary.repos.end(),
             [](const RepoOutcome& a, const RepoOutcome& b) { return a.full_name < b.full_name; });
+  std::sort(summary.left_for_next_run.begin(), summary.left_for_next_run.end());
+  summary.longest_repo = std::chrono::milliseconds(longest_ms.load());
   summary.client = client.stats();
   summary.finished_at = clock.now();
   int failed_count = summary.failed();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "ghtraffic/core/types.hpp"
 #include "ghtraffic/github/client.hpp"
 #include "ghtraffic/store/store.hpp"
+#include "ghtraffic/util/clock.hpp"
 
 namespace ghtraffic::collect {
 
@@ -37,6 +39,17 @@ struct Plan {
   // When set and it turns true, no further repository is started; the ones in progress
   // finish and commit (R7) and the rest are reported as not collected.
   const std::atomic<bool>* cancel = nullptr;
+  // With a deadline (on the clock's steady time), a repository is started only when it
+  // can be expected to finish in time: steady_now + estimate + deadline_margin <= deadline.
+  // The estimate is the longest time one repository of this run took so far, and
+  // repo_estimate until the first one finishes. Repositories not started for that reason
+  // are reported in Summary::left_for_next_run, not as failures.
+  std::optional<util::Clock::SteadyTime> deadline;
+  std::chrono::milliseconds repo_estimate{2000};
+  std::chrono::milliseconds deadline_margin{0};
+  // Repositories (OWNER/REPO, any case) to start before all others, in this order: the
+  // ones an earlier run left for the next.
+  std::vector<std::string> first;
 };
 
 struct RepoOutcome {
@@ -52,6 +65,8 @@ struct Summary {
   std::vector<std::string> errors;  // failures outside any one repository (a listing)
   int skipped_no_push = 0;          // listed but the token cannot push to them
   int skipped_filtered = 0;
+  std::vector<std::string> left_for_next_run;  // sorted; not started before the deadline
+  std::chrono::milliseconds longest_repo{0};   // the longest one repository took
   github::ClientStats client;
   util::Timestamp started_at;
   util::Timestamp finished_at;
