@@ -1,6 +1,10 @@
 // `ghtraffic lambda` against a fake Lambda Runtime API on loopback and the mock GitHub
 // server: the real binary as a child process, a SQLite store. The fake serves a queue of
 // events; once it is empty it answers /next with 500, which tells a runtime to exit.
+#include "ghtraffic/aws/lambda_runtime.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <algorithm>
@@ -8,18 +12,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include "fixture.hpp"
-#include "ghtraffic/aws/lambda_runtime.hpp"
 #include "ghtraffic/github/transport.hpp"
 
 namespace ghtraffic::testing {
@@ -46,23 +46,23 @@ class FakeRuntimeApi {
   explicit FakeRuntimeApi(std::vector<FakeEvent> events) : m_events(std::move(events)) {
     m_server.Get("/2018-06-01/runtime/invocation/next",
                  [this](const httplib::Request&, httplib::Response& res) { next(res); });
-    m_server.Post(R"(/2018-06-01/runtime/invocation/([^/]+)/(response|error))",
-                  [this](const httplib::Request& req, httplib::Response& res) {
-                    std::lock_guard lock(m_mutex);
-                    m_answers.push_back({req.matches[1], req.matches[2], req.body,
-                                         req.get_header_value("Lambda-Runtime-Function-Error-Type")});
-                    res.status = 202;
-                    res.set_content(R"({"status":"OK"})", "application/json");
-                  });
-    m_server.Post("/2018-06-01/runtime/init/error",
-                  [this](const httplib::Request& req, httplib::Response& res) {
-                    std::lock_guard lock(m_mutex);
-                    m_init_errors.push_back(
-                        {"", "init", req.body,
-                         req.get_header_value("Lambda-Runtime-Function-Error-Type")});
-                    res.status = 202;
-                    res.set_content(R"({"status":"OK"})", "application/json");
-                  });
+    m_server.Post(
+        R"(/2018-06-01/runtime/invocation/([^/]+)/(response|error))",
+        [this](const httplib::Request& req, httplib::Response& res) {
+          std::lock_guard lock(m_mutex);
+          m_answers.push_back({req.matches[1], req.matches[2], req.body,
+                               req.get_header_value("Lambda-Runtime-Function-Error-Type")});
+          res.status = 202;
+          res.set_content(R"({"status":"OK"})", "application/json");
+        });
+    m_server.Post("/2018-06-01/runtime/init/error", [this](const httplib::Request& req,
+                                                           httplib::Response& res) {
+      std::lock_guard lock(m_mutex);
+      m_init_errors.push_back(
+          {"", "init", req.body, req.get_header_value("Lambda-Runtime-Function-Error-Type")});
+      res.status = 202;
+      res.set_content(R"({"status":"OK"})", "application/json");
+    });
     // Bound before the thread starts: connections wait in the backlog until it listens.
     m_port = m_server.bind_to_any_port("127.0.0.1");
     m_thread = std::thread([this] { m_server.listen_after_bind(); });
@@ -100,10 +100,10 @@ class FakeRuntimeApi {
     res.set_header("Lambda-Runtime-Aws-Request-Id", "req-" + std::to_string(m_served));
     if (event.deadline_in) {
       auto deadline = std::chrono::system_clock::now() + *event.deadline_in;
-      res.set_header("Lambda-Runtime-Deadline-Ms",
-                     std::to_string(std::chrono::duration_cast<milliseconds>(
-                                        deadline.time_since_epoch())
-                                        .count()));
+      res.set_header(
+          "Lambda-Runtime-Deadline-Ms",
+          std::to_string(
+              std::chrono::duration_cast<milliseconds>(deadline.time_since_epoch()).count()));
     }
     if (!event.trace_id.empty()) {
       res.set_header("Lambda-Runtime-Trace-Id", event.trace_id);
@@ -345,16 +345,16 @@ TEST(lambda_runtime_api, serve_sets_the_trace_id_and_reports_exceptions) {
   aws::lambda::RuntimeApi api(fake.address(), *transport);
   std::vector<std::string> traces;
   std::vector<bool> had_deadline;
-  auto reason = aws::lambda::serve(api, [&](const aws::lambda::Invocation& invocation)
-                                            -> aws::lambda::HandlerResult {
-    const char* trace = std::getenv("_X_AMZN_TRACE_ID");
-    traces.push_back(trace ? trace : "(unset)");
-    had_deadline.push_back(invocation.deadline.has_value());
-    if (invocation.event.find('2') != std::string::npos) {
-      throw std::runtime_error("boom");
-    }
-    return std::string(R"({"ok": true})");
-  });
+  auto reason = aws::lambda::serve(
+      api, [&](const aws::lambda::Invocation& invocation) -> aws::lambda::HandlerResult {
+        const char* trace = std::getenv("_X_AMZN_TRACE_ID");
+        traces.push_back(trace ? trace : "(unset)");
+        had_deadline.push_back(invocation.deadline.has_value());
+        if (invocation.event.find('2') != std::string::npos) {
+          throw std::runtime_error("boom");
+        }
+        return std::string(R"({"ok": true})");
+      });
   EXPECT_NE(reason.find("500"), std::string::npos) << reason;
   EXPECT_EQ(traces, (std::vector<std::string>{"Root=1-abc;Parent=def;Sampled=1", "(unset)"}));
   EXPECT_EQ(had_deadline, (std::vector<bool>{true, false}));

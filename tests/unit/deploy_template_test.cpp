@@ -3,6 +3,8 @@
 // template's own tables, bucket prefix and parameter, and nothing else. The template is
 // read with a small reader for the block-style YAML subset it is written in (mappings,
 // sequences, scalars, and the CloudFormation tags !Ref, !Sub, !GetAtt as tagged scalars).
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -14,8 +16,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace {
 
@@ -188,8 +188,9 @@ class MiniYaml {
       ++i;
       if (!kv->second.empty()) {
         node.entries.emplace_back(kv->first, scalar(kv->second));
-      } else if (i < m_lines.size() && (m_lines[i].indent > indent ||
-                                        (m_lines[i].indent == indent && is_item(m_lines[i].text)))) {
+      } else if (i < m_lines.size() &&
+                 (m_lines[i].indent > indent ||
+                  (m_lines[i].indent == indent && is_item(m_lines[i].text)))) {
         node.entries.emplace_back(kv->first, block(i, m_lines[i].indent));
       } else {
         node.entries.emplace_back(kv->first, scalar(""));
@@ -216,7 +217,9 @@ std::string read(const fs::path& path) {
 
 const fs::path k_source = GHTRAFFIC_SOURCE_DIR;
 
-Node load_template() { return MiniYaml(read(k_source / "deploy/aws/template.yaml")).parse(); }
+Node load_template() {
+  return MiniYaml(read(k_source / "deploy/aws/template.yaml")).parse();
+}
 
 // Every string literal passed as the operation of call()/try_call() in these files.
 std::set<std::string> operations_called(const std::vector<fs::path>& files) {
@@ -243,16 +246,17 @@ std::vector<fs::path> sources_under(const fs::path& folder) {
 
 // The DynamoDB operations the store sends. CreateTable is the one left out of the role:
 // the template creates both tables, and the store creates only tables that are missing.
-const std::set<std::string> k_dynamodb_operations = {
-    "BatchWriteItem", "CreateTable", "DeleteItem", "DescribeTable",
-    "GetItem",        "PutItem",     "Query",      "UpdateItem"};
+const std::set<std::string> k_dynamodb_operations = {"BatchWriteItem", "CreateTable", "DeleteItem",
+                                                     "DescribeTable",  "GetItem",     "PutItem",
+                                                     "Query",          "UpdateItem"};
 const std::set<std::string> k_dynamodb_not_granted = {"CreateTable"};
 
 // S3Client methods the export sink may call, and the IAM action each needs.
-const std::map<std::string, std::string> k_s3_actions = {
-    {"put_object", "s3:PutObject"},   {"get_object", "s3:GetObject"},
-    {"head_object", "s3:GetObject"},  {"list_objects", "s3:ListBucket"},
-    {"create_bucket", "s3:CreateBucket"}};
+const std::map<std::string, std::string> k_s3_actions = {{"put_object", "s3:PutObject"},
+                                                         {"get_object", "s3:GetObject"},
+                                                         {"head_object", "s3:GetObject"},
+                                                         {"list_objects", "s3:ListBucket"},
+                                                         {"create_bucket", "s3:CreateBucket"}};
 
 struct Statement {
   std::set<std::string> actions;
@@ -283,7 +287,8 @@ std::vector<Statement> role_statements(const Node& doc) {
   return out;
 }
 
-std::set<std::string> granted(const std::vector<Statement>& statements, const std::string& service) {
+std::set<std::string> granted(const std::vector<Statement>& statements,
+                              const std::string& service) {
   std::set<std::string> out;
   for (const auto& s : statements) {
     for (const auto& a : s.actions) {
@@ -301,9 +306,9 @@ std::vector<std::string> resources_of(const std::vector<Statement>& statements,
   for (const auto& s : statements) {
     if (std::any_of(s.actions.begin(), s.actions.end(),
                     [&](const std::string& a) { return a.starts_with(service + ":"); })) {
-      EXPECT_TRUE(std::all_of(s.actions.begin(), s.actions.end(),
-                              [&](const std::string& a) { return a.starts_with(service + ":"); }))
-          << "one statement per service";
+      EXPECT_TRUE(std::all_of(s.actions.begin(), s.actions.end(), [&](const std::string& a) {
+        return a.starts_with(service + ":");
+      })) << "one statement per service";
       out.insert(out.end(), s.resources.begin(), s.resources.end());
     }
   }
@@ -333,8 +338,7 @@ TEST(deploy_template, reader_handles_the_subset) {
 }
 
 TEST(deploy_template, the_code_calls_the_dynamodb_operations_this_test_knows) {
-  EXPECT_EQ(operations_called(sources_under("src/ghtraffic/store/dynamodb")),
-            k_dynamodb_operations)
+  EXPECT_EQ(operations_called(sources_under("src/ghtraffic/store/dynamodb")), k_dynamodb_operations)
       << "update k_dynamodb_operations and the role in deploy/aws/template.yaml";
 }
 
@@ -355,9 +359,8 @@ TEST(deploy_template, grants_exactly_the_dynamodb_operations_on_the_two_tables) 
 
   // The tables the store opens: PREFIX-data and PREFIX-cache, pk/sk strings, on demand.
   auto store_source = read(k_source / "src/ghtraffic/store/dynamodb/dynamodb_store.cpp");
-  for (const auto& [resource, suffix] :
-       std::vector<std::pair<std::string, std::string>>{{"DataTable", "-data"},
-                                                        {"CacheTable", "-cache"}}) {
+  for (const auto& [resource, suffix] : std::vector<std::pair<std::string, std::string>>{
+           {"DataTable", "-data"}, {"CacheTable", "-cache"}}) {
     EXPECT_NE(store_source.find("\"" + suffix + "\""), std::string::npos) << suffix;
     const auto& table = doc["Resources"][resource];
     EXPECT_EQ(table["Type"].value, "AWS::DynamoDB::Table");
@@ -377,10 +380,9 @@ TEST(deploy_template, grants_exactly_the_dynamodb_operations_on_the_two_tables) 
   // The collection lease carries a "ttl" attribute.
   EXPECT_NE(read(k_source / "src/ghtraffic/store/dynamodb/collect_lock.cpp").find("\"ttl\""),
             std::string::npos);
-  EXPECT_EQ(doc["Resources"]["DataTable"]["Properties"]["TimeToLiveSpecification"]
-               ["AttributeName"]
-                   .value,
-            "ttl");
+  EXPECT_EQ(
+      doc["Resources"]["DataTable"]["Properties"]["TimeToLiveSpecification"]["AttributeName"].value,
+      "ttl");
 }
 
 TEST(deploy_template, grants_exactly_the_s3_calls_of_the_export_on_its_prefix) {
@@ -388,7 +390,8 @@ TEST(deploy_template, grants_exactly_the_s3_calls_of_the_export_on_its_prefix) {
   auto statements = role_statements(doc);
   auto sink = read(k_source / "src/ghtraffic/export/s3_sink.cpp");
   std::set<std::string> expected;
-  static const std::regex method_re(R"(\b(put_object|get_object|head_object|list_objects|create_bucket)\()");
+  static const std::regex method_re(
+      R"(\b(put_object|get_object|head_object|list_objects|create_bucket)\()");
   for (std::sregex_iterator it(sink.begin(), sink.end(), method_re), end; it != end; ++it) {
     expected.insert(k_s3_actions.at((*it)[1]));
   }

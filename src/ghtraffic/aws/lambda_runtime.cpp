@@ -1,11 +1,11 @@
 #include "ghtraffic/aws/lambda_runtime.hpp"
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <exception>
-#include <utility>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/redact.hpp"
@@ -71,8 +71,7 @@ std::string error_body(const ErrorReport& error) {
 }
 
 RuntimeApi::RuntimeApi(std::string api, github::HttpTransport& transport)
-    : m_base_url(fmt::format("http://{}/{}/runtime", api, k_api_version)),
-      m_transport(transport) {}
+    : m_base_url(fmt::format("http://{}/{}/runtime", api, k_api_version)), m_transport(transport) {}
 
 std::expected<Invocation, std::string> RuntimeApi::next() {
   github::HttpRequest request;
@@ -97,8 +96,7 @@ std::expected<Invocation, std::string> RuntimeApi::next() {
   return invocation;
 }
 
-std::expected<void, std::string> RuntimeApi::post(const std::string& path,
-                                                  const std::string& body,
+std::expected<void, std::string> RuntimeApi::post(const std::string& path, const std::string& body,
                                                   const std::optional<std::string>& error_type) {
   github::HttpRequest request;
   request.method = "POST";
@@ -146,8 +144,8 @@ std::string serve(RuntimeApi& api, const Handler& handler) {
     auto sent = result ? api.respond(invocation->request_id, util::scrub(*result))
                        : api.report_error(invocation->request_id, result.error());
     if (!sent) {
-      util::log_error("could not deliver the answer to invocation {}: {}",
-                      invocation->request_id, util::scrub(sent.error()));
+      util::log_error("could not deliver the answer to invocation {}: {}", invocation->request_id,
+                      util::scrub(sent.error()));
     }
   }
 }
@@ -155,8 +153,8 @@ std::string serve(RuntimeApi& api, const Handler& handler) {
 std::chrono::steady_clock::time_point to_steady(std::chrono::system_clock::time_point deadline,
                                                 std::chrono::steady_clock::time_point steady_now,
                                                 std::chrono::system_clock::time_point wall_now) {
-  return steady_now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(deadline -
-                                                                                      wall_now);
+  return steady_now +
+         std::chrono::duration_cast<std::chrono::steady_clock::duration>(deadline - wall_now);
 }
 
 }  // namespace ghtraffic::aws::lambda

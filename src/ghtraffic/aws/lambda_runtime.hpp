@@ -71,8 +71,8 @@ std::string serve(RuntimeApi& api, const Handler& handler);
 
 // The wall-clock deadline as a time on the steady clock whose current time is
 // steady_now (Lambda's deadline is epoch milliseconds; timing is done on a steady clock).
-std::chrono::steady_clock::time_point to_steady(
-    std::chrono::system_clock::time_point deadline, std::chrono::steady_clock::time_point steady_now,
-    std::chrono::system_clock::time_point wall_now);
+std::chrono::steady_clock::time_point to_steady(std::chrono::system_clock::time_point deadline,
+                                                std::chrono::steady_clock::time_point steady_now,
+                                                std::chrono::system_clock::time_point wall_now);
 
 }  // namespace ghtraffic::aws::lambda

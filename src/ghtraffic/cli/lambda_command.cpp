@@ -1,17 +1,17 @@
 // `ghtraffic lambda`: the binary as an AWS Lambda custom runtime. Each invocation runs one
 // collection and, when GHTRAFFIC_EXPORT_URL is set, one export; docs/aws.md ("The Lambda
 // function") describes the settings, the event and the answer.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-#include <nlohmann/json.hpp>
 
 #include "ghtraffic/aws/lambda_runtime.hpp"
 #include "ghtraffic/cli/common.hpp"
@@ -68,8 +68,7 @@ std::vector<std::string> split_list(const std::string& text) {
 core::RepoRef parse_repo(const std::string& name, const char* where) {
   auto ref = core::RepoRef::parse(name);
   if (!ref) {
-    throw util::Error("\"{}\" in {} is not a repository name; write it as OWNER/REPO", name,
-                      where);
+    throw util::Error("\"{}\" in {} is not a repository name; write it as OWNER/REPO", name, where);
   }
   return *ref;
 }
@@ -218,8 +217,7 @@ std::expected<collect::Plan, ErrorReport> plan_for(const Settings& settings,
 
 class Function {
  public:
-  Function(Settings settings, std::unique_ptr<store::Store> store,
-           github::HttpTransport& transport)
+  Function(Settings settings, std::unique_ptr<store::Store> store, github::HttpTransport& transport)
       : m_settings(std::move(settings)), m_store(std::move(store)), m_transport(transport) {}
 
   HandlerResult handle(const Invocation& invocation) {
@@ -325,8 +323,8 @@ int run_lambda(const GlobalOptions& global) {
   };
   try {
     auto settings = load_settings(global);
-    auto store = init_step("Config.InvalidStore",
-                           [&] { return store::make_store(settings.store_url); });
+    auto store =
+        init_step("Config.InvalidStore", [&] { return store::make_store(settings.store_url); });
     function = std::make_unique<Function>(std::move(settings), std::move(store), *github_transport);
   } catch (const InitFailure& failure) {
     report_init_error(failure.report);

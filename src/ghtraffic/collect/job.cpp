@@ -262,10 +262,11 @@ Summary run_collection(github::Client& client, store::Store& store, const Plan& 
       }
       auto started = clock.steady_now();
       auto outcome = collector.collect(targets[i]);
-      auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock.steady_now() -
-                                                                        started)
-                      .count();
-      for (auto seen = longest_ms.load(); took > seen && !longest_ms.compare_exchange_weak(seen, took);) {
+      auto took =
+          std::chrono::duration_cast<std::chrono::milliseconds>(clock.steady_now() - started)
+              .count();
+      for (auto seen = longest_ms.load();
+           took > seen && !longest_ms.compare_exchange_weak(seen, took);) {
       }
       if (!outcome.ok) {
         util::log_error("{}: {}", outcome.full_name, outcome.error);

@@ -2,9 +2,8 @@
 // Lambda function answers with. The field names are a contract.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "ghtraffic/collect/job.hpp"
 
