@@ -413,6 +413,10 @@ TEST(deploy_template, grants_exactly_the_s3_calls_of_the_export_on_its_prefix) {
                 .value,
             "AES256");
   EXPECT_EQ(props["VersioningConfiguration"]["Status"].value, "Enabled");
+  EXPECT_EQ(props["LifecycleConfiguration"]["Rules"]
+                .items.at(0)["NoncurrentVersionExpiration"]["NoncurrentDays"]
+                .text(),
+            "!Ref ReplacedExportDays");
 }
 
 TEST(deploy_template, grants_get_parameter_on_the_token_and_decrypt_only_through_ssm) {
