@@ -391,13 +391,16 @@ class Renderer {
 }  // namespace
 
 std::string with_thousands(std::int64_t value) {
-  auto digits = fmt::format("{}", value);
-  auto first = digits.front() == '-' ? 1u : 0u;
-  for (auto i = static_cast<std::ptrdiff_t>(digits.size()) - 3;
-       i > static_cast<std::ptrdiff_t>(first); i -= 3) {
-    digits.insert(static_cast<size_t>(i), ",");
+  const auto digits = fmt::format("{}", value);
+  const std::size_t first = digits.front() == '-' ? 1 : 0;
+  std::string out(digits, 0, first);
+  for (std::size_t i = first; i < digits.size(); ++i) {
+    if (i > first && (digits.size() - i) % 3 == 0) {
+      out.push_back(',');
+    }
+    out.push_back(digits[i]);
   }
-  return digits;
+  return out;
 }
 
 std::string render_summary(store::Store& store, const ShowOptions& options) {
