@@ -66,6 +66,10 @@ class FakeRuntimeApi {
     // Bound before the thread starts: connections wait in the backlog until it listens.
     m_port = m_server.bind_to_any_port("127.0.0.1");
     m_thread = std::thread([this] { m_server.listen_after_bind(); });
+    // Stopping a server that is not listening yet does nothing: wait until it is.
+    while (!m_server.is_running()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }
   ~FakeRuntimeApi() {
     m_server.stop();

@@ -35,6 +35,10 @@ class FakeSsm {
         "/", [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
     m_port = m_server.bind_to_any_port("127.0.0.1");
     m_thread = std::thread([this] { m_server.listen_after_bind(); });
+    // Stopping a server that is not listening yet does nothing: wait until it is.
+    while (!m_server.is_running()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }
   ~FakeSsm() {
     m_server.stop();

@@ -4,7 +4,9 @@
 
 #include <atomic>
 #include <charconv>
+#include <chrono>
 #include <functional>
+#include <thread>
 
 #include <httplib.h>
 
@@ -157,6 +159,10 @@ struct Server::Impl {
   ServerContext context;
   httplib::Server http;
   std::atomic<bool> stopped{false};
+  // run() has been entered / has returned: stop() waits for the listener in between,
+  // since stopping an HTTP server that has not started listening yet does nothing.
+  std::atomic<bool> entered{false};
+  std::atomic<bool> finished{false};
   int port = 0;
 
   Impl(ServerOptions o, ServerContext c) : options(std::move(o)), context(std::move(c)) {}
@@ -384,13 +390,20 @@ int Server::bind() {
 }
 
 void Server::run() {
+  m_impl->entered = true;
   if (!m_impl->stopped) {
     m_impl->http.listen_after_bind();
   }
+  m_impl->finished = true;
 }
 
 void Server::stop() {
   m_impl->stopped = true;
+  if (m_impl->entered) {
+    while (!m_impl->finished && !m_impl->http.is_running()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
   m_impl->http.stop();
 }
 

@@ -1,0 +1,265 @@
+// `ghtraffic serve` as a child process against the mock GitHub server: the scheduler
+// collects on its interval without overlapping runs, reports its runs at /api/status, and
+// SIGTERM stops it cleanly with every stored repository whole and the port released.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <gmock/gmock.h>
+
+#include "fixture.hpp"
+#include "ghtraffic/store/store.hpp"
+
+using namespace ghtraffic;
+using namespace ghtraffic::testing;
+using nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A ghtraffic serve child: stdout read for its "listening on" line, stderr to a file.
+class ServeProcess {
+ public:
+  ServeProcess(std::vector<std::string> args, const std::map<std::string, std::string>& env,
+               const std::string& err_path) {
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) {
+      throw std::runtime_error("pipe failed");
+    }
+    std::vector<std::string> argv{GHTRAFFIC_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<std::string> environment;
+    for (const auto& [k, v] : env) {
+      environment.push_back(k + "=" + v);
+    }
+    environment.push_back(std::string("PATH=") + (std::getenv("PATH") ? std::getenv("PATH") : ""));
+    std::vector<char*> argv_c;
+    for (auto& a : argv) {
+      argv_c.push_back(a.data());
+    }
+    argv_c.push_back(nullptr);
+    std::vector<char*> env_c;
+    for (auto& e : environment) {
+      env_c.push_back(e.data());
+    }
+    env_c.push_back(nullptr);
+    m_pid = ::fork();
+    if (m_pid == 0) {
+      int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(out[1], STDOUT_FILENO);
+      ::dup2(err, STDERR_FILENO);
+      ::execve(argv_c[0], argv_c.data(), env_c.data());
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    m_out = out[0];
+  }
+  ~ServeProcess() {
+    if (m_pid > 0 && !m_exited) {
+      ::kill(m_pid, SIGKILL);
+      ::waitpid(m_pid, nullptr, 0);
+    }
+    ::close(m_out);
+  }
+
+  // The port from "listening on http://127.0.0.1:PORT/", or 0 after the timeout.
+  int wait_for_port(std::chrono::milliseconds timeout = 20s) {
+    std::string text;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd fd{m_out, POLLIN, 0};
+      if (::poll(&fd, 1, 100) > 0) {
+        char buffer[256];
+        auto got = ::read(m_out, buffer, sizeof buffer);
+        if (got <= 0) {
+          return 0;
+        }
+        text.append(buffer, static_cast<size_t>(got));
+        auto at = text.find("http://127.0.0.1:");
+        if (at != std::string::npos && text.find('/', at + 17) != std::string::npos) {
+          return std::stoi(text.substr(at + 17));
+        }
+      }
+    }
+    return 0;
+  }
+
+  void signal(int sig) { ::kill(m_pid, sig); }
+
+  // The exit code, or -1 when it did not exit in time (then it is killed).
+  int wait_exit(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
+        m_exited = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return -1;
+  }
+
+ private:
+  pid_t m_pid = -1;
+  int m_out = -1;
+  bool m_exited = false;
+};
+
+class serve_process : public CollectFixture {
+ protected:
+  std::unique_ptr<ServeProcess> serve(std::vector<std::string> extra) {
+    std::vector<std::string> args{"serve",     "--listen",  "127.0.0.1:0", "--api-url",
+                                  m_github.url(), "--store", m_store};
+    args.insert(args.end(), extra.begin(), extra.end());
+    m_err = m_dir + "/serve.err";
+    auto child = std::make_unique<ServeProcess>(
+        args, std::map<std::string, std::string>{{"GITHUB_TOKEN", k_token}, {"HOME", m_dir}},
+        m_err);
+    m_port = child->wait_for_port();
+    EXPECT_GT(m_port, 0) << read_file(m_err);
+    return child;
+  }
+
+  json status() {
+    httplib::Client client("127.0.0.1", m_port);
+    auto res = client.Get("/api/status");
+    return res && res->status == 200 ? json::parse(res->body) : json(nullptr);
+  }
+
+  // Polls /api/status until pred holds; the last answer.
+  template <typename Pred>
+  json wait_status(Pred pred, std::chrono::milliseconds timeout = 20s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    json last;
+    while (std::chrono::steady_clock::now() < deadline) {
+      last = status();
+      if (!last.is_null() && pred(last)) {
+        return last;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    ADD_FAILURE() << "status never matched; last: " << last.dump() << "\n" << read_file(m_err);
+    return last;
+  }
+
+  std::string m_err;
+  int m_port = 0;
+};
+
+}  // namespace
+
+TEST_F(serve_process, collects_on_its_interval_without_overlapping_runs_and_reports_errors) {
+  add_repo("octo/alpha", 101);
+  m_github.set_view("octo/alpha", day("2026-03-18"), 9, 4);
+  add_repo("octo/locked", 102).push = false;
+  m_github.set_latency(100ms);  // each run takes a while: a 2 s interval must not overlap
+  auto child = serve({"--collect-every", "2s"});
+  ASSERT_GT(m_port, 0);
+
+  auto first = wait_status([](const json& s) { return !s["last_run"].is_null() &&
+                                                      !s["last_run"]["finished_at"].is_null(); });
+  EXPECT_EQ(first["scheduler"]["enabled"], true);
+  EXPECT_EQ(first["scheduler"]["interval_seconds"], 2);
+  EXPECT_FALSE(first["scheduler"]["next_run_at"].is_null());
+  EXPECT_EQ(first["rate_limit"]["limit"], 5000);
+  std::this_thread::sleep_for(4500ms);
+  auto runs = q("SELECT started_at, finished_at FROM runs ORDER BY id");
+  ASSERT_GE(runs.size(), 3u) << read_file(m_err);
+  for (size_t i = 1; i < runs.size(); ++i) {
+    auto previous_end = runs[i - 1].substr(runs[i - 1].find('|') + 1);
+    auto start = runs[i].substr(0, runs[i].find('|'));
+    EXPECT_NE(previous_end, "NULL");
+    EXPECT_GE(start, previous_end) << "run " << i << " overlaps the one before";
+  }
+  auto repos = q("SELECT full_name FROM repos ORDER BY full_name");
+  EXPECT_EQ(repos, std::vector<std::string>({"octo/alpha"}));
+
+  child->signal(SIGTERM);
+  EXPECT_EQ(child->wait_exit(20s), 0) << read_file(m_err);
+}
+
+TEST_F(serve_process, status_and_overview_show_a_repository_that_failed) {
+  add_repo("octo/alpha", 101);
+  add_repo("octo/flaky", 102);
+  m_github.inject("octo/flaky/traffic/views", Fault::forbidden_push, 1000);
+  std::ofstream(m_dir + "/ghtraffic.toml") << "[[sources]]\nrepos = [\"octo/alpha\", \"octo/flaky\"]\n";
+  auto child = serve({"--collect-every", "1h", "--config", m_dir + "/ghtraffic.toml"});
+  ASSERT_GT(m_port, 0);
+  auto s = wait_status([](const json& st) { return !st["last_run"].is_null() &&
+                                                   !st["last_run"]["finished_at"].is_null() &&
+                                                   st["scheduler"]["running"] == false; });
+  EXPECT_EQ(s["last_run"]["ok"], false);
+  EXPECT_EQ(s["last_run"]["repos_failed"], 1);
+  ASSERT_FALSE(s["last_run"]["errors"].empty()) << s.dump();
+  EXPECT_EQ(s["last_run"]["errors"][0]["repo"], "octo/flaky");
+  EXPECT_THAT(s["last_run"]["errors"][0]["error"].get<std::string>(), HasSubstr("push access"));
+  httplib::Client client("127.0.0.1", m_port);
+  auto repos = json::parse(client.Get("/api/repos")->body);
+  ASSERT_EQ(repos["repos"].size(), 1u);  // flaky was never stored
+  EXPECT_TRUE(repos["repos"][0]["error"].is_null());
+  child->signal(SIGINT);
+  EXPECT_EQ(child->wait_exit(20s), 0) << read_file(m_err);
+  EXPECT_THAT(read_file(m_err), Not(HasSubstr(k_token)));
+}
+
+TEST_F(serve_process, without_a_token_it_serves_and_says_once_that_it_does_not_collect) {
+  m_err = m_dir + "/serve.err";
+  ServeProcess child({"serve", "--listen", "127.0.0.1:0", "--store", m_store},
+                     {{"HOME", m_dir}}, m_err);
+  m_port = child.wait_for_port();
+  ASSERT_GT(m_port, 0) << read_file(m_err);
+  auto s = status();
+  EXPECT_EQ(s["scheduler"]["enabled"], false);
+  EXPECT_THAT(s["scheduler"]["disabled_reason"].get<std::string>(), HasSubstr("no GitHub token"));
+  child.signal(SIGTERM);
+  EXPECT_EQ(child.wait_exit(20s), 0);
+  auto err = read_file(m_err);
+  EXPECT_EQ(err.find("not collecting"), err.rfind("not collecting"));
+  EXPECT_THAT(err, HasSubstr("not collecting"));
+}
+
+TEST_F(serve_process, sigterm_during_a_collection_exits_0_with_whole_repositories_and_frees_the_port) {
+  for (int i = 0; i < 12; ++i) {
+    add_repo("octo/repo-" + std::to_string(i), 200 + i);
+  }
+  m_github.set_latency(150ms);
+  std::ofstream(m_dir + "/ghtraffic.toml") << "concurrency = 2\n";
+  auto child = serve({"--collect-every", "24h", "--config", m_dir + "/ghtraffic.toml"});
+  ASSERT_GT(m_port, 0);
+  wait_status([](const json& s) { return s["scheduler"]["running"] == true; });
+  std::this_thread::sleep_for(1500ms);  // some repositories are in, some in flight
+  auto started = std::chrono::steady_clock::now();
+  child->signal(SIGTERM);
+  EXPECT_EQ(child->wait_exit(30s), 0) << read_file(m_err);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+
+  // Every stored repository is whole (R7): 15 days of views and of clones, its snapshots.
+  auto stored = q("SELECT id FROM repos");
+  EXPECT_GT(stored.size(), 0u);
+  EXPECT_LT(stored.size(), 12u) << "the collection was not interrupted";
+  for (const auto& id : stored) {
+    EXPECT_EQ(q("SELECT count(*) FROM traffic_days WHERE kind='views' AND repo_id=" + id)[0], "15");
+    EXPECT_EQ(q("SELECT count(*) FROM traffic_days WHERE kind='clones' AND repo_id=" + id)[0], "15");
+    EXPECT_EQ(q("SELECT count(*) FROM counters WHERE repo_id=" + id)[0], "1");
+  }
+  EXPECT_EQ(q("PRAGMA integrity_check")[0], "ok");
+  auto run = q("SELECT finished_at IS NOT NULL, repos_ok, repos_failed FROM runs");
+  ASSERT_EQ(run.size(), 1u);
+  EXPECT_EQ(run[0], "1|" + std::to_string(stored.size()) + "|" + std::to_string(12 - stored.size()));
+  EXPECT_NO_THROW(store::make_store(m_store, {.read_only = true})->repositories());
+
+  httplib::Server again;
+  EXPECT_TRUE(again.bind_to_port("127.0.0.1", m_port)) << "port " << m_port << " still held";
+}
