@@ -1,14 +1,13 @@
 #include "ghtraffic/web/server.hpp"
 
 #include <arpa/inet.h>
+#include <httplib.h>
 
 #include <atomic>
 #include <charconv>
 #include <chrono>
 #include <functional>
 #include <thread>
-
-#include <httplib.h>
 
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
@@ -106,9 +105,10 @@ void check_read_token(const std::string& token) {
 
 ListenAddress parse_listen(std::string_view text) {
   auto bad = [&] {
-    return util::Error("--listen: \"{}\" is not HOST:PORT; for example 127.0.0.1:8080 or "
-                       "[::1]:8080",
-                       text);
+    return util::Error(
+        "--listen: \"{}\" is not HOST:PORT; for example 127.0.0.1:8080 or "
+        "[::1]:8080",
+        text);
   };
   ListenAddress out;
   std::string_view port_text = text;
@@ -130,8 +130,8 @@ ListenAddress parse_listen(std::string_view text) {
   }
   int port = -1;
   auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() || port < 0 ||
-      port > 65535 || out.host.empty()) {
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port < 0 || port > 65535 ||
+      out.host.empty()) {
     throw bad();
   }
   out.port = port;
@@ -195,7 +195,7 @@ struct Server::Impl {
 
   void api(const std::string& path, ApiHandler handler) {
     http.Get(path, [this, handler = std::move(handler)](const httplib::Request& req,
-                                                         httplib::Response& res) {
+                                                        httplib::Response& res) {
       auto lease = context.stores.acquire();
       auto snapshot = context.cache.get(*lease);
       send_json(res, 200, handler(*lease, *snapshot, req.params));
@@ -262,8 +262,9 @@ struct Server::Impl {
         {"X-Frame-Options", "DENY"},
         {"Cross-Origin-Resource-Policy", "same-origin"},
     });
-    http.set_pre_routing_handler(
-        [this](const httplib::Request& req, httplib::Response& res) { return before_routing(req, res); });
+    http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      return before_routing(req, res);
+    });
 
     http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_header("Cache-Control", "no-store");
@@ -324,8 +325,8 @@ struct Server::Impl {
           }
         });
     // Routing misses and bodiless errors get a body; a body set by a handler stays.
-    http.set_error_handler(httplib::Server::HandlerWithResponse(
-        [](const httplib::Request& req, httplib::Response& res) {
+    http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req,
+                                                                   httplib::Response& res) {
       if (!res.body.empty() || res.status == 304) {
         return httplib::Server::HandlerResponse::Unhandled;
       }
@@ -355,7 +356,9 @@ Server::Server(ServerOptions options, ServerContext context)
   m_impl->routes();
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 int Server::bind() {
   const auto& listen = m_impl->options.listen;
