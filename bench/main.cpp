@@ -1,13 +1,13 @@
 // ghtraffic-bench: the collection benchmark. `run` measures the real `ghtraffic collect`
 // against the mock GitHub server in this process; `micro` runs the micro-benchmarks.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "micro.hpp"
 #include "report.hpp"
@@ -59,8 +59,7 @@ int main(int argc, char** argv) {
       "run", "Run collection scenarios against the mock GitHub server and print the figures");
   run->add_option("scenarios", names, "Scenarios to run (default: all)");
   run->add_option("--json-out", json_out, "Also write the figures as JSON to this file");
-  run->add_option("--binary", options.binary, "The ghtraffic executable")
-      ->capture_default_str();
+  run->add_option("--binary", options.binary, "The ghtraffic executable")->capture_default_str();
   run->add_option("--scratch", options.scratch_root, "Where the stores are created")
       ->capture_default_str();
   run->add_option("--timeout", timeout_s, "Kill a collection that takes longer (seconds)")

@@ -3,7 +3,6 @@
 #include <benchmark/benchmark.h>
 
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "ghtraffic/core/rules.hpp"

@@ -1,12 +1,11 @@
 #include "report.hpp"
 
+#include <fmt/format.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-
-#include <fmt/format.h>
 
 #include "ghtraffic/util/date.hpp"
 
@@ -69,8 +68,7 @@ std::vector<Growth> growth_of(const std::vector<Measurement>& results) {
     g.repos_ratio = static_cast<double>(s.repos) / from->scenario.repos;
     g.cpu_per_repo_ratio = to.cpu_ms_per_repo() / from->cpu_ms_per_repo();
     g.peak_rss_ratio = to.peak_rss_mb / from->peak_rss_mb;
-    g.wall_per_repo_ratio =
-        (to.wall_s / s.repos) / (from->wall_s / from->scenario.repos);
+    g.wall_per_repo_ratio = (to.wall_s / s.repos) / (from->wall_s / from->scenario.repos);
     out.push_back(g);
   }
   return out;
@@ -90,11 +88,10 @@ std::string markdown_report(const std::vector<Measurement>& results,
         "| {} | {} | {} | {} | {} | {:.3f} | {} | {} | {} | {:.2f} | {} | {} | {:.3f} | {:.1f} "
         "| {:.2f} | {} |\n",
         s.name, s.repos, concurrency_text(s), ceiling_text(s), m.mock.requests,
-        m.requests_per_repo(), m.mock.not_modified, m.mock.secondary_limited,
-        m.mock.max_in_flight, m.wall_s, or_dash(m.ideal_s, "{:.2f}"),
-        or_dash(m.wall_over_ideal(), "{:.3f}"), m.cpu_ms_per_repo(), m.peak_rss_mb,
-        m.mock_cpu_s, m.signal != 0 ? fmt::format("signal {}", m.signal)
-                                    : std::to_string(m.exit_code));
+        m.requests_per_repo(), m.mock.not_modified, m.mock.secondary_limited, m.mock.max_in_flight,
+        m.wall_s, or_dash(m.ideal_s, "{:.2f}"), or_dash(m.wall_over_ideal(), "{:.3f}"),
+        m.cpu_ms_per_repo(), m.peak_rss_mb, m.mock_cpu_s,
+        m.signal != 0 ? fmt::format("signal {}", m.signal) : std::to_string(m.exit_code));
   }
 
   out += "\n| scenario | goal | measured | met |\n|---|---|---:|---|\n";
@@ -106,11 +103,12 @@ std::string markdown_report(const std::vector<Measurement>& results,
   }
 
   if (!growth.empty()) {
-    out += "\n| growth | repos | CPU ms/repo | peak RSS | wall s/repo |\n|---|---:|---:|---:|---:|\n";
+    out +=
+        "\n| growth | repos | CPU ms/repo | peak RSS | wall s/repo |\n|---|---:|---:|---:|---:|\n";
     for (const auto& g : growth) {
-      out += fmt::format("| {} -> {} | x{:.1f} | x{:.2f} | x{:.2f} | x{:.2f} |\n", g.from, g.to,
-                         g.repos_ratio, g.cpu_per_repo_ratio, g.peak_rss_ratio,
-                         g.wall_per_repo_ratio);
+      out +=
+          fmt::format("| {} -> {} | x{:.1f} | x{:.2f} | x{:.2f} | x{:.2f} |\n", g.from, g.to,
+                      g.repos_ratio, g.cpu_per_repo_ratio, g.peak_rss_ratio, g.wall_per_repo_ratio);
     }
   }
 

@@ -1,10 +1,9 @@
 // The benchmark's figures as a Markdown report and as JSON.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "scenario.hpp"
 

@@ -1,5 +1,6 @@
 #include "scenario.hpp"
 
+#include <fmt/format.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -8,10 +9,8 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <stdexcept>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "child.hpp"
 
@@ -25,8 +24,12 @@ constexpr std::uint64_t k_seed = 20261128;
 // Days of synthetic history per repository: the 15-bucket window plus a few days before.
 constexpr int k_history_days = 20;
 
-double seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
-double seconds(std::chrono::microseconds d) { return std::chrono::duration<double>(d).count(); }
+double seconds(std::chrono::nanoseconds d) {
+  return std::chrono::duration<double>(d).count();
+}
+double seconds(std::chrono::microseconds d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 double process_cpu_seconds() {
   rusage usage{};
@@ -49,16 +52,18 @@ struct Environment {
 
 Environment make_environment(const Scenario& s, const RunOptions& options) {
   Environment env;
-  auto pattern = (std::filesystem::path(options.scratch_root) / ("ghtraffic-bench-" + s.name + "-XXXXXX")).string();
+  auto pattern =
+      (std::filesystem::path(options.scratch_root) / ("ghtraffic-bench-" + s.name + "-XXXXXX"))
+          .string();
   if (::mkdtemp(pattern.data()) == nullptr) {
-    throw std::runtime_error(fmt::format("could not create a scratch folder under {}",
-                                         options.scratch_root));
+    throw std::runtime_error(
+        fmt::format("could not create a scratch folder under {}", options.scratch_root));
   }
   env.dir = pattern;
   env.github = std::make_unique<testing::MockGitHub>();
   auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-  testing::add_synthetic_repos(*env.github, k_owner, s.repos, today - std::chrono::days(k_history_days - 1),
-                               today, k_seed);
+  testing::add_synthetic_repos(*env.github, k_owner, s.repos,
+                               today - std::chrono::days(k_history_days - 1), today, k_seed);
   return env;
 }
 
@@ -73,8 +78,8 @@ void configure(testing::MockGitHub& github, const Scenario& s) {
 std::vector<std::string> collect_argv(const Scenario& s, const RunOptions& options,
                                       const std::string& api_url,
                                       const std::filesystem::path& dir) {
-  std::vector<std::string> argv{options.binary, "collect",  "--api-url", api_url,
-                                "--store",      "sqlite:" + (dir / "bench.db").string(),
+  std::vector<std::string> argv{options.binary, "collect", "--api-url",
+                                api_url,        "--store", "sqlite:" + (dir / "bench.db").string(),
                                 "--quiet",      "--json"};
   if (s.concurrency) {
     argv.insert(argv.end(), {"--concurrency", std::to_string(*s.concurrency)});
@@ -231,7 +236,9 @@ double Measurement::requests_per_repo() const {
   return scenario.repos > 0 ? static_cast<double>(mock.requests) / scenario.repos : 0;
 }
 
-double Measurement::wall_over_ideal() const { return ideal_s > 0 ? wall_s / ideal_s : 0; }
+double Measurement::wall_over_ideal() const {
+  return ideal_s > 0 ? wall_s / ideal_s : 0;
+}
 
 double Measurement::cpu_ms_per_repo() const {
   return scenario.repos > 0 ? (child_user_s + child_system_s) * 1000.0 / scenario.repos : 0;
@@ -339,16 +346,15 @@ std::vector<Measurement> run_scenarios(const std::vector<std::string>& names,
     }
     fmt::print(stderr, "{}: collecting\n", s.name);
     auto m = measure(s, env, options);
-    fmt::print(stderr, "{}: {:.2f} s, {} requests, exit {}{}\n", s.name, m.wall_s,
-               m.mock.requests, m.exit_code, m.child_error.empty() ? "" : " (" + m.child_error + ")");
+    fmt::print(stderr, "{}: {:.2f} s, {} requests, exit {}{}\n", s.name, m.wall_s, m.mock.requests,
+               m.exit_code, m.child_error.empty() ? "" : " (" + m.child_error + ")");
     results.push_back(std::move(m));
 
-    const bool reused = std::any_of(all_scenarios().begin(), all_scenarios().end(),
-                                    [&](const Scenario& later) {
-                                      return later.warm && later.needs == s.name &&
-                                             std::find(wanted.begin(), wanted.end(), later.name) !=
-                                                 wanted.end();
-                                    });
+    const bool reused =
+        std::any_of(all_scenarios().begin(), all_scenarios().end(), [&](const Scenario& later) {
+          return later.warm && later.needs == s.name &&
+                 std::find(wanted.begin(), wanted.end(), later.name) != wanted.end();
+        });
     if (reused) {
       kept.emplace(s.name, std::move(env));
     } else if (!options.keep) {

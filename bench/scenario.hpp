@@ -27,14 +27,14 @@ struct Scenario {
   std::string summary;
   int repos = 0;
   std::chrono::milliseconds latency{0};
-  int mock_max_per_minute = 0;          // 0: the mock enforces no per-minute limit
-  std::optional<int> concurrency;       // empty: the client's default
-  std::optional<int> max_per_minute;    // empty: the client's default
-  bool by_owner = false;                // --owner instead of naming every repository
-  std::string needs;                    // a scenario that must run first
-  bool warm = false;                    // reuse the store and the server of `needs`
+  int mock_max_per_minute = 0;        // 0: the mock enforces no per-minute limit
+  std::optional<int> concurrency;     // empty: the client's default
+  std::optional<int> max_per_minute;  // empty: the client's default
+  bool by_owner = false;              // --owner instead of naming every repository
+  std::string needs;                  // a scenario that must run first
+  bool warm = false;                  // reuse the store and the server of `needs`
   Ideal ideal = Ideal::none;
-  bool check_goals = true;              // false: reported for comparison only
+  bool check_goals = true;  // false: reported for comparison only
 
   int effective_concurrency() const { return concurrency.value_or(k_client_default_concurrency); }
   int effective_max_per_minute() const {

@@ -1,13 +1,12 @@
 // End-to-end: the ghtraffic binary, the real libcurl, the mock GitHub server on loopback
 // and a real SQLite file. Each data rule is checked through what a user sees (exports).
+#include <gmock/gmock.h>
+
 #include <algorithm>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
-
-#include <gmock/gmock.h>
 
 #include "fixture.hpp"
 
@@ -154,7 +153,8 @@ TEST_F(collect, r8_a_renamed_repository_keeps_one_history_and_both_names) {
   auto r = run_collect({"octo/old-name"});
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   auto repos = exported("repos.csv");
-  EXPECT_THAT(repos, HasSubstr("octo/new-name,555,octo/old-name;octo/new-name,2026-03-06,2026-03-25"));
+  EXPECT_THAT(repos,
+              HasSubstr("octo/new-name,555,octo/old-name;octo/new-name,2026-03-06,2026-03-25"));
   EXPECT_THAT(repos, Not(HasSubstr("\nocto/old-name,")));
   EXPECT_EQ(row_for(daily("octo/new-name"), "2026-03-10"), "2026-03-10,7,3,0,0,,");
 }
@@ -206,7 +206,8 @@ TEST_F(collect, a_malformed_or_truncated_response_stores_nothing_of_that_reposit
 TEST_F(collect, a_bad_token_is_called_invalid_and_never_printed) {
   add_repo("octo/alpha", 101);
   const std::string wrong = "ghp_wrongtoken9876543210zyxwvuZYXWVU";
-  auto r = run_collect({"octo/alpha", "--verbose", "--verbose"}, {.env = {{"GITHUB_TOKEN", wrong}}});
+  auto r =
+      run_collect({"octo/alpha", "--verbose", "--verbose"}, {.env = {{"GITHUB_TOKEN", wrong}}});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out + r.err, HasSubstr("invalid"));
   EXPECT_THAT(r.out + r.err, Not(HasSubstr(wrong)));
@@ -314,9 +315,9 @@ TEST_F(collect, falls_back_to_rest_metadata_without_graphql) {
 
 TEST_F(collect, works_with_an_enterprise_style_api_url) {
   add_repo("octo/alpha", 101);
-  auto r = run_ghtraffic({"collect", "--api-url", m_github.url() + "/api/v3", "--store", m_store,
-                          "octo/alpha"},
-                         {.env = {{"GITHUB_TOKEN", k_token}}});
+  auto r = run_ghtraffic(
+      {"collect", "--api-url", m_github.url() + "/api/v3", "--store", m_store, "octo/alpha"},
+      {.env = {{"GITHUB_TOKEN", k_token}}});
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   EXPECT_EQ(daily("octo/alpha").size(), 15u);
 }
@@ -336,9 +337,9 @@ TEST_F(collect, a_config_file_provides_sources_and_the_token_command) {
   auto config = m_dir + "/ghtraffic.toml";
   std::ofstream(config) << "token_command = \"echo " << k_token << "\"\n"
                         << "[[sources]]\nowner = \"acme\"\ninclude = [\"si*\"]\n";
-  auto r = run_ghtraffic({"collect", "--api-url", m_github.url(), "--store", m_store, "--config",
-                     config, "--json"},
-                    {.env = {{"GITHUB_TOKEN", ""}, {"GH_TOKEN", ""}}});
+  auto r = run_ghtraffic(
+      {"collect", "--api-url", m_github.url(), "--store", m_store, "--config", config, "--json"},
+      {.env = {{"GITHUB_TOKEN", ""}, {"GH_TOKEN", ""}}});
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   auto summary = nlohmann::json::parse(r.out);
   ASSERT_EQ(summary["repos"].size(), 1u);

@@ -2,12 +2,11 @@
 // against them and read what it stored.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "process.hpp"
 #include "support/mock_github.hpp"
@@ -16,8 +15,12 @@ namespace ghtraffic::testing {
 
 inline constexpr const char* k_token = "ghp_testtoken0123456789abcdefABCDEF";
 
-inline util::Timestamp at(const char* iso) { return *util::parse_iso8601(iso); }
-inline util::Day day(const char* text) { return *util::parse_day(text); }
+inline util::Timestamp at(const char* iso) {
+  return *util::parse_iso8601(iso);
+}
+inline util::Day day(const char* text) {
+  return *util::parse_day(text);
+}
 
 // Rows of a query, each as strings joined by '|'; NULL prints as "NULL".
 std::vector<std::string> query(const std::string& db_path, const std::string& sql);

@@ -1,11 +1,10 @@
 // A collection killed with SIGKILL at any moment leaves a store that opens cleanly, has
 // lost nothing committed, and the next run completes (R7).
+#include <gmock/gmock.h>
 #include <signal.h>
 
 #include <filesystem>
 #include <random>
-
-#include <gmock/gmock.h>
 
 #include "fixture.hpp"
 

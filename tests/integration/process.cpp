@@ -135,14 +135,14 @@ ProcessResult run_ghtraffic(const std::vector<std::string>& args, const ProcessO
 
 std::string scratch_dir(const std::string& name) {
   static const auto root = [] {
-    auto base = std::filesystem::temp_directory_path() /
-                ("ghtraffic-it-" + std::to_string(::getpid()));
+    auto base =
+        std::filesystem::temp_directory_path() / ("ghtraffic-it-" + std::to_string(::getpid()));
     std::filesystem::create_directories(base);
     std::atexit([] {
       std::error_code ec;
-      std::filesystem::remove_all(std::filesystem::temp_directory_path() /
-                                      ("ghtraffic-it-" + std::to_string(::getpid())),
-                                  ec);
+      std::filesystem::remove_all(
+          std::filesystem::temp_directory_path() / ("ghtraffic-it-" + std::to_string(::getpid())),
+          ec);
     });
     return base;
   }();

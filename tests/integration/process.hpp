@@ -28,7 +28,8 @@ struct ProcessOptions {
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
 
 // ghtraffic with args; HOME and XDG_DATA_HOME point at a scratch folder unless set.
-ProcessResult run_ghtraffic(const std::vector<std::string>& args, const ProcessOptions& options = {});
+ProcessResult run_ghtraffic(const std::vector<std::string>& args,
+                            const ProcessOptions& options = {});
 
 // A fresh empty folder under the build tree's temporary space, removed at exit.
 std::string scratch_dir(const std::string& name);

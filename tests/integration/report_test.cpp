@@ -1,10 +1,9 @@
 // `ghtraffic report` over a store filled by a real collect: one self-contained HTML file
 // with no external reference, whose JSON island parses and cannot be closed by a title.
-#include <regex>
+#include <gmock/gmock.h>
 
 #include <nlohmann/json.hpp>
-
-#include <gmock/gmock.h>
+#include <regex>
 
 #include "fixture.hpp"
 
@@ -59,11 +58,10 @@ class report : public CollectFixture {
 
 TEST_F(report, the_json_island_parses_and_holds_the_api_answers_by_request_path) {
   auto data = json::parse(island(write()));
-  for (const char* key :
-       {"/api/status", "/api/repos", "/api/daily", "/api/daily?split=1",
-        "/api/daily?repo=octo%2Falpha", "/api/paths?repo=octo%2Falpha",
-        "/api/referrers?repo=octo%2Falpha", "/api/counters?repo=octo%2Falpha",
-        "/api/windows?repo=octo%2Falpha", "/api/paths?repo=octo%2Fbeta"}) {
+  for (const char* key : {"/api/status", "/api/repos", "/api/daily", "/api/daily?split=1",
+                          "/api/daily?repo=octo%2Falpha", "/api/paths?repo=octo%2Falpha",
+                          "/api/referrers?repo=octo%2Falpha", "/api/counters?repo=octo%2Falpha",
+                          "/api/windows?repo=octo%2Falpha", "/api/paths?repo=octo%2Fbeta"}) {
     EXPECT_TRUE(data.contains(key)) << key;
   }
   EXPECT_EQ(data["/api/repos"]["repos"].size(), 2u);
@@ -95,8 +93,8 @@ TEST_F(report, makes_no_reference_outside_the_file) {
   }
   EXPECT_THAT(page, Not(HasSubstr("http://")));
   EXPECT_THAT(page, Not(HasSubstr("https://")));
-  EXPECT_FALSE(std::regex_search(page, std::regex(R"(<(script|img|iframe)\b[^>]*\bsrc\s*=)",
-                                                  std::regex::icase)));
+  EXPECT_FALSE(std::regex_search(
+      page, std::regex(R"(<(script|img|iframe)\b[^>]*\bsrc\s*=)", std::regex::icase)));
   EXPECT_FALSE(std::regex_search(page, std::regex(R"(<link\b[^>]*\bhref\s*=)", std::regex::icase)));
   EXPECT_THAT(page, HasSubstr("default-src 'none'"));  // and the browser is told so
   EXPECT_THAT(page, HasSubstr("uPlot"));               // the chart library is inline

@@ -1,13 +1,12 @@
 // The dashboard server in-process, over a store filled by a real `ghtraffic collect` from
 // the mock GitHub server, queried over loopback with an HTTP client.
+#include <gmock/gmock.h>
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <thread>
-
-#include <httplib.h>
-#include <nlohmann/json.hpp>
-
-#include <gmock/gmock.h>
 
 #include "fixture.hpp"
 #include "ghtraffic/store/store.hpp"
@@ -113,10 +112,26 @@ TEST_F(serve_api, repos_lists_every_repository_with_summary_figures) {
   EXPECT_EQ(out["today"], "2026-04-10");
   ASSERT_EQ(out["repos"].size(), 2u);
   const auto& alpha = out["repos"][0];
-  for (const char* key :
-       {"repo", "id", "names", "visibility", "archived", "fork", "first_day", "last_day",
-        "last_collected", "views_14d", "views_30d", "uniques_14d", "uniques_14d_window_end",
-        "clones_14d", "clones_30d", "stars", "forks", "gap_days_30d", "sparkline", "error"}) {
+  for (const char* key : {"repo",
+                          "id",
+                          "names",
+                          "visibility",
+                          "archived",
+                          "fork",
+                          "first_day",
+                          "last_day",
+                          "last_collected",
+                          "views_14d",
+                          "views_30d",
+                          "uniques_14d",
+                          "uniques_14d_window_end",
+                          "clones_14d",
+                          "clones_30d",
+                          "stars",
+                          "forks",
+                          "gap_days_30d",
+                          "sparkline",
+                          "error"}) {
     EXPECT_TRUE(alpha.contains(key)) << key;
   }
   EXPECT_EQ(alpha["repo"], "octo/alpha");
@@ -211,7 +226,8 @@ TEST_F(serve_api, metrics_parse_as_prometheus_text) {
   auto res = m_server->client().Get("/metrics");
   ASSERT_TRUE(res);
   EXPECT_THAT(res->get_header_value("Content-Type"), StartsWith("text/plain; version=0.0.4"));
-  std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9]+(\.[0-9]+)?$)");
+  std::regex sample(
+      R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9]+(\.[0-9]+)?$)");
   std::regex comment(R"(^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+$)");
   std::istringstream lines(res->body);
   std::string line;
@@ -267,9 +283,9 @@ TEST_F(serve_api, with_a_read_token_requests_need_it_except_healthz) {
   EXPECT_EQ(denied->status, 401);
   EXPECT_TRUE(json::parse(denied->body).contains("error"));
   EXPECT_EQ(client.Get("/", {{"Authorization", "Bearer wrong-token-0123456789"}})->status, 401);
-  EXPECT_EQ(client.Get("/api/repos", {{"Authorization", std::string("Bearer ") + k_read_token}})
-                ->status,
-            200);
+  EXPECT_EQ(
+      client.Get("/api/repos", {{"Authorization", std::string("Bearer ") + k_read_token}})->status,
+      200);
   EXPECT_EQ(client.Get("/healthz")->status, 200);
   EXPECT_EQ(client.Get("/metrics")->status, 401);
 
@@ -281,8 +297,7 @@ TEST_F(serve_api, with_a_read_token_requests_need_it_except_healthz) {
   auto cookie = entry->get_header_value("Set-Cookie");
   EXPECT_THAT(cookie, HasSubstr("HttpOnly"));
   EXPECT_THAT(cookie, HasSubstr("SameSite=Strict"));
-  auto with_cookie =
-      client.Get("/api/repos", {{"Cookie", cookie.substr(0, cookie.find(';'))}});
+  auto with_cookie = client.Get("/api/repos", {{"Cookie", cookie.substr(0, cookie.find(';'))}});
   ASSERT_TRUE(with_cookie);
   EXPECT_EQ(with_cookie->status, 200);
   EXPECT_EQ(client.Get("/?token=wrong-token-0123456789")->status, 401);

@@ -2,6 +2,8 @@
 // collects on its interval without overlapping runs, reports its runs at /api/status, and
 // SIGTERM stops it cleanly with every stored repository whole and the port released.
 #include <fcntl.h>
+#include <gmock/gmock.h>
+#include <httplib.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -9,12 +11,8 @@
 
 #include <chrono>
 #include <fstream>
-#include <thread>
-
-#include <httplib.h>
 #include <nlohmann/json.hpp>
-
-#include <gmock/gmock.h>
+#include <thread>
 
 #include "fixture.hpp"
 #include "ghtraffic/store/store.hpp"
@@ -120,8 +118,8 @@ class ServeProcess {
 class serve_process : public CollectFixture {
  protected:
   std::unique_ptr<ServeProcess> serve(std::vector<std::string> extra) {
-    std::vector<std::string> args{"serve",     "--listen",  "127.0.0.1:0", "--api-url",
-                                  m_github.url(), "--store", m_store};
+    std::vector<std::string> args{"serve",        "--listen", "127.0.0.1:0", "--api-url",
+                                  m_github.url(), "--store",  m_store};
     args.insert(args.end(), extra.begin(), extra.end());
     m_err = m_dir + "/serve.err";
     auto child = std::make_unique<ServeProcess>(
@@ -168,8 +166,9 @@ TEST_F(serve_process, collects_on_its_interval_without_overlapping_runs_and_repo
   auto child = serve({"--collect-every", "2s"});
   ASSERT_GT(m_port, 0);
 
-  auto first = wait_status([](const json& s) { return !s["last_run"].is_null() &&
-                                                      !s["last_run"]["finished_at"].is_null(); });
+  auto first = wait_status([](const json& s) {
+    return !s["last_run"].is_null() && !s["last_run"]["finished_at"].is_null();
+  });
   EXPECT_EQ(first["scheduler"]["enabled"], true);
   EXPECT_EQ(first["scheduler"]["interval_seconds"], 2);
   EXPECT_FALSE(first["scheduler"]["next_run_at"].is_null());
@@ -194,12 +193,14 @@ TEST_F(serve_process, status_and_overview_show_a_repository_that_failed) {
   add_repo("octo/alpha", 101);
   add_repo("octo/flaky", 102);
   m_github.inject("octo/flaky/traffic/views", Fault::forbidden_push, 1000);
-  std::ofstream(m_dir + "/ghtraffic.toml") << "[[sources]]\nrepos = [\"octo/alpha\", \"octo/flaky\"]\n";
+  std::ofstream(m_dir + "/ghtraffic.toml")
+      << "[[sources]]\nrepos = [\"octo/alpha\", \"octo/flaky\"]\n";
   auto child = serve({"--collect-every", "1h", "--config", m_dir + "/ghtraffic.toml"});
   ASSERT_GT(m_port, 0);
-  auto s = wait_status([](const json& st) { return !st["last_run"].is_null() &&
-                                                   !st["last_run"]["finished_at"].is_null() &&
-                                                   st["scheduler"]["running"] == false; });
+  auto s = wait_status([](const json& st) {
+    return !st["last_run"].is_null() && !st["last_run"]["finished_at"].is_null() &&
+           st["scheduler"]["running"] == false;
+  });
   EXPECT_EQ(s["last_run"]["ok"], false);
   EXPECT_EQ(s["last_run"]["repos_failed"], 1);
   ASSERT_FALSE(s["last_run"]["errors"].empty()) << s.dump();
@@ -216,8 +217,8 @@ TEST_F(serve_process, status_and_overview_show_a_repository_that_failed) {
 
 TEST_F(serve_process, without_a_token_it_serves_and_says_once_that_it_does_not_collect) {
   m_err = m_dir + "/serve.err";
-  ServeProcess child({"serve", "--listen", "127.0.0.1:0", "--store", m_store},
-                     {{"HOME", m_dir}}, m_err);
+  ServeProcess child({"serve", "--listen", "127.0.0.1:0", "--store", m_store}, {{"HOME", m_dir}},
+                     m_err);
   m_port = child.wait_for_port();
   ASSERT_GT(m_port, 0) << read_file(m_err);
   auto s = status();
@@ -230,7 +231,8 @@ TEST_F(serve_process, without_a_token_it_serves_and_says_once_that_it_does_not_c
   EXPECT_THAT(err, HasSubstr("not collecting"));
 }
 
-TEST_F(serve_process, sigterm_during_a_collection_exits_0_with_whole_repositories_and_frees_the_port) {
+TEST_F(serve_process,
+       sigterm_during_a_collection_exits_0_with_whole_repositories_and_frees_the_port) {
   for (int i = 0; i < 12; ++i) {
     add_repo("octo/repo-" + std::to_string(i), 200 + i);
   }
@@ -251,13 +253,15 @@ TEST_F(serve_process, sigterm_during_a_collection_exits_0_with_whole_repositorie
   EXPECT_LT(stored.size(), 12u) << "the collection was not interrupted";
   for (const auto& id : stored) {
     EXPECT_EQ(q("SELECT count(*) FROM traffic_days WHERE kind='views' AND repo_id=" + id)[0], "15");
-    EXPECT_EQ(q("SELECT count(*) FROM traffic_days WHERE kind='clones' AND repo_id=" + id)[0], "15");
+    EXPECT_EQ(q("SELECT count(*) FROM traffic_days WHERE kind='clones' AND repo_id=" + id)[0],
+              "15");
     EXPECT_EQ(q("SELECT count(*) FROM counters WHERE repo_id=" + id)[0], "1");
   }
   EXPECT_EQ(q("PRAGMA integrity_check")[0], "ok");
   auto run = q("SELECT finished_at IS NOT NULL, repos_ok, repos_failed FROM runs");
   ASSERT_EQ(run.size(), 1u);
-  EXPECT_EQ(run[0], "1|" + std::to_string(stored.size()) + "|" + std::to_string(12 - stored.size()));
+  EXPECT_EQ(run[0],
+            "1|" + std::to_string(stored.size()) + "|" + std::to_string(12 - stored.size()));
   EXPECT_NO_THROW(store::make_store(m_store, {.read_only = true})->repositories());
 
   httplib::Server again;

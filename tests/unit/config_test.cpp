@@ -1,10 +1,10 @@
 #include "ghtraffic/collect/config.hpp"
 
+#include <gmock/gmock.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-
-#include <gmock/gmock.h>
 
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/redact.hpp"
@@ -82,12 +82,14 @@ TEST(config, an_unknown_key_is_named_with_its_line) {
 }
 
 TEST(config, a_wrong_type_is_named_with_its_line) {
-  EXPECT_THAT(error_of("concurrency = \"eight\"\n"), HasSubstr("ghtraffic.toml:1: concurrency must be a whole number"));
+  EXPECT_THAT(error_of("concurrency = \"eight\"\n"),
+              HasSubstr("ghtraffic.toml:1: concurrency must be a whole number"));
   EXPECT_THAT(error_of("[[sources]]\nowner = \"a\"\nno_forks = \"yes\"\n"),
               HasSubstr(":3: sources[0].no_forks must be true or false"));
   EXPECT_THAT(error_of("concurrency = 500\n"), HasSubstr("between 1 and 100"));
   EXPECT_THAT(error_of("[[sources]]\nrepos = [\"not-a-repo\"]\n"), HasSubstr("not OWNER/REPO"));
-  EXPECT_THAT(error_of("[[sources]]\nincludes = [\"x\"]\n"), HasSubstr("unknown key sources[0].includes"));
+  EXPECT_THAT(error_of("[[sources]]\nincludes = [\"x\"]\n"),
+              HasSubstr("unknown key sources[0].includes"));
   EXPECT_THAT(error_of("store = \n"), HasSubstr("ghtraffic.toml:1"));
 }
 

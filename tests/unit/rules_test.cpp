@@ -6,7 +6,9 @@ using namespace ghtraffic;
 using core::DayCount;
 
 namespace {
-util::Day day(const char* text) { return *util::parse_day(text); }
+util::Day day(const char* text) {
+  return *util::parse_day(text);
+}
 }  // namespace
 
 TEST(rules, covered_days_span_fifteen_days_ending_on_the_observation_day) {

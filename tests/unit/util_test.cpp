@@ -11,7 +11,8 @@ TEST(redact, masks_registered_secrets_and_token_shapes) {
   util::register_secret("s3cr3t-value-123");
   EXPECT_EQ(util::scrub("header s3cr3t-value-123 end"), "header [REDACTED] end");
   EXPECT_EQ(util::scrub("ghp_abcdefghijklmnopqrstuvwxyz0123"), "[REDACTED]");
-  EXPECT_EQ(util::scrub("Authorization: Bearer abc.def-ghi_jkl-mno"), "Authorization: Bearer [REDACTED]");
+  EXPECT_EQ(util::scrub("Authorization: Bearer abc.def-ghi_jkl-mno"),
+            "Authorization: Bearer [REDACTED]");
   EXPECT_EQ(util::scrub("github_pat_11ABCDEFG0123456789_abcdefghij"), "[REDACTED]");
   EXPECT_EQ(util::scrub("nothing secret here"), "nothing secret here");
   util::forget_secrets();

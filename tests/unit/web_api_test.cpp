@@ -24,8 +24,8 @@ class web_api : public ::testing::Test {
     m_store = store::make_store("sqlite:" + m_dir.file("s.db"));
     // alpha: observed 03-20, covers 03-06..03-20; 03-10 has 5 views, the rest are zeros.
     auto alpha = observation(1, "acme/alpha", "2026-03-20T12:00:00Z");
-    alpha.views = window(core::TrafficKind::views, "2026-03-20T12:00:00Z",
-                         {{day("2026-03-10"), 5, 2}}, 5, 2);
+    alpha.views =
+        window(core::TrafficKind::views, "2026-03-20T12:00:00Z", {{day("2026-03-10"), 5, 2}}, 5, 2);
     alpha.clones = window(core::TrafficKind::clones, "2026-03-20T12:00:00Z",
                           {{day("2026-03-11"), 3, 1}}, 3, 1);
     alpha.meta.stars = 7;
@@ -37,8 +37,8 @@ class web_api : public ::testing::Test {
     m_store->commit(alpha);
     // beta: observed 03-25, covers 03-11..03-25, 7 views on 03-12.
     auto beta = observation(2, "acme/beta", "2026-03-25T12:00:00Z");
-    beta.views = window(core::TrafficKind::views, "2026-03-25T12:00:00Z",
-                        {{day("2026-03-12"), 7, 3}}, 7, 3);
+    beta.views =
+        window(core::TrafficKind::views, "2026-03-25T12:00:00Z", {{day("2026-03-12"), 7, 3}}, 7, 3);
     beta.clones = window(core::TrafficKind::clones, "2026-03-25T12:00:00Z", {}, 0, 0);
     m_store->commit(beta);
     m_snapshot = web::load_snapshot(*m_store, nullptr);
@@ -160,9 +160,9 @@ TEST_F(web_api, windows_and_counters_of_one_repository) {
 }
 
 TEST_F(web_api, metrics_are_prometheus_text_with_escaped_labels) {
-  auto text = web::metrics_text(*m_snapshot, web::run_report_from({1, at("2026-03-20T12:00:00Z"),
-                                                                   at("2026-03-20T12:00:05Z"), 2,
-                                                                   0}));
+  auto text = web::metrics_text(
+      *m_snapshot,
+      web::run_report_from({1, at("2026-03-20T12:00:00Z"), at("2026-03-20T12:00:05Z"), 2, 0}));
   EXPECT_THAT(text, HasSubstr("# TYPE ghtraffic_views_total gauge\n"));
   EXPECT_THAT(text, HasSubstr("ghtraffic_views_total{repo=\"acme/alpha\"} 5\n"));
   EXPECT_THAT(text, HasSubstr("ghtraffic_last_collection_success 1\n"));
@@ -174,7 +174,8 @@ TEST_F(web_api, the_snapshot_cache_reloads_only_changed_repositories) {
   auto first = cache.get(*m_store);
   EXPECT_EQ(cache.get(*m_store), first);
   auto beta = observation(2, "acme/beta", "2026-03-26T12:00:00Z");
-  beta.views = window(core::TrafficKind::views, "2026-03-26T12:00:00Z", {{day("2026-03-26"), 4, 1}});
+  beta.views =
+      window(core::TrafficKind::views, "2026-03-26T12:00:00Z", {{day("2026-03-26"), 4, 1}});
   m_store->commit(beta);
   cache.invalidate();
   auto second = cache.get(*m_store);

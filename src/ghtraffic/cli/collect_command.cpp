@@ -4,10 +4,9 @@
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "ghtraffic/cli/common.hpp"
 #include "ghtraffic/collect/job.hpp"
@@ -118,17 +117,19 @@ void print_table(const collect::Summary& summary) {
   for (const auto& r : summary.repos) {
     width = std::max(width, r.full_name.size());
   }
-  std::string out = fmt::format("{:<{}}  {:>6}  {:>5}  {}\n", "REPOSITORY", width, "DAYS", "NEW",
-                                "RESULT");
+  std::string out =
+      fmt::format("{:<{}}  {:>6}  {:>5}  {}\n", "REPOSITORY", width, "DAYS", "NEW", "RESULT");
   for (const auto& r : summary.repos) {
-    out += fmt::format("{:<{}}  {:>6}  {:>5}  {}\n", r.full_name, width, cell(r, r.commit.days_stored),
-                       cell(r, r.commit.new_days), r.ok ? "ok" : "error: " + r.error);
+    out +=
+        fmt::format("{:<{}}  {:>6}  {:>5}  {}\n", r.full_name, width, cell(r, r.commit.days_stored),
+                    cell(r, r.commit.new_days), r.ok ? "ok" : "error: " + r.error);
   }
   int failed = summary.failed();
-  out += fmt::format("{} repositories: {} collected, {} failed · {} requests ({} answered from "
-                     "cache)",
-                     summary.repos.size(), summary.repos.size() - failed, failed,
-                     summary.client.requests, summary.client.not_modified);
+  out += fmt::format(
+      "{} repositories: {} collected, {} failed · {} requests ({} answered from "
+      "cache)",
+      summary.repos.size(), summary.repos.size() - failed, failed, summary.client.requests,
+      summary.client.not_modified);
   if (summary.client.rate_limit_remaining >= 0) {
     out += fmt::format(" · rate limit {} of {} left", summary.client.rate_limit_remaining,
                        summary.client.rate_limit_limit);
@@ -149,8 +150,8 @@ int run_collect(const GlobalOptions& global, const CollectOptions& opts) {
   auto config = load_config_file(global);
   auto plan = make_plan(opts, config);
 
-  auto token_file = global.token_file.empty() ? config.token_file
-                                              : std::optional<std::string>(global.token_file);
+  auto token_file =
+      global.token_file.empty() ? config.token_file : std::optional<std::string>(global.token_file);
   auto token = collect::find_token(token_file, config.token_command,
                                    collect::resolve_token_ssm_parameter(opts.token_ssm, config));
   if (!token) {
@@ -225,7 +226,9 @@ void add_collect_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "  ghtraffic collect --owner my-org --exclude 'sandbox-*' --no-forks\n"
       "  ghtraffic collect --config ghtraffic.toml --json\n"
       "Exit codes: 0 all collected, 1 some failed, 2 usage or configuration error, 3 store busy.");
-  cmd->callback([&action, &global, opts] { action = [&global, opts] { return run_collect(global, *opts); }; });
+  cmd->callback([&action, &global, opts] {
+    action = [&global, opts] { return run_collect(global, *opts); };
+  });
 }
 
 }  // namespace ghtraffic::cli

@@ -1,10 +1,9 @@
 // What every command shares: global flags, the configuration file, the store URL.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <optional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "ghtraffic/collect/config.hpp"
 

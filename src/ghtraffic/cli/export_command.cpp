@@ -27,10 +27,9 @@ int run_export(const GlobalOptions& global, const ExportCommandOptions& opts) {
   options.repos = opts.repos;
   // An s3:// destination gets the same files plus, for csv, the QuickSight manifests.
   auto s3_destination = exports::parse_s3_url(opts.out);
-  auto sink = s3_destination
-                  ? exports::make_s3_sink_from_environment(
-                        *s3_destination, *format == exports::ExportOptions::Format::csv)
-                  : exports::make_directory_sink(opts.out);
+  auto sink = s3_destination ? exports::make_s3_sink_from_environment(
+                                   *s3_destination, *format == exports::ExportOptions::Format::csv)
+                             : exports::make_directory_sink(opts.out);
   auto stats = exports::export_store(*store, options, *sink);
   for (const auto& file : stats.files) {
     util::log_verbose("wrote {}/{} ({} rows)", opts.out, file.path, file.rows);
@@ -61,9 +60,8 @@ void add_export_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "  ghtraffic export --out s3://my-bucket/traffic   (AWS credentials and region from the\n"
       "    environment; csv also writes QuickSight manifests, see docs/aws.md)\n"
       "Files and columns are described in docs/export.md.");
-  cmd->callback([&action, &global, opts] {
-    action = [&global, opts] { return run_export(global, *opts); };
-  });
+  cmd->callback(
+      [&action, &global, opts] { action = [&global, opts] { return run_export(global, *opts); }; });
 }
 
 }  // namespace ghtraffic::cli

@@ -1,3 +1,5 @@
 #include "ghtraffic/cli/app.hpp"
 
-int main(int argc, char** argv) { return ghtraffic::cli::run(argc, argv); }
+int main(int argc, char** argv) {
+  return ghtraffic::cli::run(argc, argv);
+}

@@ -38,9 +38,10 @@ void write_atomically(const std::filesystem::path& path, const std::string& cont
     if (!out) {
       std::error_code ignored;
       std::filesystem::remove(temporary, ignored);
-      throw util::Error("could not write the report to {}; check that its folder exists and "
-                        "is writable",
-                        path.string());
+      throw util::Error(
+          "could not write the report to {}; check that its folder exists and "
+          "is writable",
+          path.string());
     }
   }
   std::error_code error;
@@ -86,9 +87,8 @@ void add_report_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "Examples:\n"
       "  ghtraffic report --out report.html\n"
       "  ghtraffic report --out site/index.html --repo acme/site --repo acme/docs");
-  cmd->callback([&action, &global, opts] {
-    action = [&global, opts] { return run_report(global, *opts); };
-  });
+  cmd->callback(
+      [&action, &global, opts] { action = [&global, opts] { return run_report(global, *opts); }; });
 }
 
 }  // namespace ghtraffic::cli

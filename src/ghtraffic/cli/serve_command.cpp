@@ -118,9 +118,8 @@ int run_serve(const GlobalOptions& global, const ServeOptions& opts) {
   // Creates and migrates the store if needed; the server then reads through its own
   // connections and the scheduler writes through another.
   auto description = store::make_store(store_url)->describe();
-  web::StorePool stores(
-      [store_url] { return store::make_store(store_url, {.read_only = true}); },
-      k_store_connections);
+  web::StorePool stores([store_url] { return store::make_store(store_url, {.read_only = true}); },
+                        k_store_connections);
   web::SnapshotCache cache;
 
   std::unique_ptr<web::Scheduler> scheduler;
@@ -129,8 +128,8 @@ int run_serve(const GlobalOptions& global, const ServeOptions& opts) {
     cache.invalidate();
     return cache.get(*lease);
   };
-  web::ServerContext context{stores, cache, description, {}, {}, disabled_reason,
-                             util::system_clock()};
+  web::ServerContext context{stores, cache,           description,         {},
+                             {},     disabled_reason, util::system_clock()};
   if (token && interval) {
     scheduler = std::make_unique<web::Scheduler>(
         scheduler_options(global, config, *token, store_url, *interval), [&] {
@@ -167,8 +166,8 @@ int run_serve(const GlobalOptions& global, const ServeOptions& opts) {
   });
 
   const auto& host = server_options.listen.host;
-  auto url = fmt::format("http://{}:{}/", host.find(':') != std::string::npos ? "[" + host + "]" : host,
-                         port);
+  auto url = fmt::format("http://{}:{}/",
+                         host.find(':') != std::string::npos ? "[" + host + "]" : host, port);
   std::fputs(fmt::format("listening on {}\n", url).c_str(), stdout);
   std::fflush(stdout);
   server.run();
@@ -203,9 +202,8 @@ void add_serve_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "  ghtraffic serve --config /etc/ghtraffic/ghtraffic.toml --collect-every 12h\n"
       "  GHTRAFFIC_READ_TOKEN=$(openssl rand -hex 32) ghtraffic serve --listen 0.0.0.0:8080\n"
       "Stops cleanly on SIGINT or SIGTERM: the repository being collected is committed first.");
-  cmd->callback([&action, &global, opts] {
-    action = [&global, opts] { return run_serve(global, *opts); };
-  });
+  cmd->callback(
+      [&action, &global, opts] { action = [&global, opts] { return run_serve(global, *opts); }; });
 }
 
 }  // namespace ghtraffic::cli

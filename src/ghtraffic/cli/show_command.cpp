@@ -24,7 +24,8 @@ int run_show(const GlobalOptions& global, const ShowCommandOptions& opts) {
     options.repo = opts.repo;
   }
   options.today = util::day_of(util::system_clock().now());
-  options.color = !opts.no_color && ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
+  options.color =
+      !opts.no_color && ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
   auto text = exports::render_summary(*store, options);
   std::fputs(text.c_str(), stdout);
   return util::k_exit_ok;
@@ -34,15 +35,15 @@ int run_show(const GlobalOptions& global, const ShowCommandOptions& opts) {
 
 void add_show_command(CLI::App& app, GlobalOptions& global, Action& action) {
   auto opts = std::make_shared<ShowCommandOptions>();
-  auto* cmd = app.add_subcommand(
-      "show", "Summarise the stored history: views, unique visitors, clones, stars, top "
-              "referrers and paths, and the gaps.");
+  auto* cmd =
+      app.add_subcommand("show",
+                         "Summarise the stored history: views, unique visitors, clones, stars, top "
+                         "referrers and paths, and the gaps.");
   cmd->add_option("repo", opts->repo, "Only this repository, OWNER/REPO");
   cmd->add_flag("--no-color", opts->no_color, "Plain text even on a terminal (also NO_COLOR)");
   add_global_options(*cmd, global);
-  cmd->callback([&action, &global, opts] {
-    action = [&global, opts] { return run_show(global, *opts); };
-  });
+  cmd->callback(
+      [&action, &global, opts] { action = [&global, opts] { return run_show(global, *opts); }; });
 }
 
 }  // namespace ghtraffic::cli

@@ -1,12 +1,12 @@
 #include "ghtraffic/collect/config.hpp"
 
+#include <toml++/toml.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include <toml++/toml.h>
 
 #include "ghtraffic/aws/ssm.hpp"
 #include "ghtraffic/util/error.hpp"
@@ -101,8 +101,7 @@ class ConfigReader {
 
   void read_source(const toml::table& source, size_t index, ConfigFile& config) const {
     auto prefix = fmt::format("sources[{}].", index);
-    check_keys(source, {"owner", "repos", "include", "exclude", "no_forks", "no_archived"},
-               prefix);
+    check_keys(source, {"owner", "repos", "include", "exclude", "no_forks", "no_archived"}, prefix);
     auto owner = string(source, "owner", prefix);
     auto repos = strings(source, "repos", prefix);
     if (!owner && repos.empty()) {
@@ -161,8 +160,7 @@ class ConfigReader {
 std::string read_token_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
-    throw util::Error("cannot read the token file {}: it does not exist or is not readable",
-                      path);
+    throw util::Error("cannot read the token file {}: it does not exist or is not readable", path);
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
@@ -206,7 +204,8 @@ ConfigFile parse_config(const std::string& text, const std::string& source_name)
   try {
     root = toml::parse(text, source_name);
   } catch (const toml::parse_error& e) {
-    throw util::Error("{}:{}: {}", source_name, e.source().begin.line, std::string(e.description()));
+    throw util::Error("{}:{}: {}", source_name, e.source().begin.line,
+                      std::string(e.description()));
   }
   return ConfigReader(source_name).read(root);
 }
@@ -250,7 +249,8 @@ std::optional<Token> find_token(const std::optional<std::string>& token_file,
     return token;
   }
   if (token_ssm_parameter) {
-    auto value = std::string(util::trim(aws::read_parameter_from_environment(*token_ssm_parameter)));
+    auto value =
+        std::string(util::trim(aws::read_parameter_from_environment(*token_ssm_parameter)));
     if (value.empty()) {
       throw util::Error("the SSM parameter \"{}\" is empty; put the GitHub token in it",
                         *token_ssm_parameter);

@@ -15,7 +15,7 @@ namespace ghtraffic::collect {
 namespace {
 
 struct Target {
-  core::RepoRef requested;     // the name we were given or listed
+  core::RepoRef requested;      // the name we were given or listed
   github::RepoListing listing;  // id, current name and counters
 };
 
@@ -29,7 +29,9 @@ bool any_glob_matches(const std::vector<std::string>& patterns, const core::Repo
   });
 }
 
-std::string describe(const github::ApiError& error) { return util::scrub(error.message); }
+std::string describe(const github::ApiError& error) {
+  return util::scrub(error.message);
+}
 
 // Moves the targets named in `first` to the front, in the order of `first`; the others
 // keep their order.

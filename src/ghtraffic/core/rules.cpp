@@ -8,7 +8,9 @@ util::Day first_covered_day(util::Timestamp observed_at) {
   return util::day_of(observed_at) - std::chrono::days{k_window_days - 1};
 }
 
-util::Day last_covered_day(util::Timestamp observed_at) { return util::day_of(observed_at); }
+util::Day last_covered_day(util::Timestamp observed_at) {
+  return util::day_of(observed_at);
+}
 
 std::vector<DayCount> covered_days(const TrafficWindow& window) {
   std::map<util::Day, DayCount> days;

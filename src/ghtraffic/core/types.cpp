@@ -32,6 +32,8 @@ std::optional<TrafficKind> traffic_kind_from(std::string_view text) {
   return std::nullopt;
 }
 
-std::string_view to_string(EventKind kind) { return kind == EventKind::star ? "star" : "fork"; }
+std::string_view to_string(EventKind kind) {
+  return kind == EventKind::star ? "star" : "fork";
+}
 
 }  // namespace ghtraffic::core

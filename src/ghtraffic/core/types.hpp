@@ -110,7 +110,7 @@ struct CachedResponse {
 // one transaction, or nothing of it (R7).
 struct RepoObservation {
   RepoMeta meta;
-  util::Timestamp observed_at;  // when the counters were read (R6)
+  util::Timestamp observed_at;     // when the counters were read (R6)
   std::vector<std::string> names;  // every name it was reached by in this run (R8)
   std::optional<TrafficWindow> views;
   std::optional<TrafficWindow> clones;

@@ -17,15 +17,15 @@ namespace ghtraffic::store {
 // What committing one observation changed (R7: all of it or nothing).
 struct CommitResult {
   core::RepoId repo_id = 0;
-  int days_stored = 0;   // covered days now stored for the repository, views and clones
-  int new_days = 0;      // days that were gaps before this commit
-  int grown_days = 0;    // stored days that this commit raised (R2)
+  int days_stored = 0;  // covered days now stored for the repository, views and clones
+  int new_days = 0;     // days that were gaps before this commit
+  int grown_days = 0;   // stored days that this commit raised (R2)
 };
 
 struct RepoRecord {
   core::RepoId id = 0;
-  std::string full_name;            // the latest name
-  std::vector<std::string> names;   // every name seen, oldest first (R8)
+  std::string full_name;           // the latest name
+  std::vector<std::string> names;  // every name seen, oldest first (R8)
   std::string visibility;
   bool archived = false;
   bool fork = false;
@@ -87,7 +87,7 @@ class Store {
   virtual std::vector<RepoRecord> repositories() = 0;  // sorted by full_name
   virtual std::vector<DayRecord> days(core::RepoId repo, core::TrafficKind kind,
                                       const DayRange& range = {}) = 0;  // sorted by day
-  virtual std::vector<WindowRecord> windows(core::RepoId repo) = 0;    // by time, kind
+  virtual std::vector<WindowRecord> windows(core::RepoId repo) = 0;     // by time, kind
   virtual std::vector<core::PathSnapshot> path_snapshots(core::RepoId repo,
                                                          const DayRange& range = {}) = 0;
   virtual std::vector<core::ReferrerSnapshot> referrer_snapshots(core::RepoId repo,

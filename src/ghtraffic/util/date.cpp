@@ -1,10 +1,10 @@
 #include "ghtraffic/util/date.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <charconv>
 #include <cstdio>
-
-#include <fmt/format.h>
 
 namespace ghtraffic::util {
 namespace {
@@ -13,8 +13,7 @@ using namespace std::chrono;
 
 constexpr std::array<const char*, 12> k_months = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-constexpr std::array<const char*, 7> k_weekdays = {"Sun", "Mon", "Tue", "Wed",
-                                                   "Thu", "Fri", "Sat"};
+constexpr std::array<const char*, 7> k_weekdays = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 
 bool read_int(std::string_view text, size_t pos, size_t len, int& out) {
   if (pos + len > text.size()) {
@@ -47,7 +46,9 @@ std::optional<Timestamp> make_time(Day d, int hh, int mm, int ss) {
 
 }  // namespace
 
-Day day_of(Timestamp t) { return floor<days>(t); }
+Day day_of(Timestamp t) {
+  return floor<days>(t);
+}
 
 std::string format_day(Day d) {
   year_month_day ymd{d};

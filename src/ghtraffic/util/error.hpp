@@ -4,10 +4,10 @@
 // (std::expected), never exceptions.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <stdexcept>
 #include <string>
-
-#include <fmt/format.h>
 
 namespace ghtraffic::util {
 

@@ -42,11 +42,19 @@ void draw_status_locked() {
 
 }  // namespace
 
-void set_log_level(LogLevel level) { g_level = level; }
-LogLevel log_level() { return g_level; }
+void set_log_level(LogLevel level) {
+  g_level = level;
+}
+LogLevel log_level() {
+  return g_level;
+}
 
-void set_log_sink(void (*sink)(std::string_view line)) { g_sink = sink; }
-void reset_log_sink() { g_sink = &stderr_sink; }
+void set_log_sink(void (*sink)(std::string_view line)) {
+  g_sink = sink;
+}
+void reset_log_sink() {
+  g_sink = &stderr_sink;
+}
 
 void log_line(LogLevel level, std::string_view message) {
   if (level > g_level.load()) {
@@ -64,7 +72,9 @@ void log_line(LogLevel level, std::string_view message) {
   }
 }
 
-bool status_line_enabled() { return stderr_is_terminal() && g_level.load() != LogLevel::quiet; }
+bool status_line_enabled() {
+  return stderr_is_terminal() && g_level.load() != LogLevel::quiet;
+}
 
 void set_status_line(std::string_view text) {
   if (!status_line_enabled()) {

@@ -2,10 +2,10 @@
 // (progress) stays at the bottom and log lines are printed above it.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <string>
 #include <string_view>
-
-#include <fmt/format.h>
 
 namespace ghtraffic::util {
 

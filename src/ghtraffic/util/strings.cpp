@@ -49,7 +49,8 @@ bool glob_match(std::string_view pattern, std::string_view text) {
   size_t star = std::string_view::npos;
   size_t mark = 0;
   auto same = [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    return std::tolower(static_cast<unsigned char>(a)) ==
+           std::tolower(static_cast<unsigned char>(b));
   };
   while (t < text.size()) {
     if (p < pattern.size() && (pattern[p] == '?' || same(pattern[p], text[t]))) {

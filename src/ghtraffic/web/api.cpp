@@ -1,9 +1,9 @@
 #include "ghtraffic/web/api.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
-
-#include <fmt/format.h>
 
 namespace ghtraffic::web {
 namespace {
@@ -22,7 +22,9 @@ json optional_day(const std::optional<util::Day>& d) {
   return d ? json(util::format_day(*d)) : json(nullptr);
 }
 
-json figure(std::int32_t value) { return value < 0 ? json(nullptr) : json(value); }
+json figure(std::int32_t value) {
+  return value < 0 ? json(nullptr) : json(value);
+}
 
 std::vector<std::string> values_of(const Params& params, const std::string& name) {
   std::vector<std::string> out;
@@ -48,8 +50,8 @@ std::optional<util::Day> day_param(const Params& params, const std::string& name
   }
   auto day = util::parse_day(*text);
   if (!day || util::format_day(*day) != *text) {
-    throw RequestError(400, fmt::format("{}: \"{}\" is not a UTC day; write it as YYYY-MM-DD",
-                                        name, *text));
+    throw RequestError(
+        400, fmt::format("{}: \"{}\" is not a UTC day; write it as YYYY-MM-DD", name, *text));
   }
   return day;
 }
@@ -88,7 +90,9 @@ bool in_range(util::Day day, const Range& range) {
   return (!range.from || day >= *range.from) && (!range.to || day <= *range.to);
 }
 
-store::DayRange store_range(const Range& range) { return {range.from, range.to}; }
+store::DayRange store_range(const Range& range) {
+  return {range.from, range.to};
+}
 
 // The latest snapshot of each UTC day, oldest first (R5, R6).
 template <typename Snapshot>
@@ -97,7 +101,8 @@ std::vector<Snapshot> one_per_day(std::vector<Snapshot> snapshots) {
                    [](const auto& a, const auto& b) { return a.observed_at < b.observed_at; });
   std::vector<Snapshot> out;
   for (auto& snapshot : snapshots) {
-    if (!out.empty() && util::day_of(out.back().observed_at) == util::day_of(snapshot.observed_at)) {
+    if (!out.empty() &&
+        util::day_of(out.back().observed_at) == util::day_of(snapshot.observed_at)) {
       out.back() = std::move(snapshot);
     } else {
       out.push_back(std::move(snapshot));
@@ -235,7 +240,9 @@ json status_json(const StatusInfo& status) {
                 {"repos_failed", run.repos_failed},
                 {"errors", errors}};
   }
-  auto optional_int = [](const std::optional<std::int64_t>& v) { return v ? json(*v) : json(nullptr); };
+  auto optional_int = [](const std::optional<std::int64_t>& v) {
+    return v ? json(*v) : json(nullptr);
+  };
   return {
       {"version", GHTRAFFIC_VERSION},
       {"store", status.store},

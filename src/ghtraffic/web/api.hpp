@@ -7,12 +7,11 @@
 
 #include <chrono>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/web/request_error.hpp"
@@ -72,10 +71,8 @@ nlohmann::json daily_json(const Snapshot& snapshot, const Params& params);
 
 // GET /api/paths, /api/referrers, /api/counters, /api/windows: repo (one), from, to.
 nlohmann::json paths_json(store::Store& store, const Snapshot& snapshot, const Params& params);
-nlohmann::json referrers_json(store::Store& store, const Snapshot& snapshot,
-                              const Params& params);
-nlohmann::json counters_json(store::Store& store, const Snapshot& snapshot,
-                             const Params& params);
+nlohmann::json referrers_json(store::Store& store, const Snapshot& snapshot, const Params& params);
+nlohmann::json counters_json(store::Store& store, const Snapshot& snapshot, const Params& params);
 nlohmann::json windows_json(store::Store& store, const Snapshot& snapshot, const Params& params);
 
 // GET /metrics: the Prometheus text exposition format, version 0.0.4.

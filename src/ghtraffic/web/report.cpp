@@ -1,8 +1,8 @@
 #include "ghtraffic/web/report.hpp"
 
-#include <regex>
-
 #include <fmt/format.h>
+
+#include <regex>
 
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/strings.hpp"
@@ -50,9 +50,10 @@ Asset embedded(const std::string& reference) {
   }
   auto found = asset(path);
   if (!found) {
-    throw util::Error("the dashboard's index.html refers to {}, which is not built into "
-                      "ghtraffic; the report can inline only embedded files",
-                      reference);
+    throw util::Error(
+        "the dashboard's index.html refers to {}, which is not built into "
+        "ghtraffic; the report can inline only embedded files",
+        reference);
   }
   return *found;
 }
@@ -147,10 +148,17 @@ std::string script_safe_json(const json& value) {
   // Outside strings JSON has none of these characters, so escaping them everywhere is safe.
   for (char c : text) {
     switch (c) {
-      case '<': out += "\\u003c"; break;
-      case '>': out += "\\u003e"; break;
-      case '&': out += "\\u0026"; break;
-      default: out += c;
+      case '<':
+        out += "\\u003c";
+        break;
+      case '>':
+        out += "\\u003e";
+        break;
+      case '&':
+        out += "\\u0026";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -171,13 +179,12 @@ json report_answers(store::Store& store, const ReportOptions& options) {
         throw util::Error(e.what());
       }
       if (found == nullptr) {
-        throw util::Error("repository {} is not in the store {}; check the name (OWNER/REPO)",
-                          name, store.describe());
+        throw util::Error("repository {} is not in the store {}; check the name (OWNER/REPO)", name,
+                          store.describe());
       }
       for (const auto& repo : all->repos) {
-        if (repo.get() == found &&
-            std::find(selection.repos.begin(), selection.repos.end(), repo) ==
-                selection.repos.end()) {
+        if (repo.get() == found && std::find(selection.repos.begin(), selection.repos.end(),
+                                             repo) == selection.repos.end()) {
           selection.repos.push_back(repo);
         }
       }

@@ -4,11 +4,10 @@
 // docs/api.md lists. It opens from disk and makes no network request.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/date.hpp"

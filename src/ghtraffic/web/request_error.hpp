@@ -2,10 +2,10 @@
 // The message is for the person who wrote the request and names what was wrong.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <stdexcept>
 #include <string>
-
-#include <fmt/format.h>
 
 namespace ghtraffic::web {
 

@@ -58,11 +58,20 @@ std::optional<std::chrono::seconds> parse_interval(std::string_view text) {
       throw bad();
     }
     switch (text[i++]) {
-      case 'd': total += number * 86400; break;
-      case 'h': total += number * 3600; break;
-      case 'm': total += number * 60; break;
-      case 's': total += number; break;
-      default: throw bad();
+      case 'd':
+        total += number * 86400;
+        break;
+      case 'h':
+        total += number * 3600;
+        break;
+      case 'm':
+        total += number * 60;
+        break;
+      case 's':
+        total += number;
+        break;
+      default:
+        throw bad();
     }
   }
   if (total <= 0) {
@@ -171,10 +180,10 @@ void Scheduler::loop() {
     bool busy = false;
     {
       std::lock_guard lock(m_mutex);
-      busy = m_last_run && m_last_run->repos_ok == 0 && m_last_run->repos_failed == 0 &&
-             !m_last_run->errors.empty() &&
-             m_last_run->errors.front().second.find("another ghtraffic collect") !=
-                 std::string::npos;
+      busy =
+          m_last_run && m_last_run->repos_ok == 0 && m_last_run->repos_failed == 0 &&
+          !m_last_run->errors.empty() &&
+          m_last_run->errors.front().second.find("another ghtraffic collect") != std::string::npos;
     }
     if (busy) {
       next = m_clock.now() + std::min(m_options.retry_when_busy, m_options.interval);
@@ -217,8 +226,8 @@ void Scheduler::run_once() {
     auto stats = client.stats();
     if (stats.rate_limit_remaining >= 0) {
       rate_limit.remaining = stats.rate_limit_remaining;
-      rate_limit.limit = stats.rate_limit_limit >= 0 ? std::optional(stats.rate_limit_limit)
-                                                     : std::nullopt;
+      rate_limit.limit =
+          stats.rate_limit_limit >= 0 ? std::optional(stats.rate_limit_limit) : std::nullopt;
       rate_limit.reset = stats.rate_limit_reset;
     }
     util::log_info("collection ended: {} repositories collected, {} failed", report.repos_ok,

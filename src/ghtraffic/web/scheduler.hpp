@@ -25,9 +25,9 @@ struct SchedulerOptions {
   std::chrono::seconds interval{24 * 3600};
   github::ClientOptions client;  // with the token
   collect::Plan plan;
-  double jitter = 0.05;                        // ± this share of the interval
-  std::chrono::seconds max_jitter{15 * 60};    // at most this much either way
-  std::chrono::seconds retry_when_busy{60};    // another collection held the lock
+  double jitter = 0.05;                      // ± this share of the interval
+  std::chrono::seconds max_jitter{15 * 60};  // at most this much either way
+  std::chrono::seconds retry_when_busy{60};  // another collection held the lock
 };
 
 // "24h", "90m", "30s", "2d", "1h30m"; "off" is nullopt. Anything else is a util::Error.

@@ -113,10 +113,9 @@ std::shared_ptr<const RepoData> load_repo(store::Store& store, const store::Repo
       data->views_windows.push_back({window.observed_at, window.uniques});
     }
   }
-  std::stable_sort(data->views_windows.begin(), data->views_windows.end(),
-                   [](const ViewsWindow& a, const ViewsWindow& b) {
-                     return a.observed_at < b.observed_at;
-                   });
+  std::stable_sort(
+      data->views_windows.begin(), data->views_windows.end(),
+      [](const ViewsWindow& a, const ViewsWindow& b) { return a.observed_at < b.observed_at; });
   data->latest_counters = latest_counters(store, record);
   return data;
 }

@@ -34,11 +34,11 @@ struct ViewsWindow {
 
 struct RepoData {
   store::RepoRecord record;
-  util::Day first{};            // the day of cells[0]
-  std::vector<DayCell> cells;   // dense from first; empty when nothing is stored
+  util::Day first{};                       // the day of cells[0]
+  std::vector<DayCell> cells;              // dense from first; empty when nothing is stored
   std::vector<ViewsWindow> views_windows;  // by time
   std::optional<core::CounterSnapshot> latest_counters;
-  std::int64_t views_total = 0;   // every stored day added up
+  std::int64_t views_total = 0;  // every stored day added up
   std::int64_t clones_total = 0;
 
   // The day's cell, or nullptr outside the stored span.
