@@ -15,13 +15,15 @@ constexpr const char* k_description =
     "ghtraffic keeps GitHub repository traffic forever.\n\n"
     "GitHub shows views, unique visitors, clones, top paths and top referrers for 14 days\n"
     "and then forgets them. Run `ghtraffic collect` on a schedule (daily is enough) and\n"
-    "the history accumulates in a local SQLite file; `show` summarises it and `export`\n"
-    "writes CSV or JSON for spreadsheets and dashboards.\n\n"
+    "the history accumulates in a local SQLite file; `show` summarises it, `export`\n"
+    "writes CSV or JSON for spreadsheets and dashboards, `serve` shows it in a web\n"
+    "dashboard (and collects on its own schedule), `report` writes a static HTML page.\n\n"
     "Quick start:\n"
     "  export GITHUB_TOKEN=...              # needs push access to the repositories\n"
     "  ghtraffic collect OWNER/REPO         # or --owner ORG, or nothing: all you can push to\n"
     "  ghtraffic show\n"
-    "  ghtraffic export --out traffic/\n\n"
+    "  ghtraffic export --out traffic/\n"
+    "  ghtraffic serve                      # then open http://127.0.0.1:8080/\n\n"
     "Exit codes: 0 success, 1 some repositories failed, 2 usage or configuration error,\n"
     "3 the store is busy with another collection.";
 
