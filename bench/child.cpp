@@ -6,6 +6,7 @@
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <condition_variable>
@@ -138,6 +139,98 @@ ChildRun run_child(const std::vector<std::string>& argv, const std::vector<std::
   run.out = read_file(out_path);
   run.err = read_file(err_path);
   return run;
+}
+
+namespace {
+
+void fill_usage(ChildRun& run, int status, const rusage& usage) {
+  if (WIFEXITED(status)) {
+    run.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    run.signal = WTERMSIG(status);
+  }
+  run.user_cpu = to_duration(usage.ru_utime);
+  run.system_cpu = to_duration(usage.ru_stime);
+  run.max_rss_kib = usage.ru_maxrss;
+}
+
+}  // namespace
+
+BackgroundChild::BackgroundChild(const std::vector<std::string>& argv,
+                                 const std::vector<std::string>& env,
+                                 const std::string& scratch_dir, const std::string& label)
+    : m_out_path(scratch_dir + "/" + label + ".out"),
+      m_err_path(scratch_dir + "/" + label + ".err") {
+  SpawnFileActions actions;
+  actions.open(0, "/dev/null", O_RDONLY);
+  actions.open(1, m_out_path, O_WRONLY | O_CREAT | O_TRUNC);
+  actions.open(2, m_err_path, O_WRONLY | O_CREAT | O_TRUNC);
+  auto argv_c = c_strings(argv);
+  auto env_c = c_strings(env);
+  pid_t pid = 0;
+  m_started = std::chrono::steady_clock::now();
+  int rc = posix_spawn(&pid, argv_c[0], actions.get(), nullptr, argv_c.data(), env_c.data());
+  if (rc != 0) {
+    throw std::runtime_error(
+        fmt::format("could not start {}: {}", argv.front(), std::strerror(rc)));
+  }
+  m_pid = pid;
+}
+
+BackgroundChild::~BackgroundChild() {
+  if (!m_reaped && m_pid > 0) {
+    ::kill(m_pid, SIGKILL);
+    int status = 0;
+    while (::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+bool BackgroundChild::running() const {
+  if (m_reaped) {
+    return false;
+  }
+  siginfo_t info{};
+  info.si_pid = 0;
+  if (::waitid(P_PID, static_cast<id_t>(m_pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+    return false;
+  }
+  return info.si_pid == 0;
+}
+
+ChildRun BackgroundChild::stop(std::chrono::milliseconds grace) {
+  ChildRun run;
+  if (m_reaped) {
+    return run;
+  }
+  if (running()) {
+    ::kill(m_pid, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    while (running() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (running()) {
+      ::kill(m_pid, SIGKILL);
+    }
+  }
+  int status = 0;
+  rusage usage{};
+  while (::wait4(m_pid, &status, 0, &usage) < 0 && errno == EINTR) {
+  }
+  m_reaped = true;
+  run.wall = std::chrono::steady_clock::now() - m_started;
+  fill_usage(run, status, usage);
+  run.out = read_file(m_out_path);
+  run.err = read_file(m_err_path);
+  return run;
+}
+
+std::vector<std::string> inherited_environment() {
+  std::vector<std::string> out;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    out.emplace_back(*e);
+  }
+  return out;
 }
 
 }  // namespace ghtraffic::bench

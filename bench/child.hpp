@@ -28,4 +28,32 @@ struct ChildRun {
 ChildRun run_child(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                    const std::string& scratch_dir, std::chrono::seconds timeout);
 
+// A child that runs beside the benchmark (a server) until stop(). Its stdout and stderr go
+// to files in `scratch_dir` named after `label`. Killed and reaped on destruction if still
+// running.
+class BackgroundChild {
+ public:
+  BackgroundChild(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                  const std::string& scratch_dir, const std::string& label);
+  ~BackgroundChild();
+  BackgroundChild(const BackgroundChild&) = delete;
+  BackgroundChild& operator=(const BackgroundChild&) = delete;
+
+  // Whether the child has not exited yet.
+  bool running() const;
+  // SIGTERM, then SIGKILL after `grace`; the figures are the child's whole life.
+  ChildRun stop(std::chrono::milliseconds grace);
+  int pid() const { return m_pid; }
+
+ private:
+  int m_pid = -1;
+  bool m_reaped = false;
+  std::string m_out_path;
+  std::string m_err_path;
+  std::chrono::steady_clock::time_point m_started;
+};
+
+// This process's environment, for children that need the user's (node, wrk).
+std::vector<std::string> inherited_environment();
+
 }  // namespace ghtraffic::bench

@@ -1,5 +1,7 @@
 // ghtraffic-bench: the collection benchmark. `run` measures the real `ghtraffic collect`
-// against the mock GitHub server in this process; `micro` runs the micro-benchmarks.
+// against the mock GitHub server in this process; `micro` runs the micro-benchmarks;
+// `dashboard` measures `ghtraffic serve`, the browser and `ghtraffic report` over a large
+// synthetic store.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -9,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "dashboard.hpp"
 #include "micro.hpp"
 #include "report.hpp"
 #include "scenario.hpp"
@@ -35,6 +38,25 @@ int run_command(const std::vector<std::string>& names, const RunOptions& options
   if (!json_out.empty()) {
     std::ofstream out(json_out);
     out << json_report(results, growth, options.binary).dump(2) << "\n";
+    if (!out) {
+      fmt::print(stderr, "ghtraffic-bench: could not write {}\n", json_out);
+      return 2;
+    }
+  }
+  return 0;
+}
+
+int dashboard_command(const DashboardOptions& options, const std::string& json_out) {
+  if (!std::filesystem::exists(options.binary)) {
+    fmt::print(stderr, "ghtraffic-bench: no ghtraffic binary at {}; build it or pass --binary\n",
+               options.binary);
+    return 2;
+  }
+  auto result = run_dashboard(options);
+  std::fputs(dashboard_markdown(result).c_str(), stdout);
+  if (!json_out.empty()) {
+    std::ofstream out(json_out);
+    out << dashboard_json(result, options).dump(2) << "\n";
     if (!out) {
       fmt::print(stderr, "ghtraffic-bench: could not write {}\n", json_out);
       return 2;
@@ -73,6 +95,53 @@ int main(int argc, char** argv) {
       "micro", "Run the micro-benchmarks; further arguments go to Google Benchmark");
   micro->prefix_command();
 
+  DashboardOptions dash;
+  dash.binary = GHTRAFFIC_BINARY;
+  dash.scratch_root = default_scratch_root();
+  dash.browser_script = std::string(GHTRAFFIC_BENCH_DIR) + "/dashboard-browser.mjs";
+  std::string dash_json_out;
+  auto* dashboard = app.add_subcommand(
+      "dashboard",
+      "Fill a store with years of synthetic history, then measure ghtraffic serve (API "
+      "latency, wrk), the dashboard in chromium and ghtraffic report");
+  dashboard->add_option("--json-out", dash_json_out, "Also write the figures as JSON to this file");
+  dashboard->add_option("--binary", dash.binary, "The ghtraffic executable")->capture_default_str();
+  dashboard->add_option("--scratch", dash.scratch_root, "Where the scratch folder is created")
+      ->capture_default_str();
+  dashboard->add_option("--store", dash.store_path,
+                        "SQLite file to fill, or to reuse when it exists (filled by an "
+                        "earlier run); default: a fresh one in the scratch folder");
+  dashboard->add_flag("--keep", dash.keep, "Keep the scratch folder");
+  dashboard->add_option("--repos", dash.repos, "Repositories in a new store")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  dashboard->add_option("--days", dash.days, "Days of history in a new store")
+      ->capture_default_str()
+      ->check(CLI::Range(30, 36'500));
+  dashboard->add_option("--every-days", dash.every_days, "Collection cadence of a new store")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 15));
+  dashboard->add_option("--requests", dash.requests, "Timed requests per endpoint")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  dashboard->add_option("--warmup", dash.warmup, "Untimed requests per endpoint first")
+      ->capture_default_str();
+  dashboard->add_option("--wrk", dash.wrk, "The wrk executable")->capture_default_str();
+  dashboard->add_option("--wrk-seconds", dash.wrk_seconds, "How long wrk runs")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  dashboard->add_option("--browser-runs", dash.browser_runs, "Page loads per page")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  dashboard->add_option("--node", dash.node, "The node executable")->capture_default_str();
+  dashboard
+      ->add_option("--report-memory-mb", dash.report_memory_mb,
+                   "Address-space cap of the report child (MB)")
+      ->capture_default_str();
+  dashboard->add_flag("--skip-wrk", dash.skip_wrk, "Do not run wrk");
+  dashboard->add_flag("--skip-browser", dash.skip_browser, "Do not run chromium");
+  dashboard->add_flag("--skip-report", dash.skip_report, "Do not run ghtraffic report");
+
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -81,6 +150,9 @@ int main(int argc, char** argv) {
         fmt::print("{:<13} {}\n", s.name, s.summary);
       }
       return 0;
+    }
+    if (*dashboard) {
+      return dashboard_command(dash, dash_json_out);
     }
     if (*micro) {
       std::vector<std::string> args{std::string(argv[0])};
