@@ -148,6 +148,35 @@ TEST_F(web_api, top_lists_keep_hostile_titles_as_plain_strings) {
   EXPECT_EQ(json::parse(island), out);
 }
 
+TEST_F(web_api, top_lists_answer_only_the_latest_snapshots_when_asked) {
+  auto later = observation(1, "acme/alpha", "2026-03-21T12:00:00Z");
+  core::PathSnapshot paths;
+  paths.observed_at = at("2026-03-21T12:00:00Z");
+  paths.entries = {{"/acme/alpha", "alpha", 11, 5}};
+  later.paths = paths;
+  m_store->commit(later);
+  auto all = web::paths_json(*m_store, *m_snapshot, {{"repo", "acme/alpha"}});
+  ASSERT_EQ(all["snapshots"].size(), 2u);
+  auto last = web::paths_json(*m_store, *m_snapshot, {{"repo", "acme/alpha"}, {"last", "1"}});
+  ASSERT_EQ(last["snapshots"].size(), 1u);
+  EXPECT_EQ(last["snapshots"][0]["date"], "2026-03-21");
+  auto until = web::paths_json(*m_store, *m_snapshot,
+                               {{"repo", "acme/alpha"}, {"last", "1"}, {"to", "2026-03-20"}});
+  ASSERT_EQ(until["snapshots"].size(), 1u);
+  EXPECT_EQ(until["snapshots"][0]["date"], "2026-03-20");
+  EXPECT_EQ(web::referrers_json(*m_store, *m_snapshot,
+                                {{"repo", "acme/alpha"}, {"last", "5"}})["snapshots"]
+                .size(),
+            0u);
+  for (const auto* bad : {"0", "-1", "x", "1.5", "99999999"}) {
+    EXPECT_EQ(status_of([&] {
+                web::paths_json(*m_store, *m_snapshot, {{"repo", "acme/alpha"}, {"last", bad}});
+              }),
+              400)
+        << bad;
+  }
+}
+
 TEST_F(web_api, windows_and_counters_of_one_repository) {
   auto windows = web::windows_json(*m_store, *m_snapshot, {{"repo", "acme/alpha"}});
   ASSERT_EQ(windows["windows"].size(), 2u);

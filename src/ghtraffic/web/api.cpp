@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 
 namespace ghtraffic::web {
@@ -92,6 +93,32 @@ bool in_range(util::Day day, const Range& range) {
 
 store::DayRange store_range(const Range& range) {
   return {range.from, range.to};
+}
+
+// `last`: only the latest N snapshots are answered. A page showing the latest top-10 and
+// its recent history needs a month of them; three years of daily snapshots are megabytes
+// of JSON that take longer to build than any other answer.
+std::optional<std::size_t> last_param(const Params& params) {
+  auto text = single(params, "last");
+  if (!text) {
+    return std::nullopt;
+  }
+  std::size_t n = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+  if (ec != std::errc() || end != text->data() + text->size() || n == 0 ||
+      n > static_cast<std::size_t>(k_max_range_days)) {
+    throw RequestError(400, fmt::format("last: \"{}\" is not a whole number from 1 to {}", *text,
+                                        k_max_range_days));
+  }
+  return n;
+}
+
+template <typename Snapshot>
+std::vector<Snapshot> keep_last(std::vector<Snapshot> snapshots, std::optional<std::size_t> last) {
+  if (last && snapshots.size() > *last) {
+    snapshots.erase(snapshots.begin(), snapshots.end() - static_cast<std::ptrdiff_t>(*last));
+  }
+  return snapshots;
 }
 
 // The latest snapshot of each UTC day, oldest first (R5, R6).
@@ -365,8 +392,10 @@ json daily_json(const Snapshot& snapshot, const Params& params) {
 json paths_json(store::Store& store, const Snapshot& snapshot, const Params& params) {
   const auto& repo = one_repo(snapshot, params);
   auto range = range_param(params);
+  auto last = last_param(params);
   json snapshots = json::array();
-  for (const auto& s : one_per_day(store.path_snapshots(repo.record.id, store_range(range)))) {
+  for (const auto& s :
+       keep_last(one_per_day(store.path_snapshots(repo.record.id, store_range(range))), last)) {
     json entries = json::array();
     for (const auto& e : s.entries) {
       entries.push_back(
@@ -382,8 +411,10 @@ json paths_json(store::Store& store, const Snapshot& snapshot, const Params& par
 json referrers_json(store::Store& store, const Snapshot& snapshot, const Params& params) {
   const auto& repo = one_repo(snapshot, params);
   auto range = range_param(params);
+  auto last = last_param(params);
   json snapshots = json::array();
-  for (const auto& s : one_per_day(store.referrer_snapshots(repo.record.id, store_range(range)))) {
+  for (const auto& s :
+       keep_last(one_per_day(store.referrer_snapshots(repo.record.id, store_range(range))), last)) {
     json entries = json::array();
     for (const auto& e : s.entries) {
       entries.push_back({{"referrer", e.referrer}, {"count", e.count}, {"uniques", e.uniques}});
