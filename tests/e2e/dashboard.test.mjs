@@ -340,4 +340,77 @@ describe('ghtraffic report', () => {
     assertClean(watch);
     await watch.context.close();
   });
+
+  test('answers from its islands exactly what the server answers', async () => {
+    const file = await writeReport(stack);
+    const watch = await watchedPage(browser);
+    const { page } = watch;
+    await page.goto(pathToFileURL(file).href);
+    await waitReady(page, 'overview');
+    const q = (name) => 'repo=' + encodeURIComponent(name);
+    const paths = [
+      '/api/repos', '/api/daily', '/api/daily?split=1', `/api/daily?${q(REPOS[1])}`,
+      `/api/daily?${q(REPOS[2])}&${q(REPOS[0])}`, `/api/daily?split=1&${q(REPOS[2])}&${q(REPOS[0])}`,
+      `/api/counters?${q(REPOS[0])}`, `/api/paths?${q(REPOS[0])}`, `/api/referrers?${q(REPOS[2])}`,
+    ];
+    for (const p of paths) {
+      const served = await (await fetch(stack.baseUrl + p)).json();
+      const fromReport = await page.evaluate((apiPath) => window.__ghtraffic.api(apiPath), p);
+      assert.deepEqual(fromReport, served, p);
+    }
+    const missing = await page.evaluate(() => window.__ghtraffic.api('/api/daily?repo=octo-org%2Fnobody').then(() => 'found', (e) => e.message));
+    assert.match(missing, /no repository octo-org\/nobody/);
+    assertClean(watch);
+    await watch.context.close();
+  });
+});
+
+describe('many repositories', () => {
+  const COUNT = 250;
+  let wide;
+  before(async () => {
+    wide = await startStack({ repos: COUNT, gap: false });
+  });
+  after(async () => {
+    if (wide) await wide.stop();
+  });
+
+  test('the chart is drawn first, then every row, in order after sorting and filtering', async () => {
+    const watch = await watchedPage(browser);
+    const { page } = watch;
+    await page.goto(`${wide.baseUrl}/`);
+    await waitReady(page, 'overview');
+    const marks = await page.evaluate(() => ['ghtraffic:overview-chart-drawn', 'ghtraffic:overview-drawn'].map((n) => performance.getEntriesByName(n)[0].startTime));
+    assert.ok(marks[0] <= marks[1], `the chart mark (${marks[0]} ms) comes after the page's (${marks[1]} ms)`);
+    const rowNames = () => page.$$eval('#repos-table tbody tr[data-repo]', (rows) => rows.map((r) => r.dataset.repo));
+    assert.equal((await rowNames()).length, COUNT);
+
+    // Sorted by name, descending: every row, in order, once (the rows added frame by
+    // frame included).
+    const expected = Array.from({ length: COUNT }, (_, i) => `octo-org/repo-${i}`).sort((a, b) => b.localeCompare(a));
+    await page.click('button.sort[data-key="repo"]');
+    if ((await rowNames())[0] !== expected[0]) await page.click('button.sort[data-key="repo"]');
+    await page.waitForFunction((n) => document.querySelectorAll('#repos-table tbody tr[data-repo]').length === n, COUNT);
+    assert.deepEqual(await rowNames(), expected);
+
+    // A filter typed while the rows are still coming in leaves only its own rows.
+    await page.evaluate(() => {
+      document.querySelector('button.sort[data-key="repo"]').click();  // starts a fill
+      const filter = document.querySelector('#repo-filter');
+      filter.value = 'repo-1';
+      filter.dispatchEvent(new Event('input', { bubbles: true }));  // before its next frame
+    });
+    const matching = expected.filter((n) => n.includes('repo-1'));
+    await page.waitForFunction((n) => document.querySelectorAll('#repos-table tbody tr[data-repo]').length === n, matching.length);
+    // A few frames more: the fill the filter replaced must not add its rows late.
+    await page.evaluate(() => new Promise((resolve) => {
+      let frames = 5;
+      const tick = () => (--frames ? requestAnimationFrame(tick) : resolve());
+      requestAnimationFrame(tick);
+    }));
+    assert.deepEqual([...(await rowNames())].sort(), [...matching].sort());
+    assert.match(await page.textContent('section.panel > span.note'), new RegExp(`^${matching.length} of ${COUNT} repositories$`));
+    assertClean(watch);
+    await watch.context.close();
+  });
 });

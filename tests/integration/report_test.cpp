@@ -1,9 +1,12 @@
 // `ghtraffic report` over a store filled by a real collect: one self-contained HTML file
-// with no external reference, whose JSON island parses and cannot be closed by a title.
+// with no external reference, whose JSON islands parse and cannot be closed by a title.
 #include <gmock/gmock.h>
 
+#include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <utility>
 
 #include "fixture.hpp"
 
@@ -15,8 +18,30 @@ using ::testing::Not;
 
 namespace {
 
-constexpr const char* k_island_open = "<script type=\"application/json\" id=\"ghtraffic-data\">";
 constexpr const char* k_hostile_title = "</script><script>alert(1)</script>";
+
+// The JSON islands of a report by element id, and the page without them.
+struct Islands {
+  std::map<std::string, std::string> text;
+  std::string page;
+};
+
+Islands islands_of(const std::string& html) {
+  static const std::regex open(R"re(<script type="application/json" id="([a-z0-9-]+)">)re");
+  Islands out;
+  std::size_t last = 0;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), open); it != std::sregex_iterator();
+       ++it) {
+    auto begin = static_cast<std::size_t>(it->position() + it->length());
+    auto end = html.find("</script>", begin);
+    EXPECT_NE(end, std::string::npos);
+    out.page += html.substr(last, static_cast<std::size_t>(it->position()) - last);
+    out.text[(*it)[1].str()] = html.substr(begin, end - begin);
+    last = end + std::string("</script>").size();
+  }
+  out.page += html.substr(last);
+  return out;
+}
 
 class report : public CollectFixture {
  protected:
@@ -42,13 +67,15 @@ class report : public CollectFixture {
     return read_file(out);
   }
 
-  static std::string island(const std::string& html) {
-    auto begin = html.find(k_island_open);
-    EXPECT_NE(begin, std::string::npos);
-    begin += std::string(k_island_open).size();
-    auto end = html.find("</script>", begin);
-    EXPECT_NE(end, std::string::npos);
-    return html.substr(begin, end - begin);
+  // The main island and each repository's, by full name.
+  static std::pair<json, std::map<std::string, json>> data_of(const std::string& html) {
+    auto islands = islands_of(html);
+    auto main = json::parse(islands.text.at("ghtraffic-data"));
+    std::map<std::string, json> repos;
+    for (const auto& [name, index] : main["report:islands"].items()) {
+      repos[name] = json::parse(islands.text.at("ghtraffic-repo-" + index.dump()));
+    }
+    return {main, repos};
   }
 
   int m_count = 0;
@@ -56,34 +83,60 @@ class report : public CollectFixture {
 
 }  // namespace
 
-TEST_F(report, the_json_island_parses_and_holds_the_api_answers_by_request_path) {
-  auto data = json::parse(island(write()));
-  for (const char* key : {"/api/status", "/api/repos", "/api/daily", "/api/daily?split=1",
-                          "/api/daily?repo=octo%2Falpha", "/api/paths?repo=octo%2Falpha",
-                          "/api/referrers?repo=octo%2Falpha", "/api/counters?repo=octo%2Falpha",
-                          "/api/windows?repo=octo%2Falpha", "/api/paths?repo=octo%2Fbeta"}) {
+TEST_F(report, the_islands_hold_the_overview_and_each_repositorys_answers) {
+  auto [data, repos] = data_of(write());
+  for (const char* key : {"/api/status", "/api/repos", "report:daily", "report:islands"}) {
     EXPECT_TRUE(data.contains(key)) << key;
   }
   EXPECT_EQ(data["/api/repos"]["repos"].size(), 2u);
-  EXPECT_EQ(data["/api/daily?split=1"]["series"].size(), 2u);
-  EXPECT_EQ(data["/api/paths?repo=octo%2Fbeta"]["snapshots"][0]["entries"][0]["title"],
-            k_hostile_title);
-  EXPECT_TRUE(data["/api/daily?repo=octo%2Falpha"]["days"][0]["views"].is_number());
+  ASSERT_EQ(repos.size(), 2u);
+  for (const char* key : {"/api/paths?repo=octo%2Falpha", "/api/referrers?repo=octo%2Falpha",
+                          "/api/counters?repo=octo%2Falpha"}) {
+    EXPECT_TRUE(repos["octo/alpha"].contains(key)) << key;
+  }
+  EXPECT_EQ(
+      repos["octo/beta"]["/api/paths?repo=octo%2Fbeta"]["snapshots"][0]["entries"][0]["title"],
+      k_hostile_title);
+}
+
+TEST_F(report, daily_columns_hold_each_stored_day_and_keep_gaps_null) {
+  auto [data, repos] = data_of(write());
+  const auto& alpha = data["report:daily"]["octo/alpha"];
+  auto from = day(alpha["from"].get<std::string>().c_str());
+  auto i = static_cast<std::size_t>((day("2026-03-18") - from).count());
+  ASSERT_LT(i, alpha["views"].size());
+  EXPECT_EQ(alpha["views"][i], 9);
+  EXPECT_EQ(alpha["views_unique"][i], 4);
+  for (const char* column : {"views_unique", "clones", "clones_unique"}) {
+    EXPECT_EQ(alpha[column].size(), alpha["views"].size()) << column;
+  }
+  // Every stored day is in the columns and nothing else: as many as the store holds.
+  auto stored =
+      q("SELECT count(*) FROM traffic_days d JOIN repos r ON r.id = d.repo_id "
+        "WHERE r.full_name = 'octo/alpha' AND d.kind = 'views'");
+  ASSERT_EQ(stored.size(), 1u);
+  std::size_t non_null = 0;
+  for (const auto& v : alpha["views"]) {
+    non_null += v.is_null() ? 0 : 1;
+  }
+  EXPECT_EQ(std::to_string(non_null), stored[0]);
 }
 
 TEST_F(report, a_title_cannot_close_the_script_element) {
   auto html = write();
   EXPECT_THAT(html, Not(HasSubstr(k_hostile_title)));
-  EXPECT_THAT(island(html), Not(HasSubstr("<")));
-  // The island is the only JSON script and ends where it should.
-  EXPECT_EQ(json::parse(island(html)).size(), 2u * 5 + 4);
+  auto islands = islands_of(html);
+  // The islands are the only JSON scripts, each ends where it should and holds no '<'.
+  EXPECT_EQ(islands.text.size(), 3u);
+  for (const auto& [id, text] : islands.text) {
+    EXPECT_THAT(text, Not(HasSubstr("<"))) << id;
+    EXPECT_FALSE(json::parse(text, nullptr, false).is_discarded()) << id;
+  }
+  EXPECT_EQ(islands.page.find("type=\"application/json\""), std::string::npos);
 }
 
 TEST_F(report, makes_no_reference_outside_the_file) {
-  auto html = write();
-  auto begin = html.find(k_island_open);
-  auto end = html.find("</script>", begin);
-  auto page = html.substr(0, begin) + html.substr(end);  // data strings are not references
+  auto page = islands_of(write()).page;  // data strings are not references
   page = std::regex_replace(page, std::regex(R"(/\*![^*]*\*/)"), "");  // license banners
   // Names that are never fetched: the SVG namespace and the base for parsing API paths.
   for (const char* name : {"http://www.w3.org/2000/svg", "http://report.invalid"}) {
@@ -101,11 +154,50 @@ TEST_F(report, makes_no_reference_outside_the_file) {
 }
 
 TEST_F(report, a_selection_holds_only_its_repositories_and_an_unknown_one_is_an_error) {
-  auto data = json::parse(island(write({"--repo", "octo/beta"})));
+  auto [data, repos] = data_of(write({"--repo", "octo/beta"}));
   EXPECT_EQ(data["/api/repos"]["repos"].size(), 1u);
-  EXPECT_EQ(data["/api/daily"]["repos"], json({"octo/beta"}));
-  EXPECT_FALSE(data.contains("/api/daily?repo=octo%2Falpha"));
+  EXPECT_EQ(data["report:daily"].size(), 1u);
+  EXPECT_TRUE(data["report:daily"].contains("octo/beta"));
+  EXPECT_EQ(repos.size(), 1u);
+  EXPECT_TRUE(repos.count("octo/beta"));
   auto r = ghtraffic({"report", "--out", m_dir + "/x.html", "--repo", "octo/nobody"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("octo/nobody"));
+  EXPECT_FALSE(std::filesystem::exists(m_dir + "/x.html"));
+  EXPECT_FALSE(std::filesystem::exists(m_dir + "/x.html.tmp"));
+}
+
+TEST_F(report, top_snapshots_keeps_the_latest_ones) {
+  // Two more collections on later days: three daily snapshots of the top 10.
+  for (const char* now : {"2026-03-22T12:00:00Z", "2026-03-23T12:00:00Z"}) {
+    m_github.set_now(at(now));
+    auto r = run_collect({"octo/alpha", "octo/beta"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  const std::string key = "/api/paths?repo=octo%2Fbeta";
+  auto all = data_of(write({"--top-snapshots", "all"})).second["octo/beta"][key]["snapshots"];
+  ASSERT_EQ(all.size(), 3u);
+  auto latest = data_of(write({"--top-snapshots", "2"})).second["octo/beta"][key]["snapshots"];
+  ASSERT_EQ(latest.size(), 2u);
+  EXPECT_EQ(latest[0]["date"], all[1]["date"]);
+  EXPECT_EQ(latest[1]["date"], all[2]["date"]);
+  EXPECT_EQ(data_of(write()).second["octo/beta"][key]["snapshots"].size(), 3u);  // default 31
+
+  for (const char* bad : {"0", "-1", "many", "36601"}) {
+    auto r = ghtraffic({"report", "--out", m_dir + "/bad.html", "--top-snapshots", bad});
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_THAT(r.err, HasSubstr("--top-snapshots")) << bad;
+  }
+}
+
+TEST_F(report, a_missing_folder_is_a_clear_error_and_a_failed_run_keeps_the_previous_report) {
+  auto previous = write();
+  auto out = m_dir + "/report-1.html";
+  auto missing = ghtraffic({"report", "--out", m_dir + "/no/such/folder/r.html"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("no/such/folder"));
+  auto failed = ghtraffic({"report", "--out", out, "--repo", "octo/nobody"});
+  EXPECT_EQ(failed.exit_code, 2);
+  EXPECT_EQ(read_file(out), previous);
+  EXPECT_FALSE(std::filesystem::exists(out + ".tmp"));
 }

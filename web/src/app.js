@@ -19,7 +19,9 @@
   };
 
   // Hooks for the browser tests: the chart instances and the state of the last render.
-  const hooks = { charts: {}, view: null, ready: false, renders: 0, csvText: null };
+  // For the browser tests: the charts, the render state, and api() (a report answers it
+  // from its islands).
+  const hooks = { charts: {}, view: null, ready: false, renders: 0, csvText: null, api: null };
   window.__ghtraffic = hooks;
 
   // ---- data --------------------------------------------------------------------------
@@ -41,57 +43,85 @@
   }
   const isReport = () => islandData() !== null;
 
-  // A report holds the answers to the canonical requests; a selection of repositories is
-  // derived from the split answer for all of them.
-  function deriveFromIsland(data, path) {
-    const url = new URL(path, 'http://report.invalid');
-    if (url.pathname !== '/api/daily') return undefined;
-    const all = data['/api/daily?split=1'];
-    if (!all || !all.series) return undefined;
-    const repos = url.searchParams.getAll('repo');
-    const wanted = repos.length ? repos : Object.keys(all.series);
-    const series = {};
+  // A report holds the overview's answers in its main island, every repository's daily
+  // figures as columns ("report:daily"), and the rest of each repository's answers in an
+  // island of its own ("report:islands" names it), parsed when its page first needs it.
+  const repoIslands = new Map();
+  function repoIsland(data, name) {
+    const index = (data['report:islands'] || {})[name];
+    if (index === undefined) return null;
+    if (!repoIslands.has(index)) {
+      const element = document.getElementById(`ghtraffic-repo-${index}`);
+      repoIslands.set(index, element ? JSON.parse(element.textContent) : {});
+    }
+    return repoIslands.get(index);
+  }
+
+  // /api/daily as the server answers it, from the columns: the selection's days from its
+  // first stored day to its last, split by repository or summed.
+  function dailyFromColumns(columns, url) {
+    const asked = url.searchParams.getAll('repo');
+    const wanted = asked.length ? [...new Set(asked)] : Object.keys(columns);
     for (const name of wanted) {
-      if (!Object.prototype.hasOwnProperty.call(all.series, name)) {
+      if (!Object.prototype.hasOwnProperty.call(columns, name)) {
         throw new ApiError(404, `repo: no repository ${name} in this report`);
       }
-      series[name] = all.series[name];
     }
-    const answer = { repos: wanted, from: all.from, to: all.to };
+    let first = null;
+    let last = null;
+    for (const name of wanted) {
+      const c = columns[name];
+      if (c.from === null || !c.views.length) continue;
+      const start = dayNum(c.from);
+      first = first === null ? start : Math.min(first, start);
+      last = last === null ? start + c.views.length - 1 : Math.max(last, start + c.views.length - 1);
+    }
+    const answer = { repos: wanted, from: first === null ? null : dayStr(first), to: last === null ? null : dayStr(last) };
+    const length = first === null ? 0 : last - first + 1;
+    const empty = () => Array.from({ length }, (_, i) => ({ date: dayStr(first + i), views: null, views_unique: null, clones: null, clones_unique: null, covered: 0 }));
+    const add = (a, b) => (b === null ? a : (a || 0) + b);
+    // Adds a repository's columns into days (a gap adds nothing: a day no repository
+    // covered stays null).
+    const addInto = (days, c) => {
+      if (c.from === null) return;
+      const offset = dayNum(c.from) - first;
+      for (let i = 0; i < c.views.length; i++) {
+        const day = days[offset + i];
+        day.views = add(day.views, c.views[i]);
+        day.views_unique = add(day.views_unique, c.views_unique[i]);
+        day.clones = add(day.clones, c.clones[i]);
+        day.clones_unique = add(day.clones_unique, c.clones_unique[i]);
+        if (c.views[i] !== null || c.clones[i] !== null) day.covered += 1;
+      }
+    };
     if (url.searchParams.get('split') === '1') {
-      answer.series = series;
+      answer.series = {};
+      for (const name of wanted) {
+        const days = empty();
+        addInto(days, columns[name]);
+        answer.series[name] = days;
+      }
     } else {
-      answer.days = sumSeries(Object.values(series));
+      answer.days = empty();
+      for (const name of wanted) addInto(answer.days, columns[name]);
     }
     return answer;
   }
 
-  function sumSeries(list) {
-    if (!list.length) return [];
-    const add = (a, b) => (b === null || b === undefined ? a : (a || 0) + b);
-    return list[0].map((first, i) => {
-      const day = { date: first.date, views: null, views_unique: null, clones: null, clones_unique: null, covered: 0 };
-      for (const series of list) {
-        const d = series[i];
-        day.views = add(day.views, d.views);
-        day.views_unique = add(day.views_unique, d.views_unique);
-        day.clones = add(day.clones, d.clones);
-        day.clones_unique = add(day.clones_unique, d.clones_unique);
-        if (d.views !== null || d.clones !== null) day.covered += 1;
-      }
-      return day;
-    });
+  function fromIsland(data, path) {
+    if (Object.prototype.hasOwnProperty.call(data, path)) return data[path];
+    const url = new URL(path, 'http://report.invalid');
+    if (url.pathname === '/api/daily' && data['report:daily']) return dailyFromColumns(data['report:daily'], url);
+    const repo = url.searchParams.get('repo');
+    const island = repo === null ? null : repoIsland(data, repo);
+    if (island && Object.prototype.hasOwnProperty.call(island, path)) return island[path];
+    throw new ApiError(404, `this report has no answer for ${path}`);
   }
 
   const cache = new Map();
   async function api(path) {
     const data = islandData();
-    if (data) {
-      if (Object.prototype.hasOwnProperty.call(data, path)) return data[path];
-      const derived = deriveFromIsland(data, path);
-      if (derived !== undefined) return derived;
-      throw new ApiError(404, `this report has no answer for ${path}`);
-    }
+    if (data) return fromIsland(data, path);
     if (!cache.has(path)) {
       const request = (async () => {
         const response = await fetch('.' + path, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
@@ -111,6 +141,8 @@
     }
     return cache.get(path);
   }
+
+  hooks.api = api;
 
   const repoQuery = (names) => names.map((n) => 'repo=' + encodeURIComponent(n)).join('&');
 
@@ -444,6 +476,8 @@
 
   // ---- overview ----------------------------------------------------------------------
 
+  const FIRST_ROWS = 100;
+  const ROWS_PER_FRAME = 200;
   const COLUMNS = [
     { key: 'repo', label: 'Repository', type: 'text' },
     { key: 'views_14d', label: 'Views 14 d' },
@@ -562,8 +596,7 @@
 
   async function overviewChart(container, caption, csvHolder) {
     const names = [...state.checked];
-    const path = names.length ? '/api/daily?' + repoQuery(names) : '/api/daily';
-    const answer = await api(path);
+    const answer = await api(overviewDailyPath());
     const span = spanOf(answer);
     const range = resolveRange(span.first, span.last);
     syncRangeControl(range);
@@ -582,7 +615,13 @@
     csvHolder.name = () => `ghtraffic-daily-${names.length ? 'selection' : 'all'}-${rangeSuffix(range)}.csv`;
   }
 
+  const overviewDailyPath = () => (state.checked.size ? '/api/daily?' + repoQuery([...state.checked]) : '/api/daily');
+  const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+
   async function renderOverview(main, isCurrent) {
+    // The chart's data is asked for with the table's (api() keeps the answer for
+    // overviewChart), so neither waits for the other.
+    api(overviewDailyPath()).catch(() => {});
     const answer = await api('/api/repos');
     if (answer.today) today = dayNum(answer.today);
     const repos = answer.repos || [];
@@ -597,7 +636,7 @@
       chartBox, caption,
       el('p', { class: 'note', text: 'Days that no collection covered are gaps in the lines, never zeros.' }));
 
-    const tbody = el('tbody');
+    const tbody = el('tbody', null, el('tr', null, el('td', { colspan: COLUMNS.length + 1, class: 'empty', text: 'Loading the repositories…' })));
     const headCheck = el('input', { type: 'checkbox', 'aria-label': 'Select every listed repository' });
     const headers = COLUMNS.map((c) => {
       const th = el('th', { scope: 'col', class: c.type === 'text' ? 'text' : null, title: c.title });
@@ -620,9 +659,21 @@
       return th;
     });
     const count = el('span', { class: 'note' });
+    // The first rows at once, the rest a batch per frame: a thousand rows with their
+    // sparklines would otherwise hold the page (and the drawn chart) for most of a second.
+    // Resolves when every row is in; a newer fill (sort, filter) stops an older one.
+    let fillSeq = 0;
     const fillBody = () => {
+      const seq = ++fillSeq;
       const rows = visibleRepos(repos);
-      tbody.replaceChildren(...rows.map(repoRow));
+      tbody.replaceChildren(...rows.slice(0, FIRST_ROWS).map(repoRow));
+      const rest = (async () => {
+        for (let at = FIRST_ROWS; at < rows.length; at += ROWS_PER_FRAME) {
+          await nextFrame();
+          if (seq !== fillSeq) return;
+          tbody.append(...rows.slice(at, at + ROWS_PER_FRAME).map(repoRow));
+        }
+      })();
       if (!rows.length) {
         tbody.append(el('tr', null, el('td', { colspan: COLUMNS.length + 1, class: 'empty', text: repos.length ? 'No repository matches the filter.' : 'No repository in the store yet. Run ghtraffic collect.' })));
       }
@@ -633,7 +684,7 @@
       });
       headCheck.checked = rows.length > 0 && rows.every((r) => state.checked.has(r.repo));
       count.textContent = `${rows.length} of ${repos.length} repositories`;
-      return rows;
+      return rest;
     };
     const redrawChart = () => overviewChart(chartBox, caption, chartCsv).catch(showError);
     hooks.onSelection = () => {
@@ -682,9 +733,13 @@
           tbody)),
       count);
 
-    fillBody();
     setChildren(main, el('h1', { text: 'Repositories' }), chartPanel, tablePanel);
     await overviewChart(chartBox, caption, chartCsv);
+    if (!isCurrent()) return;
+    // The chart is on screen before the table is built (for bench/dashboard-browser.mjs).
+    performance.mark('ghtraffic:overview-chart-drawn');
+    await nextFrame();
+    if (isCurrent()) await fillBody();
   }
 
   // ---- repository page ---------------------------------------------------------------
@@ -814,7 +869,7 @@
     const q = '?repo=' + encodeURIComponent(name);
     // The top-10 tables show the latest snapshot up to the range's end and the 30 before
     // it; the server sends only those (years of daily snapshots are megabytes). A report
-    // holds every snapshot under the plain query.
+    // holds its latest snapshots (ghtraffic report --top-snapshots) under the plain query.
     const r = state.range;
     const topQuery = isReport() ? q : q + '&last=31' + (r.kind === 'custom' && r.from !== null && r.to !== null ? '&to=' + dayStr(r.to) : '');
     const [repos, daily, counters, paths, referrers] = await Promise.all([

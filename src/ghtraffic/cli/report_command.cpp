@@ -1,12 +1,16 @@
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <optional>
 
 #include "ghtraffic/cli/common.hpp"
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/clock.hpp"
 #include "ghtraffic/util/error.hpp"
+#include "ghtraffic/util/log.hpp"
 #include "ghtraffic/web/report.hpp"
 
 namespace ghtraffic::cli {
@@ -15,6 +19,7 @@ namespace {
 struct ReportCommandOptions {
   std::string out;
   std::vector<std::string> repos;
+  std::string top_snapshots = std::to_string(web::k_report_top_snapshots);
 };
 
 std::string human_size(std::size_t bytes) {
@@ -27,22 +32,30 @@ std::string human_size(std::size_t bytes) {
   return fmt::format("{} bytes", bytes);
 }
 
-// Written next to the target and renamed over it: a reader never sees half a report.
-void write_atomically(const std::filesystem::path& path, const std::string& content) {
+// Written next to the target and renamed over it: a reader never sees half a report, and a
+// failed run (a full disk, a kill) leaves the previous one.
+web::ReportSummary write_atomically(const std::filesystem::path& path,
+                                    const std::function<web::ReportSummary(std::ostream&)>& write) {
   auto temporary = path;
   temporary += ".tmp";
-  {
+  web::ReportSummary summary;
+  try {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.close();
     if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
       throw util::Error(
-          "could not write the report to {}; check that its folder exists and "
-          "is writable",
+          "could not write the report to {}; check that its folder exists and is writable",
           path.string());
     }
+    summary = write(out);
+    out.close();
+    if (!out) {
+      throw util::Error("could not finish writing the report to {} (is the disk full?)",
+                        path.string());
+    }
+  } catch (...) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    throw;
   }
   std::error_code error;
   std::filesystem::rename(temporary, path, error);
@@ -50,22 +63,43 @@ void write_atomically(const std::filesystem::path& path, const std::string& cont
     std::filesystem::remove(temporary, error);
     throw util::Error("could not write the report to {}: {}", path.string(), error.message());
   }
+  return summary;
+}
+
+std::optional<std::size_t> parse_top_snapshots(const std::string& text) {
+  if (text == "all") {
+    return std::nullopt;
+  }
+  std::size_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n == 0 || n > 36600) {
+    throw util::Error("--top-snapshots: \"{}\" is not a whole number from 1 to 36600, or all",
+                      text);
+  }
+  return n;
 }
 
 int run_report(const GlobalOptions& global, const ReportCommandOptions& opts) {
   auto started = std::chrono::steady_clock::now();
+  auto top_snapshots = parse_top_snapshots(opts.top_snapshots);
   auto config = load_config_file(global);
   auto store = store::make_store(resolve_store_url(global, config), {.read_only = true});
   web::ReportOptions options;
   options.repos = opts.repos;
   options.generated_at = util::system_clock().now();
-  auto answers = web::report_answers(*store, options);
-  auto html = web::render_report(answers);
-  write_atomically(opts.out, html);
+  options.top_snapshots = top_snapshots;
+  if (util::status_line_enabled()) {
+    options.on_progress = [](std::size_t done, std::size_t total) {
+      util::set_status_line(fmt::format("report: {}/{} repositories", done, total));
+    };
+  }
+  auto summary = write_atomically(
+      opts.out, [&](std::ostream& out) { return web::write_report(*store, options, out); });
+  util::clear_status_line();
   auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  auto repos = answers["/api/repos"]["repos"].size();
   std::fputs(fmt::format("wrote {}: {}, {} repositor{}, in {:.2f} s\n", opts.out,
-                         human_size(html.size()), repos, repos == 1 ? "y" : "ies", seconds)
+                         human_size(summary.bytes), summary.repos, summary.repos == 1 ? "y" : "ies",
+                         seconds)
                  .c_str(),
              stdout);
   return util::k_exit_ok;
@@ -82,11 +116,21 @@ void add_report_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_option("--out", opts->out, "The HTML file to write")->required();
   cmd->add_option("--repo", opts->repos,
                   "Only this repository, OWNER/REPO (repeatable; default: every one)");
+  cmd->add_option("--top-snapshots", opts->top_snapshots,
+                  "Top-10 paths and referrers snapshots kept per repository, the latest; 'all' "
+                  "keeps every one (a daily snapshot of three years adds about 1.5 MB per "
+                  "repository)")
+      ->capture_default_str();
   add_global_options(*cmd, global);
   cmd->footer(
       "Examples:\n"
       "  ghtraffic report --out report.html\n"
-      "  ghtraffic report --out site/index.html --repo acme/site --repo acme/docs");
+      "  ghtraffic report --out site/index.html --repo acme/site --repo acme/docs\n"
+      "  ghtraffic report --out full.html --top-snapshots all\n"
+      "\n"
+      "The report keeps every day of views, clones, stars and forks; of the top-10 paths\n"
+      "and referrers it keeps the latest snapshots only (--top-snapshots), which is what the\n"
+      "repository page shows unless its range ends earlier.");
   cmd->callback(
       [&action, &global, opts] { action = [&global, opts] { return run_report(global, *opts); }; });
 }

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <regex>
+#include <set>
+#include <utility>
 
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/strings.hpp"
@@ -107,15 +109,6 @@ std::string inline_scripts(const std::string& html) {
   return out;
 }
 
-std::string insert_before(const std::string& html, std::string_view marker,
-                          const std::string& text) {
-  auto at = util::to_lower(html).find(marker);
-  if (at == std::string::npos) {
-    return text + html;
-  }
-  return html.substr(0, at) + text + html.substr(at);
-}
-
 std::string insert_after_head(const std::string& html, const std::string& text) {
   static const std::regex head("<head\\b[^>]*>", std::regex::icase);
   std::smatch match;
@@ -164,32 +157,106 @@ std::string script_safe_json(const json& value) {
   return out;
 }
 
-json report_answers(store::Store& store, const ReportOptions& options) {
-  auto all = load_snapshot(store, nullptr);
+namespace {
+
+// The repositories of the report, in the snapshot's order, each once.
+Snapshot select_repos(const Snapshot& all, const std::vector<std::string>& names,
+                      const std::string& store_name) {
   Snapshot selection;
-  selection.last_run = all->last_run;
-  if (options.repos.empty()) {
-    selection.repos = all->repos;
-  } else {
-    for (const auto& name : options.repos) {
-      const RepoData* found = nullptr;
-      try {
-        found = all->find(name);
-      } catch (const RequestError& e) {
-        throw util::Error(e.what());
-      }
-      if (found == nullptr) {
-        throw util::Error("repository {} is not in the store {}; check the name (OWNER/REPO)", name,
-                          store.describe());
-      }
-      for (const auto& repo : all->repos) {
-        if (repo.get() == found && std::find(selection.repos.begin(), selection.repos.end(),
-                                             repo) == selection.repos.end()) {
-          selection.repos.push_back(repo);
-        }
-      }
+  selection.last_run = all.last_run;
+  if (names.empty()) {
+    selection.repos = all.repos;
+    return selection;
+  }
+  std::set<const RepoData*> wanted;
+  for (const auto& name : names) {
+    const RepoData* found = nullptr;
+    try {
+      found = all.find(name);
+    } catch (const RequestError& e) {
+      throw util::Error(e.what());
+    }
+    if (found == nullptr) {
+      throw util::Error("repository {} is not in the store {}; check the name (OWNER/REPO)", name,
+                        store_name);
+    }
+    wanted.insert(found);
+  }
+  for (const auto& repo : all.repos) {
+    if (wanted.count(repo.get()) != 0) {
+      selection.repos.push_back(repo);
     }
   }
+  return selection;
+}
+
+json figure_or_null(std::int32_t value) {
+  return value >= 0 ? json(value) : json(nullptr);
+}
+
+// The page builds index.html's HTML around the islands: everything up to </head>, then
+// the rest.
+std::pair<std::string, std::string> page_halves() {
+  auto index = asset("index.html");
+  if (!index) {
+    throw util::Fatal("index.html is not embedded");
+  }
+  auto html = inline_scripts(inline_links(std::string(index->content)));
+  html = insert_after_head(html, std::string("\n") + k_report_csp);
+  auto at = util::to_lower(html).find("</head");
+  if (at == std::string::npos) {
+    return {"", html};
+  }
+  return {html.substr(0, at), html.substr(at)};
+}
+
+}  // namespace
+
+json daily_columns(const Snapshot& snapshot) {
+  json out = json::object();
+  for (const auto& repo : snapshot.repos) {
+    json views = json::array();
+    json views_unique = json::array();
+    json clones = json::array();
+    json clones_unique = json::array();
+    for (const auto& cell : repo->cells) {
+      views.push_back(figure_or_null(cell.views));
+      // As the API sums them: a day's uniques count where its views or clones do.
+      views_unique.push_back(cell.views >= 0 ? json(std::max(cell.views_unique, 0))
+                                             : json(nullptr));
+      clones.push_back(figure_or_null(cell.clones));
+      clones_unique.push_back(cell.clones >= 0 ? json(std::max(cell.clones_unique, 0))
+                                               : json(nullptr));
+    }
+    out[repo->record.full_name] = {
+        {"from", repo->cells.empty() ? json(nullptr) : json(util::format_day(repo->first))},
+        {"views", std::move(views)},
+        {"views_unique", std::move(views_unique)},
+        {"clones", std::move(clones)},
+        {"clones_unique", std::move(clones_unique)}};
+  }
+  return out;
+}
+
+ReportSummary write_report(store::Store& store, const ReportOptions& options, std::ostream& out) {
+  auto all = load_snapshot(store, nullptr);
+  auto selection = select_repos(*all, options.repos, store.describe());
+  auto [head, tail] = page_halves();
+  ReportSummary summary;
+  summary.repos = selection.repos.size();
+  auto put = [&](std::string_view text) {
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    if (!out) {
+      throw util::Error("writing the report failed after {} bytes (is the disk full?)",
+                        summary.bytes);
+    }
+    summary.bytes += text.size();
+  };
+  auto island = [&](std::string_view id, const json& value) {
+    put(fmt::format("<script type=\"application/json\" id=\"{}\">", id));
+    put(script_safe_json(value));
+    put("</script>\n");
+  };
 
   auto today = util::day_of(options.generated_at);
   StatusInfo status;
@@ -199,36 +266,45 @@ json report_answers(store::Store& store, const ReportOptions& options) {
   if (selection.last_run) {
     status.last_run = run_report_from(*selection.last_run);
   }
-  json answers = json::object();
+  json overview = json::object();
   auto status_answer = status_json(status);
   status_answer["generated_at"] = util::format_iso8601(options.generated_at);
-  answers["/api/status"] = status_answer;
-  answers["/api/repos"] = repos_json(selection, today);
-  answers["/api/daily"] = daily_json(selection, {});
-  answers["/api/daily?split=1"] = daily_json(selection, {{"split", "1"}});
-  for (const auto& repo : selection.repos) {
-    const auto& name = repo->record.full_name;
-    Params params{{"repo", name}};
-    auto query = "?repo=" + encode_uri_component(name);
-    answers["/api/daily" + query] = daily_json(selection, params);
-    answers["/api/paths" + query] = paths_json(store, selection, params);
-    answers["/api/referrers" + query] = referrers_json(store, selection, params);
-    answers["/api/counters" + query] = counters_json(store, selection, params);
-    answers["/api/windows" + query] = windows_json(store, selection, params);
+  overview["/api/status"] = std::move(status_answer);
+  overview["/api/repos"] = repos_json(selection, today);
+  overview["report:daily"] = daily_columns(selection);
+  json islands = json::object();
+  for (std::size_t i = 0; i < selection.repos.size(); ++i) {
+    islands[selection.repos[i]->record.full_name] = i;
   }
-  return answers;
-}
+  overview["report:islands"] = std::move(islands);
 
-std::string render_report(const json& answers) {
-  auto index = asset("index.html");
-  if (!index) {
-    throw util::Fatal("index.html is not embedded");
+  put(head);
+  island("ghtraffic-data", overview);
+  overview = json();
+  for (std::size_t i = 0; i < selection.repos.size(); ++i) {
+    const auto& name = selection.repos[i]->record.full_name;
+    auto query = "?repo=" + encode_uri_component(name);
+    Params params{{"repo", name}};
+    Params top = params;
+    if (options.top_snapshots) {
+      top.emplace("last", std::to_string(*options.top_snapshots));
+    }
+    json answers = json::object();
+    answers["/api/paths" + query] = paths_json(store, selection, top);
+    answers["/api/referrers" + query] = referrers_json(store, selection, top);
+    answers["/api/counters" + query] = counters_json(store, selection, params);
+    island(fmt::format("ghtraffic-repo-{}", i), answers);
+    if (options.on_progress) {
+      options.on_progress(i + 1, selection.repos.size());
+    }
   }
-  auto html = inline_scripts(inline_links(std::string(index->content)));
-  html = insert_after_head(html, std::string("\n") + k_report_csp);
-  auto island = "<script type=\"application/json\" id=\"ghtraffic-data\">" +
-                script_safe_json(answers) + "</script>\n";
-  return insert_before(html, "</head", island);
+  put(tail);
+  out.flush();
+  if (!out) {
+    throw util::Error("writing the report failed after {} bytes (is the disk full?)",
+                      summary.bytes);
+  }
+  return summary;
 }
 
 }  // namespace ghtraffic::web
