@@ -18,9 +18,8 @@
     average: false,
   };
 
-  // Hooks for the browser tests: the chart instances and the state of the last render.
-  // For the browser tests: the charts, the render state, and api() (a report answers it
-  // from its islands).
+  // Hooks for the browser tests: the chart instances, the state of the last render, and
+  // api() (which a report answers from its islands).
   const hooks = { charts: {}, view: null, ready: false, renders: 0, csvText: null, api: null };
   window.__ghtraffic = hooks;
 

@@ -11,6 +11,7 @@
 #include "ghtraffic/util/clock.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
+#include "ghtraffic/web/api.hpp"
 #include "ghtraffic/web/report.hpp"
 
 namespace ghtraffic::cli {
@@ -72,9 +73,10 @@ std::optional<std::size_t> parse_top_snapshots(const std::string& text) {
   }
   std::size_t n = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || end != text.data() + text.size() || n == 0 || n > 36600) {
-    throw util::Error("--top-snapshots: \"{}\" is not a whole number from 1 to 36600, or all",
-                      text);
+  if (ec != std::errc() || end != text.data() + text.size() || n == 0 ||
+      n > static_cast<std::size_t>(web::k_max_range_days)) {
+    throw util::Error("--top-snapshots: \"{}\" is not a whole number from 1 to {}, or all", text,
+                      web::k_max_range_days);
   }
   return n;
 }

@@ -12,9 +12,6 @@ namespace {
 using nlohmann::json;
 using std::chrono::days;
 
-// Longest range one request may ask for: a century of days.
-constexpr int k_max_range_days = 36'600;
-
 json optional_time(const std::optional<util::Timestamp>& t) {
   return t ? json(util::format_iso8601(*t)) : json(nullptr);
 }

@@ -19,6 +19,9 @@
 
 namespace ghtraffic::web {
 
+// Longest range one request may ask for, and most snapshots (last=N): a century of days.
+inline constexpr int k_max_range_days = 36'600;
+
 // A request's query parameters; a repeated one ("repo") appears once per value, in order.
 using Params = std::multimap<std::string, std::string>;
 

@@ -210,8 +210,8 @@ std::pair<std::string, std::string> page_halves() {
   return {html.substr(0, at), html.substr(at)};
 }
 
-}  // namespace
-
+// Every repository's daily cells as columns: {name: {"from": day or null, "views": [...],
+// "views_unique": [...], "clones": [...], "clones_unique": [...]}}, null for a gap (R3).
 json daily_columns(const Snapshot& snapshot) {
   json out = json::object();
   for (const auto& repo : snapshot.repos) {
@@ -237,6 +237,8 @@ json daily_columns(const Snapshot& snapshot) {
   }
   return out;
 }
+
+}  // namespace
 
 ReportSummary write_report(store::Store& store, const ReportOptions& options, std::ostream& out) {
   auto all = load_snapshot(store, nullptr);

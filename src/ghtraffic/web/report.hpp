@@ -21,7 +21,6 @@
 
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/date.hpp"
-#include "ghtraffic/web/snapshot.hpp"
 
 namespace ghtraffic::web {
 
@@ -46,10 +45,6 @@ struct ReportSummary {
 // Writes the report to out. An unknown repository is a util::Error naming it, thrown before
 // anything is written; a failed stream is a util::Error.
 ReportSummary write_report(store::Store& store, const ReportOptions& options, std::ostream& out);
-
-// Every repository's daily cells as columns: {name: {"from": day or null, "views": [...],
-// "views_unique": [...], "clones": [...], "clones_unique": [...]}}, null for a gap (R3).
-nlohmann::json daily_columns(const Snapshot& snapshot);
 
 // JSON that is safe inside a <script> element: '<', '>' and '&' as \u escapes.
 std::string script_safe_json(const nlohmann::json& value);
