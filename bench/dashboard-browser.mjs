@@ -2,7 +2,7 @@
 // page of a running `ghtraffic serve` in Debian's chromium (headless, through
 // playwright-core), each in a fresh context (no cache), and prints as JSON how long after
 // navigation start the page's charts were drawn: the `ghtraffic:<view>-drawn` mark that
-// web/src/app.js sets once a render has finished, checked against the canvas pixels.
+// web/src/js/app.js sets once a render has finished, checked against the canvas pixels.
 //
 //   node bench/dashboard-browser.mjs --url http://127.0.0.1:PORT --repo OWNER/REPO [--runs 5]
 import { createRequire } from 'node:module';

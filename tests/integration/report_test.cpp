@@ -2,6 +2,7 @@
 // with no external reference, whose JSON islands parse and cannot be closed by a title.
 #include <gmock/gmock.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -9,6 +10,7 @@
 #include <utility>
 
 #include "fixture.hpp"
+#include "ghtraffic/web/assets.hpp"
 
 using namespace ghtraffic;
 using namespace ghtraffic::testing;
@@ -151,6 +153,31 @@ TEST_F(report, makes_no_reference_outside_the_file) {
   EXPECT_FALSE(std::regex_search(page, std::regex(R"(<link\b[^>]*\bhref\s*=)", std::regex::icase)));
   EXPECT_THAT(page, HasSubstr("default-src 'none'"));  // and the browser is told so
   EXPECT_THAT(page, HasSubstr("uPlot"));               // the chart library is inline
+}
+
+// The dashboard is several classic scripts sharing one namespace, each relying on the
+// ones before it: every script index.html loads is inline, in index.html's order.
+TEST_F(report, inlines_the_pages_scripts_in_the_order_index_html_loads_them) {
+  auto page = islands_of(write()).page;
+  auto index = web::asset("index.html");
+  ASSERT_TRUE(index.has_value());
+  std::string html(index->content);
+  static const std::regex script(R"re(<script\b[^>]*\bsrc="([^"]+)")re");
+  std::size_t last = 0;
+  int scripts = 0;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), script);
+       it != std::sregex_iterator(); ++it, ++scripts) {
+    auto js = web::asset((*it)[1].str());
+    ASSERT_TRUE(js.has_value()) << (*it)[1];
+    // Its opening, up to the first '<' (the inlining escapes some of those).
+    auto opening =
+        std::string(js->content.substr(0, std::min<std::size_t>(200, js->content.find('<'))));
+    ASSERT_FALSE(opening.empty()) << (*it)[1];
+    auto at = page.find(opening, last);
+    ASSERT_NE(at, std::string::npos) << (*it)[1] << " is not inline after the scripts before it";
+    last = at + opening.size();
+  }
+  EXPECT_GT(scripts, 2);
 }
 
 TEST_F(report, a_selection_holds_only_its_repositories_and_an_unknown_one_is_an_error) {

@@ -1,5 +1,5 @@
 // The dashboard's files, built into the binary by cmake/EmbedAssets.cmake: web/src/**
-// under their path below web/src ("index.html", "app.js"), and uPlot under "vendor/"
+// under their path below web/src ("index.html", "js/app.js"), and uPlot under "vendor/"
 // ("vendor/uPlot.iife.min.js", "vendor/uPlot.min.css").
 #pragma once
 

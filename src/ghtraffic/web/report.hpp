@@ -1,5 +1,5 @@
-// The static report: one HTML file with the dashboard's HTML, CSS, uPlot and script inline
-// and the data in JSON islands (<script type="application/json">) that web/src/app.js
+// The static report: one HTML file with the dashboard's HTML, CSS, uPlot and scripts inline
+// and the data in JSON islands (<script type="application/json">) that web/src/js/data.js
 // reads instead of the API:
 //   - "ghtraffic-data", the overview's: "/api/status" and "/api/repos" as the API answers
 //     them, "report:daily" (every repository's daily views and clones as columns, from which
