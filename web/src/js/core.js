@@ -4,11 +4,11 @@
 // page through textContent and DOM attributes only: repository names, paths, titles and
 // referrers come from GitHub and are treated as hostile.
 //
-// The dashboard is classic scripts, not modules (a report opened from file:// could not
-// load modules), run in the order index.html lists them. They share their functions and
-// the view state through one object, window.ghtraffic, which this first script creates
-// with what every view needs: the state, the test hooks, days, number formats, building
-// DOM nodes and CSV downloads.
+// The dashboard is classic scripts, not ES modules (modules import each other by URL,
+// which a report opened from file:// cannot answer), run in the order index.html lists
+// them. They share their functions and the view state through one object,
+// window.ghtraffic, which this first script creates with what every view needs: the
+// state, the test hooks, days, number formats, building DOM nodes and CSV downloads.
 'use strict';
 
 (() => {
