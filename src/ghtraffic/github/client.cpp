@@ -3,12 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <mutex>
 #include <random>
 
 #include "ghtraffic/github/pacer.hpp"
+#include "ghtraffic/github/rate_limit.hpp"
 #include "ghtraffic/github/url_parts.hpp"
 #include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/redact.hpp"
@@ -18,44 +17,12 @@ namespace ghtraffic::github {
 namespace {
 
 using std::chrono::milliseconds;
-using std::chrono::seconds;
 
 constexpr int k_max_redirects = 5;
-constexpr int k_max_rate_limit_waits = 8;
-constexpr seconds k_reset_margin{1};
-constexpr milliseconds k_max_transient_backoff{60'000};
 // A second thread running into the same limit extends the pause by a few milliseconds;
 // only a wait that adds at least this much is a new wait worth a log line.
 constexpr milliseconds k_new_wait_threshold{1000};
 constexpr const char* k_api_version = "2022-11-28";
-
-std::optional<std::int64_t> parse_int(std::optional<std::string> text) {
-  if (!text) {
-    return std::nullopt;
-  }
-  std::string_view digits = util::trim(*text);
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (ec != std::errc() || end != digits.data() + digits.size()) {
-    return std::nullopt;
-  }
-  return value;
-}
-
-std::string format_length(milliseconds length) {
-  auto total = std::chrono::ceil<seconds>(length).count();
-  if (total >= 3600) {
-    return fmt::format("{}h {}m", total / 3600, (total % 3600) / 60);
-  }
-  if (total >= 60) {
-    return fmt::format("{}m {}s", total / 60, total % 60);
-  }
-  return fmt::format("{}s", total);
-}
-
-std::string format_time_of_day(util::Timestamp t) {
-  return util::format_iso8601(t).substr(11, 8) + " UTC";
-}
 
 // GitHub's explanation from an error body: its "message" field, else the start of the body.
 std::string github_message(const std::string& body) {
@@ -73,66 +40,8 @@ std::string github_message(const std::string& body) {
   return std::string(text);
 }
 
-bool contains_ignoring_case(std::string_view text, std::string_view needle) {
-  return util::to_lower(text).find(needle) != std::string::npos;
-}
-
-bool is_retryable(TransportError error) {
-  return error == TransportError::connect || error == TransportError::timeout ||
-         error == TransportError::reset || error == TransportError::protocol;
-}
-
-bool is_transient_status(long status) {
-  return status == 500 || status == 502 || status == 503 || status == 504;
-}
-
 bool is_redirect(long status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
-
-struct RateLimitHeaders {
-  std::optional<std::int64_t> limit;
-  std::optional<std::int64_t> remaining;
-  std::optional<util::Timestamp> reset;
-  std::string resource;
-};
-
-RateLimitHeaders read_rate_limit(const HttpResponse& response) {
-  RateLimitHeaders out;
-  out.limit = parse_int(response.header("x-ratelimit-limit"));
-  out.remaining = parse_int(response.header("x-ratelimit-remaining"));
-  if (auto reset = parse_int(response.header("x-ratelimit-reset"))) {
-    out.reset = util::Timestamp(seconds(*reset));
-  }
-  out.resource = response.header("x-ratelimit-resource").value_or("");
-  return out;
-}
-
-// retry-after is either delay-seconds or an HTTP date (RFC 9110 10.2.3).
-std::optional<milliseconds> read_retry_after(const HttpResponse& response,
-                                             util::Timestamp server_now) {
-  auto value = response.header("retry-after");
-  if (!value) {
-    return std::nullopt;
-  }
-  if (auto secs = parse_int(value)) {
-    return milliseconds(seconds(std::max<std::int64_t>(*secs, 0)));
-  }
-  if (auto at = util::parse_http_date(util::trim(*value))) {
-    return milliseconds(std::max(*at - server_now, seconds(0)));
-  }
-  return std::nullopt;
-}
-
-bool is_rate_limit_answer(const HttpResponse& response, const RateLimitHeaders& limits) {
-  if (response.status == 429) {
-    return true;
-  }
-  if (response.status != 403) {
-    return false;
-  }
-  return contains_ignoring_case(response.body, "rate limit") ||
-         (limits.remaining && *limits.remaining == 0) || response.header("retry-after");
 }
 
 }  // namespace
@@ -168,10 +77,15 @@ struct Client::State {
                       const std::string& message) const;
   ApiError error_for_status(const HttpResponse& response, const std::string& url,
                             int attempts) const;
-  void note_rate_limit(const RateLimitHeaders& limits, util::Timestamp server_now);
-  void begin_wait(milliseconds length, util::Timestamp wall_end, const std::string& reason,
-                  bool warn);
-  void back_off(int failures, std::optional<milliseconds> at_least);
+  RetryLimits retry_limits() const;
+  void note_rate_limit(const RateLimitHeaders& limits);
+  void begin_wait(const Pause& pause);
+  void back_off(milliseconds ceiling, std::optional<milliseconds> at_least);
+  // A success or a 304 made into one with the cached body.
+  Result<ApiResponse> use_answer(HttpResponse response, std::optional<util::Timestamp> date,
+                                 const std::string& key, const std::string& url,
+                                 const std::optional<core::CachedResponse>& cached,
+                                 const std::string& method);
 };
 
 HttpRequest Client::State::build_request(const std::string& method, const std::string& url,
@@ -253,9 +167,15 @@ ApiError Client::State::error_for_status(const HttpResponse& response, const std
                     fmt::format("GitHub answered {} for {}{}", status, path, said_suffix));
 }
 
-void Client::State::begin_wait(milliseconds length, util::Timestamp wall_end,
-                               const std::string& reason, bool warn) {
-  const milliseconds added = pacer.pause_until(clock.steady_now() + length, reason);
+RetryLimits Client::State::retry_limits() const {
+  return RetryLimits{options.max_retries, options.retry_base, options.secondary_backoff,
+                     options.max_wait,
+                     options.low_remaining > 0 ? options.low_remaining
+                                               : static_cast<std::int64_t>(options.concurrency)};
+}
+
+void Client::State::begin_wait(const Pause& pause) {
+  const milliseconds added = pacer.pause_until(clock.steady_now() + pause.length, pause.reason);
   {
     std::lock_guard lock(mutex);
     stats.waited += added;
@@ -263,61 +183,30 @@ void Client::State::begin_wait(milliseconds length, util::Timestamp wall_end,
   if (added < k_new_wait_threshold) {
     return;  // another thread already waits for (about) this long
   }
-  if (warn) {
-    util::log_warn("{}", reason);
+  if (pause.refused) {
+    util::log_warn("{}", pause.reason);
   } else {
-    util::log_info("{}", reason);
+    util::log_info("{}", pause.reason);
   }
   if (options.on_wait) {
-    options.on_wait(WaitEvent{reason, length, wall_end});
+    options.on_wait(WaitEvent{pause.reason, pause.length, pause.until});
   }
 }
 
-void Client::State::note_rate_limit(const RateLimitHeaders& limits, util::Timestamp server_now) {
-  {
-    std::lock_guard lock(mutex);
-    if (limits.remaining) {
-      stats.rate_limit_remaining = *limits.remaining;
-    }
-    if (limits.limit) {
-      stats.rate_limit_limit = *limits.limit;
-    }
-    if (limits.reset) {
-      stats.rate_limit_reset = limits.reset;
-    }
+void Client::State::note_rate_limit(const RateLimitHeaders& limits) {
+  std::lock_guard lock(mutex);
+  if (limits.remaining) {
+    stats.rate_limit_remaining = *limits.remaining;
   }
-  if (!limits.remaining || !limits.reset) {
-    return;
+  if (limits.limit) {
+    stats.rate_limit_limit = *limits.limit;
   }
-  const std::int64_t low = options.low_remaining > 0
-                               ? options.low_remaining
-                               : static_cast<std::int64_t>(options.concurrency);
-  // A remaining of 0 on a successful answer still means the next request will be refused.
-  if (*limits.remaining > low || *limits.reset <= server_now) {
-    return;
+  if (limits.reset) {
+    stats.rate_limit_reset = limits.reset;
   }
-  // Measured against the server's own clock (its Date header), so a skewed local clock
-  // neither shortens nor stretches the wait.
-  milliseconds length = *limits.reset - server_now + k_reset_margin;
-  length = std::min<milliseconds>(length, options.max_wait);
-  const auto wall_end = clock.now() + std::chrono::ceil<seconds>(length);
-  begin_wait(length, wall_end,
-             fmt::format("rate limit: {} requests left of {}{}; waiting {} until {} for the reset",
-                         *limits.remaining, limits.limit.value_or(0),
-                         limits.resource.empty() || limits.resource == "core"
-                             ? ""
-                             : fmt::format(" ({})", limits.resource),
-                         format_length(length), format_time_of_day(*limits.reset + k_reset_margin)),
-             false);
 }
 
-void Client::State::back_off(int failures, std::optional<milliseconds> at_least) {
-  // Full jitter: a random delay up to an exponentially growing ceiling.
-  const double factor = std::ldexp(1.0, std::min(failures - 1, 20));
-  const auto ceiling = std::min<milliseconds>(
-      milliseconds(
-          static_cast<std::int64_t>(static_cast<double>(options.retry_base.count()) * factor)),
-      k_max_transient_backoff);
+void Client::State::back_off(milliseconds ceiling, std::optional<milliseconds> at_least) {
   milliseconds delay{0};
   {
     std::lock_guard lock(mutex);
@@ -350,24 +239,22 @@ Result<ApiResponse> Client::State::execute(const std::string& method, const std:
     }
   }
 
+  const RetryLimits limits = retry_limits();
   std::string url = key;
   std::string current_method = method;
   std::string current_body = body;
   bool send_token = true;
   std::vector<std::string> redirected_from;
   int attempts = 0;
-  int transient_failures = 0;
   int redirects = 0;
-  int rate_limit_waits = 0;
-  milliseconds rate_limit_waited{0};
+  AttemptsSoFar so_far;
 
   for (;;) {
-    HttpRequest request =
-        build_request(current_method, url, extra, current_body, cached, send_token);
     HttpResponse response;
     {
       auto permit = pacer.acquire();
-      response = transport.send(request);
+      response = transport.send(
+          build_request(current_method, url, extra, current_body, cached, send_token));
     }
     ++attempts;
     {
@@ -375,125 +262,43 @@ Result<ApiResponse> Client::State::execute(const std::string& method, const std:
       ++stats.requests;
     }
 
-    if (!response.ok()) {
-      if (is_retryable(response.error) && transient_failures < options.max_retries) {
-        ++transient_failures;
-        util::log_verbose("{}; retrying (attempt {} of {})", util::scrub(response.error_message),
-                          transient_failures + 1, options.max_retries + 1);
-        back_off(transient_failures, std::nullopt);
+    const AnswerFacts facts = read_answer(response, clock.now());
+    if (facts.status != 0) {
+      note_rate_limit(facts.limits);
+    }
+    const Decision decision = decide(facts, so_far, limits, display_path(url));
+    if (decision.secondary_limit) {
+      std::lock_guard lock(mutex);
+      ++stats.secondary_limited;
+    }
+    if (decision.pause) {
+      begin_wait(*decision.pause);
+    }
+    switch (decision.next) {
+      case Next::give_up:
+        return std::unexpected(
+            make_error(ErrorKind::rate_limited, facts.status, url, decision.message));
+      case Next::wait:
+        ++so_far.rate_limit_waits;
+        so_far.rate_limit_waited += decision.pause->length;
         continue;
-      }
+      case Next::back_off:
+        ++so_far.transient_failures;
+        util::log_verbose("{}", util::scrub(decision.message));
+        back_off(decision.backoff_ceiling, decision.backoff_at_least);
+        continue;
+      case Next::use:
+        break;
+    }
+
+    if (!response.ok()) {
       return std::unexpected(
           make_error(ErrorKind::transport, 0, url,
                      fmt::format("cannot reach GitHub at {}{}: {}", options.api_url,
                                  attempts > 1 ? fmt::format(" after {} attempts", attempts) : "",
                                  response.error_message)));
     }
-
-    const auto date = response.header("date").and_then(
-        [](const std::string& text) { return util::parse_http_date(util::trim(text)); });
-    const util::Timestamp server_now = date.value_or(clock.now());
-    const RateLimitHeaders limits = read_rate_limit(response);
     const long status = response.status;
-
-    if ((status == 403 || status == 429) && is_rate_limit_answer(response, limits)) {
-      {
-        std::lock_guard lock(mutex);
-        if (limits.remaining) {
-          stats.rate_limit_remaining = *limits.remaining;
-        }
-        if (limits.limit) {
-          stats.rate_limit_limit = *limits.limit;
-        }
-        if (limits.reset) {
-          stats.rate_limit_reset = limits.reset;
-        }
-      }
-      const bool exhausted = limits.remaining && *limits.remaining == 0;
-      const auto retry_after = read_retry_after(response, server_now);
-      milliseconds wait{0};
-      std::string reason;
-      if (exhausted && limits.reset) {
-        wait = std::max<milliseconds>(*limits.reset - server_now + k_reset_margin, milliseconds(0));
-      }
-      if (retry_after) {
-        wait = std::max(wait, *retry_after);
-      }
-      if (!exhausted) {
-        std::lock_guard lock(mutex);
-        ++stats.secondary_limited;
-      }
-      if (retry_after) {
-        reason = fmt::format(
-            "{} rate limit (GitHub answered {} for {}): waiting {} as its retry-after asks",
-            exhausted ? "primary" : "secondary", status, display_path(url), format_length(wait));
-      } else if (exhausted && limits.reset) {
-        reason = fmt::format("rate limit: 0 requests left of {}; waiting {} until {} for the reset",
-                             limits.limit.value_or(0), format_length(wait),
-                             format_time_of_day(*limits.reset + k_reset_margin));
-      } else {
-        const double factor = std::ldexp(1.0, std::min(rate_limit_waits, 20));
-        wait = std::chrono::duration_cast<milliseconds>(options.secondary_backoff * factor);
-        reason = fmt::format(
-            "secondary rate limit (GitHub answered {} for {} without retry-after): backing "
-            "off {}",
-            status, display_path(url), format_length(wait));
-      }
-      ++rate_limit_waits;
-      if (rate_limit_waits > k_max_rate_limit_waits ||
-          rate_limit_waited + wait > options.max_wait) {
-        return std::unexpected(make_error(
-            ErrorKind::rate_limited, status, url,
-            fmt::format("gave up on {}: GitHub's rate limit still refused it after waiting {} "
-                        "({} waits); the next wait of {} would exceed the {} allowed",
-                        display_path(url), format_length(rate_limit_waited), rate_limit_waits - 1,
-                        format_length(wait), format_length(options.max_wait))));
-      }
-      rate_limit_waited += wait;
-      begin_wait(wait, clock.now() + std::chrono::ceil<seconds>(wait), reason, true);
-      continue;
-    }
-
-    note_rate_limit(limits, server_now);
-
-    if (status == 304) {
-      if (!cached) {
-        return std::unexpected(make_error(ErrorKind::other, status, url,
-                                          fmt::format("GitHub answered 304 Not Modified for {} "
-                                                      "to a request that was not conditional",
-                                                      display_path(url))));
-      }
-      {
-        std::lock_guard lock(mutex);
-        ++stats.not_modified;
-      }
-      ApiResponse out;
-      out.status = 200;
-      out.body = cached->body;
-      out.url = url;
-      out.date = date;
-      out.from_cache = true;
-      out.redirected_from = std::move(redirected_from);
-      auto etag = response.header("etag");
-      out.cache_entry = core::CachedResponse{key, etag.value_or(cached->etag), cached->body};
-      out.headers = std::move(response.headers);
-      return out;
-    }
-
-    if (status >= 200 && status < 300) {
-      ApiResponse out;
-      out.status = status;
-      out.url = url;
-      out.date = date;
-      out.redirected_from = std::move(redirected_from);
-      if (auto etag = response.header("etag"); etag && status == 200 && method == "GET") {
-        out.cache_entry = core::CachedResponse{key, *etag, response.body};
-      }
-      out.headers = std::move(response.headers);
-      out.body = std::move(response.body);
-      return out;
-    }
-
     if (is_redirect(status)) {
       auto location = response.header("location");
       auto target = location ? resolve_location(url, *location) : std::nullopt;
@@ -522,16 +327,51 @@ Result<ApiResponse> Client::State::execute(const std::string& method, const std:
       url = std::move(*target);
       continue;
     }
-
-    if (is_transient_status(status) && transient_failures < options.max_retries) {
-      ++transient_failures;
-      util::log_verbose("GitHub answered {} for {}; retrying (attempt {} of {})", status,
-                        display_path(url), transient_failures + 1, options.max_retries + 1);
-      back_off(transient_failures, read_retry_after(response, server_now));
-      continue;
+    if (status == 304 || (status >= 200 && status < 300)) {
+      auto out = use_answer(std::move(response), facts.date, key, url, cached, method);
+      if (out) {
+        out->redirected_from = std::move(redirected_from);
+      }
+      return out;
     }
     return std::unexpected(error_for_status(response, url, attempts));
   }
+}
+
+Result<ApiResponse> Client::State::use_answer(HttpResponse response,
+                                              std::optional<util::Timestamp> date,
+                                              const std::string& key, const std::string& url,
+                                              const std::optional<core::CachedResponse>& cached,
+                                              const std::string& method) {
+  ApiResponse out;
+  out.url = url;
+  out.date = date;
+  if (response.status == 304) {
+    if (!cached) {
+      return std::unexpected(make_error(ErrorKind::other, response.status, url,
+                                        fmt::format("GitHub answered 304 Not Modified for {} "
+                                                    "to a request that was not conditional",
+                                                    display_path(url))));
+    }
+    {
+      std::lock_guard lock(mutex);
+      ++stats.not_modified;
+    }
+    out.status = 200;
+    out.body = cached->body;
+    out.from_cache = true;
+    auto etag = response.header("etag");
+    out.cache_entry = core::CachedResponse{key, etag.value_or(cached->etag), cached->body};
+    out.headers = std::move(response.headers);
+    return out;
+  }
+  out.status = response.status;
+  if (auto etag = response.header("etag"); etag && response.status == 200 && method == "GET") {
+    out.cache_entry = core::CachedResponse{key, *etag, response.body};
+  }
+  out.headers = std::move(response.headers);
+  out.body = std::move(response.body);
+  return out;
 }
 
 Client::Client(ClientOptions options, HttpTransport& transport, util::Clock& clock)
