@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "fixture.hpp"
-#include "ghtraffic/github/transport.hpp"
+#include "ghtraffic/net/transport.hpp"
 
 namespace ghtraffic::testing {
 namespace {
@@ -345,7 +345,7 @@ TEST(lambda_runtime_api, serve_sets_the_trace_id_and_reports_exceptions) {
       {R"({"n": 1})", milliseconds(30000), "Root=1-abc;Parent=def;Sampled=1"},
       {R"({"n": 2})", std::nullopt, ""},
   });
-  auto transport = github::make_curl_transport({.http2 = false});
+  auto transport = net::make_curl_transport({.http2 = false});
   aws::lambda::RuntimeApi api(fake.address(), *transport);
   std::vector<std::string> traces;
   std::vector<bool> had_deadline;

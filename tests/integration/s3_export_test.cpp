@@ -12,7 +12,7 @@
 #include "ghtraffic/export/export.hpp"
 #include "ghtraffic/export/manifest.hpp"
 #include "ghtraffic/export/s3_sink.hpp"
-#include "ghtraffic/github/transport.hpp"
+#include "ghtraffic/net/transport.hpp"
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "process.hpp"
@@ -71,14 +71,13 @@ std::map<std::string, std::string> read_tree(const fs::path& root) {
 
 // Lets a number of PUTs through to the real transport, then fails every further PUT as a
 // dropped connection would.
-class FailingPuts final : public github::HttpTransport {
+class FailingPuts final : public net::HttpTransport {
  public:
-  FailingPuts(github::HttpTransport& inner, int puts_allowed)
-      : m_inner(inner), m_left(puts_allowed) {}
-  github::HttpResponse send(const github::HttpRequest& request) override {
+  FailingPuts(net::HttpTransport& inner, int puts_allowed) : m_inner(inner), m_left(puts_allowed) {}
+  net::HttpResponse send(const net::HttpRequest& request) override {
     if (request.method == "PUT" && m_left.fetch_sub(1) <= 0) {
-      github::HttpResponse failed;
-      failed.error = github::TransportError::reset;
+      net::HttpResponse failed;
+      failed.error = net::TransportError::reset;
       failed.error_message = "connection reset by peer";
       return failed;
     }
@@ -86,7 +85,7 @@ class FailingPuts final : public github::HttpTransport {
   }
 
  private:
-  github::HttpTransport& m_inner;
+  net::HttpTransport& m_inner;
   std::atomic<int> m_left;
 };
 
@@ -94,7 +93,7 @@ class s3_export : public ::testing::Test {
  protected:
   s3_export()
       : m_server(LocalAwsServer::s3rver({k_bucket})),
-        m_transport(github::make_curl_transport()),
+        m_transport(net::make_curl_transport()),
         m_client(config(), *m_transport) {
     m_store_url = "sqlite:" + testing::scratch_dir("s3-store") + "/ghtraffic.db";
     auto store = store::make_store(m_store_url);
@@ -143,7 +142,7 @@ class s3_export : public ::testing::Test {
   }
 
   LocalAwsServer m_server;
-  std::unique_ptr<github::HttpTransport> m_transport;
+  std::unique_ptr<net::HttpTransport> m_transport;
   aws::S3Client m_client;
   std::string m_store_url;
 };

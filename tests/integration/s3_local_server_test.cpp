@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "ghtraffic/github/transport.hpp"
+#include "ghtraffic/net/transport.hpp"
 #include "support/local_aws.hpp"
 
 namespace ghtraffic::testing {
@@ -9,8 +9,8 @@ namespace {
 TEST(local_aws, s3rver_answers_on_a_loopback_port) {
   auto server = LocalAwsServer::s3rver();
   EXPECT_TRUE(server.endpoint().starts_with("http://127.0.0.1:"));
-  auto transport = github::make_curl_transport();
-  github::HttpRequest request;
+  auto transport = net::make_curl_transport();
+  net::HttpRequest request;
   request.url = server.endpoint() + "/";
   auto response = transport->send(request);
   ASSERT_TRUE(response.ok()) << response.error_message;
@@ -19,8 +19,8 @@ TEST(local_aws, s3rver_answers_on_a_loopback_port) {
 
 TEST(local_aws, dynalite_answers_on_a_loopback_port) {
   auto server = LocalAwsServer::dynalite();
-  auto transport = github::make_curl_transport();
-  github::HttpRequest request;
+  auto transport = net::make_curl_transport();
+  net::HttpRequest request;
   request.url = server.endpoint() + "/";
   auto response = transport->send(request);
   ASSERT_TRUE(response.ok()) << response.error_message;
@@ -31,8 +31,8 @@ TEST(local_aws, a_stopped_server_refuses_connections) {
   auto server = LocalAwsServer::s3rver();
   auto endpoint = server.endpoint();
   server.stop();
-  auto transport = github::make_curl_transport();
-  github::HttpRequest request;
+  auto transport = net::make_curl_transport();
+  net::HttpRequest request;
   request.url = endpoint + "/";
   auto response = transport->send(request);
   EXPECT_FALSE(response.ok());

@@ -12,7 +12,7 @@
 #include "ghtraffic/aws/sigv4.hpp"
 #include "ghtraffic/aws/ssm.hpp"
 #include "ghtraffic/collect/config.hpp"
-#include "ghtraffic/github/transport.hpp"
+#include "ghtraffic/net/transport.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/redact.hpp"
 #include "process.hpp"
@@ -175,7 +175,7 @@ class ssm_token : public ::testing::Test {
 };
 
 TEST_F(ssm_token, get_parameter_returns_the_decrypted_value_and_registers_it_as_a_secret) {
-  auto transport = github::make_curl_transport();
+  auto transport = net::make_curl_transport();
   aws::JsonServiceClient client(aws::ssm_config_from_environment(), *transport);
   auto value = aws::get_parameter(client, "/ghtraffic/token");
   ASSERT_TRUE(value) << value.error().message;

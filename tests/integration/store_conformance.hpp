@@ -13,7 +13,7 @@
 #include <mutex>
 #include <string>
 
-#include "ghtraffic/github/transport.hpp"
+#include "ghtraffic/net/transport.hpp"
 #include "ghtraffic/store/dynamodb/dynamodb_store.hpp"
 #include "ghtraffic/store/sqlite/sqlite_store.hpp"
 #include "ghtraffic/store/store.hpp"
@@ -55,9 +55,9 @@ class SqliteBackend final : public StoreBackend {
 // Passes requests to libcurl, counting them by DynamoDB operation, and fails every request
 // from the armed one on with a non-retryable error, as a dying process or network would
 // stop a commit half way.
-class CountingTransport final : public github::HttpTransport {
+class CountingTransport final : public net::HttpTransport {
  public:
-  github::HttpResponse send(const github::HttpRequest& request) override {
+  net::HttpResponse send(const net::HttpRequest& request) override {
     {
       std::lock_guard lock(m_mutex);
       ++m_requests;
@@ -72,7 +72,7 @@ class CountingTransport final : public github::HttpTransport {
         m_failing = true;
       }
       if (m_failing) {
-        github::HttpResponse failed;
+        net::HttpResponse failed;
         failed.status = 400;
         failed.headers["content-type"] = "application/x-amz-json-1.0";
         failed.body =
@@ -99,7 +99,7 @@ class CountingTransport final : public github::HttpTransport {
   }
 
  private:
-  std::unique_ptr<github::HttpTransport> m_curl = github::make_curl_transport();
+  std::unique_ptr<net::HttpTransport> m_curl = net::make_curl_transport();
   mutable std::mutex m_mutex;
   int m_requests = 0;
   int m_scans = 0;

@@ -190,7 +190,7 @@ TEST_F(aws_json_client, retries_throttling_and_server_errors_with_backoff) {
           400,
           R"({"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow down"})"));
   m_transport.add("127.0.0.1", http_response(500, R"({"__type":"InternalServerError"})"));
-  m_transport.add("127.0.0.1", testing::transport_failure(github::TransportError::reset));
+  m_transport.add("127.0.0.1", testing::transport_failure(net::TransportError::reset));
   m_transport.add("127.0.0.1", http_response(200, "{}"));
   auto client = make();
   auto result = client.call("PutItem", {{"TableName", "days"}});
@@ -271,7 +271,7 @@ TEST_F(aws_json_client, never_puts_a_key_or_signature_in_an_error) {
 
 TEST_F(aws_json_client, a_transport_failure_names_the_endpoint_and_what_to_check) {
   m_transport.always("127.0.0.1",
-                     testing::transport_failure(github::TransportError::connect, "refused"));
+                     testing::transport_failure(net::TransportError::connect, "refused"));
   auto client = make();
   auto result = client.call("PutItem", {{"TableName", "t"}});
   ASSERT_FALSE(result);

@@ -10,33 +10,32 @@
 #include <string>
 #include <vector>
 
-#include "ghtraffic/github/transport.hpp"
+#include "ghtraffic/net/transport.hpp"
 #include "ghtraffic/util/clock.hpp"
 #include "ghtraffic/util/date.hpp"
 
 namespace ghtraffic::testing {
 
-inline github::HttpResponse http_response(long status, std::string body,
-                                          github::Headers headers = {}) {
-  github::HttpResponse r;
+inline net::HttpResponse http_response(long status, std::string body, net::Headers headers = {}) {
+  net::HttpResponse r;
   r.status = status;
   r.body = std::move(body);
   r.headers = std::move(headers);
   return r;
 }
 
-inline github::HttpResponse transport_failure(github::TransportError error,
-                                              std::string message = "connection reset") {
-  github::HttpResponse r;
+inline net::HttpResponse transport_failure(net::TransportError error,
+                                           std::string message = "connection reset") {
+  net::HttpResponse r;
   r.error = error;
   r.error_message = std::move(message);
   return r;
 }
 
-class FakeTransport final : public github::HttpTransport {
+class FakeTransport final : public net::HttpTransport {
  public:
   struct Sent {
-    github::HttpRequest request;
+    net::HttpRequest request;
     util::Clock::SteadyTime at{};  // on the clock given to the fake, if any
   };
 
@@ -44,7 +43,7 @@ class FakeTransport final : public github::HttpTransport {
 
   // The next request whose URL contains `pattern` gets `response`; queued responses for
   // one pattern are used in order. The first pattern with a response left wins.
-  void add(std::string pattern, github::HttpResponse response) {
+  void add(std::string pattern, net::HttpResponse response) {
     std::lock_guard lock(m_mutex);
     for (auto& script : m_scripts) {
       if (script.pattern == pattern) {
@@ -56,7 +55,7 @@ class FakeTransport final : public github::HttpTransport {
   }
 
   // Answers every request matching `pattern` with `response` once its queue is used up.
-  void always(std::string pattern, github::HttpResponse response) {
+  void always(std::string pattern, net::HttpResponse response) {
     std::lock_guard lock(m_mutex);
     for (auto& script : m_scripts) {
       if (script.pattern == pattern) {
@@ -68,9 +67,9 @@ class FakeTransport final : public github::HttpTransport {
   }
 
   // Runs inside send(), outside the fake's lock: to delay, count or inspect requests.
-  void on_send(std::function<void(const github::HttpRequest&)> hook) { m_hook = std::move(hook); }
+  void on_send(std::function<void(const net::HttpRequest&)> hook) { m_hook = std::move(hook); }
 
-  github::HttpResponse send(const github::HttpRequest& request) override {
+  net::HttpResponse send(const net::HttpRequest& request) override {
     {
       std::lock_guard lock(m_mutex);
       m_sent.push_back(Sent{request, m_clock ? m_clock->steady_now() : util::Clock::SteadyTime{}});
@@ -100,8 +99,8 @@ class FakeTransport final : public github::HttpTransport {
     std::lock_guard lock(m_mutex);
     return m_sent;
   }
-  std::vector<github::HttpRequest> requests() const {
-    std::vector<github::HttpRequest> out;
+  std::vector<net::HttpRequest> requests() const {
+    std::vector<net::HttpRequest> out;
     for (auto& s : sent()) {
       out.push_back(s.request);
     }
@@ -119,11 +118,11 @@ class FakeTransport final : public github::HttpTransport {
  private:
   struct Script {
     std::string pattern;
-    std::vector<github::HttpResponse> queue;
-    std::optional<github::HttpResponse> fallback;
+    std::vector<net::HttpResponse> queue;
+    std::optional<net::HttpResponse> fallback;
   };
 
-  github::HttpResponse finish(const github::HttpRequest& request, github::HttpResponse response) {
+  net::HttpResponse finish(const net::HttpRequest& request, net::HttpResponse response) {
     if (response.effective_url.empty()) {
       response.effective_url = request.url;
     }
@@ -134,7 +133,7 @@ class FakeTransport final : public github::HttpTransport {
   mutable std::mutex m_mutex;
   std::vector<Script> m_scripts;
   std::vector<Sent> m_sent;
-  std::function<void(const github::HttpRequest&)> m_hook;
+  std::function<void(const net::HttpRequest&)> m_hook;
 };
 
 }  // namespace ghtraffic::testing

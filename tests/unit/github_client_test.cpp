@@ -34,7 +34,7 @@ ClientOptions options() {
   return o;
 }
 
-Headers date_header(util::Clock& clock) {
+net::Headers date_header(util::Clock& clock) {
   return {{"Date", util::format_http_date(clock.now())}};
 }
 
@@ -95,8 +95,8 @@ TEST(github_client, never_puts_the_token_in_error_messages_even_when_github_echo
   transport.add("/a", http_response(401, echo));
   transport.add("/b",
                 http_response(403, std::string(R"({"message":"no access for )") + k_token + "\"}"));
-  transport.always("/c",
-                   transport_failure(TransportError::reset, std::string("reset, sent ") + k_token));
+  transport.always(
+      "/c", transport_failure(net::TransportError::reset, std::string("reset, sent ") + k_token));
   transport.add("/d", http_response(422, echo));
   auto o = options();
   o.max_retries = 1;
@@ -141,7 +141,7 @@ TEST(github_client, never_has_more_requests_in_flight_than_the_concurrency) {
   FakeTransport transport;
   std::atomic<int> in_flight{0};
   std::atomic<int> most{0};
-  transport.on_send([&](const HttpRequest&) {
+  transport.on_send([&](const net::HttpRequest&) {
     int now = ++in_flight;
     int seen = most.load();
     while (now > seen && !most.compare_exchange_weak(seen, now)) {
@@ -230,11 +230,11 @@ TEST(github_client, measures_the_reset_against_github_date_not_the_local_clock) 
   util::ManualClock clock(start_time());
   FakeTransport transport(&clock);
   // GitHub's clock is 5 minutes ahead of ours; the reset is 2 minutes after GitHub's now.
-  Headers headers{{"Date", util::format_http_date(start_time() + seconds(300))},
-                  {"x-ratelimit-limit", "5000"},
-                  {"x-ratelimit-remaining", "0"},
-                  {"x-ratelimit-reset",
-                   std::to_string((start_time() + seconds(420)).time_since_epoch().count())}};
+  net::Headers headers{{"Date", util::format_http_date(start_time() + seconds(300))},
+                       {"x-ratelimit-limit", "5000"},
+                       {"x-ratelimit-remaining", "0"},
+                       {"x-ratelimit-reset",
+                        std::to_string((start_time() + seconds(420)).time_since_epoch().count())}};
   transport.add("/one", http_response(200, "{}", headers));
   transport.add("/two", http_response(200, "{}"));
   Client client(options(), transport, clock);
@@ -362,9 +362,9 @@ TEST(github_client, gives_up_on_server_errors_after_max_retries) {
 TEST(github_client, retries_transport_errors_then_reports_them) {
   util::ManualClock clock(start_time());
   FakeTransport transport(&clock);
-  transport.add("/x", transport_failure(TransportError::timeout, "timed out"));
+  transport.add("/x", transport_failure(net::TransportError::timeout, "timed out"));
   transport.add("/x", http_response(200, "{}"));
-  transport.always("/y", transport_failure(TransportError::connect, "connection refused"));
+  transport.always("/y", transport_failure(net::TransportError::connect, "connection refused"));
   auto o = options();
   o.max_retries = 2;
   Client client(o, transport, clock);

@@ -32,7 +32,7 @@ RetryLimits limits() {
   return l;
 }
 
-Decision decide_on(const HttpResponse& response, const AttemptsSoFar& so_far = {},
+Decision decide_on(const net::HttpResponse& response, const AttemptsSoFar& so_far = {},
                    const RetryLimits& l = limits()) {
   return decide(read_answer(response, now()), so_far, l, k_path);
 }
@@ -200,12 +200,12 @@ TEST(github_rate_limit, stops_retrying_server_errors_after_the_retry_limit) {
 }
 
 TEST(github_rate_limit, retries_transport_failures_a_retry_may_cure_up_to_the_limit) {
-  auto timeout = transport_failure(TransportError::timeout, "Timeout was reached");
+  auto timeout = transport_failure(net::TransportError::timeout, "Timeout was reached");
   auto first = decide_on(timeout);
   EXPECT_EQ(first.next, Next::back_off);
   EXPECT_EQ(first.message, "Timeout was reached; retrying (attempt 2 of 5)");
   EXPECT_EQ(decide_on(timeout, {.transient_failures = 4}).next, Next::use);
-  EXPECT_EQ(decide_on(transport_failure(TransportError::other, "bad TLS")).next, Next::use);
+  EXPECT_EQ(decide_on(transport_failure(net::TransportError::other, "bad TLS")).next, Next::use);
 }
 
 TEST(github_rate_limit, gives_up_after_eight_waits_on_one_request) {

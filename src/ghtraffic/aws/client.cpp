@@ -210,7 +210,7 @@ Endpoint resolve_endpoint(const std::string& service, const std::string& region)
   return {fmt::format("https://{}.{}.{}", service, region, suffix), false};
 }
 
-JsonServiceClient::JsonServiceClient(Config config, github::HttpTransport& transport,
+JsonServiceClient::JsonServiceClient(Config config, net::HttpTransport& transport,
                                      util::Clock& clock)
     : m_config(std::move(config)), m_transport(transport), m_clock(clock) {
   register_credentials(m_config.credentials);
@@ -231,7 +231,7 @@ Result<nlohmann::json> JsonServiceClient::call(const std::string& operation,
   request.body = body.dump();
   request.what = what;
 
-  auto classify = [&](const github::HttpResponse& response) -> std::optional<AwsError> {
+  auto classify = [&](const net::HttpResponse& response) -> std::optional<AwsError> {
     if (response.status >= 200 && response.status < 300) {
       return std::nullopt;
     }

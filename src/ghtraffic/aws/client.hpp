@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "ghtraffic/github/transport.hpp"
+#include "ghtraffic/net/transport.hpp"
 #include "ghtraffic/util/clock.hpp"
 
 namespace ghtraffic::aws {
@@ -74,7 +74,7 @@ class JsonServiceClient {
     Credentials credentials;
     RetryPolicy retry;
   };
-  JsonServiceClient(Config config, github::HttpTransport& transport,
+  JsonServiceClient(Config config, net::HttpTransport& transport,
                     util::Clock& clock = util::system_clock());
   // Signs, sends, retries throttling (ThrottlingException,
   // ProvisionedThroughputExceededException, RequestLimitExceeded) and 5xx with jittered
@@ -84,7 +84,7 @@ class JsonServiceClient {
 
  private:
   Config m_config;
-  github::HttpTransport& m_transport;
+  net::HttpTransport& m_transport;
   util::Clock& m_clock;
 };
 

@@ -45,7 +45,7 @@ std::optional<std::chrono::system_clock::time_point> parse_deadline(
   }
 }
 
-std::string describe_failure(const github::HttpResponse& response) {
+std::string describe_failure(const net::HttpResponse& response) {
   if (!response.ok()) {
     return response.error_message;
   }
@@ -70,11 +70,11 @@ std::string error_body(const ErrorReport& error) {
   return body.dump();
 }
 
-RuntimeApi::RuntimeApi(std::string api, github::HttpTransport& transport)
+RuntimeApi::RuntimeApi(std::string api, net::HttpTransport& transport)
     : m_base_url(fmt::format("http://{}/{}/runtime", api, k_api_version)), m_transport(transport) {}
 
 std::expected<Invocation, std::string> RuntimeApi::next() {
-  github::HttpRequest request;
+  net::HttpRequest request;
   request.url = m_base_url + "/invocation/next";
   request.timeout = std::chrono::milliseconds(0);  // a long poll: no timeout
   auto response = m_transport.send(request);
@@ -98,7 +98,7 @@ std::expected<Invocation, std::string> RuntimeApi::next() {
 
 std::expected<void, std::string> RuntimeApi::post(const std::string& path, const std::string& body,
                                                   const std::optional<std::string>& error_type) {
-  github::HttpRequest request;
+  net::HttpRequest request;
   request.method = "POST";
   request.url = m_base_url + path;
   request.headers["Content-Type"] = "application/json";

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "ghtraffic/github/transport.hpp"
+#include "ghtraffic/net/transport.hpp"
 
 namespace ghtraffic::aws::lambda {
 
@@ -36,7 +36,7 @@ std::string error_body(const ErrorReport& error);
 class RuntimeApi {
  public:
   // api: AWS_LAMBDA_RUNTIME_API, "HOST:PORT".
-  RuntimeApi(std::string api, github::HttpTransport& transport);
+  RuntimeApi(std::string api, net::HttpTransport& transport);
 
   // Waits (without a timeout) for the next invocation. An error means the runtime must
   // exit: the API is gone or said so (500), and there is nothing left to serve.
@@ -57,7 +57,7 @@ class RuntimeApi {
                                         const std::optional<std::string>& error_type);
 
   std::string m_base_url;  // http://HOST:PORT/2018-06-01/runtime
-  github::HttpTransport& m_transport;
+  net::HttpTransport& m_transport;
 };
 
 // What a handler returns: the result JSON, or the error to report.

@@ -43,25 +43,25 @@ UrlParts split_url(const std::string& url) {
   return parts;
 }
 
-std::string_view transport_error_name(github::TransportError error) {
+std::string_view transport_error_name(net::TransportError error) {
   switch (error) {
-    case github::TransportError::connect:
+    case net::TransportError::connect:
       return "could not connect";
-    case github::TransportError::timeout:
+    case net::TransportError::timeout:
       return "timed out";
-    case github::TransportError::reset:
+    case net::TransportError::reset:
       return "connection reset";
-    case github::TransportError::protocol:
+    case net::TransportError::protocol:
       return "malformed HTTP answer";
-    case github::TransportError::other:
-    case github::TransportError::none:
+    case net::TransportError::other:
+    case net::TransportError::none:
       break;
   }
   return "transport failure";
 }
 
 AwsError transport_error(const ServiceTarget& target, const ServiceRequest& request,
-                         const github::HttpResponse& response) {
+                         const net::HttpResponse& response) {
   AwsError error;
   error.code = "TransportError";
   error.retryable = true;
@@ -160,11 +160,11 @@ std::string advice_for(std::string_view code, std::string_view action, std::stri
   return {};
 }
 
-Result<github::HttpResponse> send_with_retries(const ServiceTarget& target,
-                                               const ServiceRequest& request,
-                                               github::HttpTransport& transport, util::Clock& clock,
-                                               const RetryPolicy& retry,
-                                               const ErrorClassifier& classify) {
+Result<net::HttpResponse> send_with_retries(const ServiceTarget& target,
+                                            const ServiceRequest& request,
+                                            net::HttpTransport& transport, util::Clock& clock,
+                                            const RetryPolicy& retry,
+                                            const ErrorClassifier& classify) {
   auto url = split_url(target.base_url);
   std::string path = url.base_path + (request.path.empty() ? "/" : request.path);
   std::string full_url = url.origin + path;
@@ -188,7 +188,7 @@ Result<github::HttpResponse> send_with_retries(const ServiceTarget& target,
                          clock.now(),        target.payload, target.s3_path};
     auto signature = sign(signable, params);
 
-    github::HttpRequest http;
+    net::HttpRequest http;
     http.method = request.method;
     http.url = full_url;
     http.body = request.body;

@@ -10,7 +10,7 @@
 
 #include "ghtraffic/aws/client.hpp"
 #include "ghtraffic/aws/sigv4.hpp"
-#include "ghtraffic/github/transport.hpp"
+#include "ghtraffic/net/transport.hpp"
 #include "ghtraffic/util/clock.hpp"
 
 namespace ghtraffic::aws {
@@ -34,13 +34,13 @@ struct ServiceRequest {
 };
 
 // The error an answer carries, or nothing when it is a success.
-using ErrorClassifier = std::function<std::optional<AwsError>(const github::HttpResponse&)>;
+using ErrorClassifier = std::function<std::optional<AwsError>(const net::HttpResponse&)>;
 
-Result<github::HttpResponse> send_with_retries(const ServiceTarget& target,
-                                               const ServiceRequest& request,
-                                               github::HttpTransport& transport, util::Clock& clock,
-                                               const RetryPolicy& retry,
-                                               const ErrorClassifier& classify);
+Result<net::HttpResponse> send_with_retries(const ServiceTarget& target,
+                                            const ServiceRequest& request,
+                                            net::HttpTransport& transport, util::Clock& clock,
+                                            const RetryPolicy& retry,
+                                            const ErrorClassifier& classify);
 
 // Full jitter: a uniform draw in [0, min(cap, base * 2^attempt)]; attempt counts from 0.
 // random01 is the draw in [0, 1).

@@ -129,7 +129,7 @@ struct S3Client::Call {
   long not_an_error = 0;     // a status the caller handles itself (404 for head)
 };
 
-S3Client::S3Client(Config config, github::HttpTransport& transport, util::Clock& clock)
+S3Client::S3Client(Config config, net::HttpTransport& transport, util::Clock& clock)
     : m_config(std::move(config)), m_transport(transport), m_clock(clock) {}
 
 S3Client::Config S3Client::config_from_environment(const std::optional<std::string>& region) {
@@ -140,7 +140,7 @@ S3Client::Config S3Client::config_from_environment(const std::optional<std::stri
   return config;
 }
 
-Result<github::HttpResponse> S3Client::send(const Call& call) {
+Result<net::HttpResponse> S3Client::send(const Call& call) {
   ServiceTarget target{"s3",
                        m_config.region,
                        m_config.endpoint.url,
@@ -167,7 +167,7 @@ Result<github::HttpResponse> S3Client::send(const Call& call) {
 
   auto arn = call.bucket_root ? "arn:aws:s3:::" + call.bucket
                               : "arn:aws:s3:::" + call.bucket + "/" + call.key;
-  auto classify = [&](const github::HttpResponse& response) -> std::optional<AwsError> {
+  auto classify = [&](const net::HttpResponse& response) -> std::optional<AwsError> {
     if ((response.status >= 200 && response.status < 300) ||
         (call.not_an_error != 0 && response.status == call.not_an_error)) {
       return std::nullopt;

@@ -28,8 +28,7 @@ class S3Client {
     RetryPolicy retry;
   };
 
-  S3Client(Config config, github::HttpTransport& transport,
-           util::Clock& clock = util::system_clock());
+  S3Client(Config config, net::HttpTransport& transport, util::Clock& clock = util::system_clock());
 
   // Credentials, region and endpoint from the environment (see client.hpp).
   static Config config_from_environment(const std::optional<std::string>& region = {});
@@ -49,10 +48,10 @@ class S3Client {
 
  private:
   struct Call;
-  Result<github::HttpResponse> send(const Call& call);
+  Result<net::HttpResponse> send(const Call& call);
 
   Config m_config;
-  github::HttpTransport& m_transport;
+  net::HttpTransport& m_transport;
   util::Clock& m_clock;
 };
 

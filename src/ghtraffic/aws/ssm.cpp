@@ -64,7 +64,7 @@ Result<std::string> get_parameter(JsonServiceClient& client, const std::string& 
 }
 
 std::string read_parameter_from_environment(const std::string& name) {
-  auto transport = github::make_curl_transport();
+  auto transport = net::make_curl_transport();
   JsonServiceClient client(ssm_config_from_environment(), *transport);
   auto value = get_parameter(client, name);
   if (!value) {

@@ -172,7 +172,7 @@ int run_collect(const GlobalOptions& global, const CollectOptions& opts) {
   auto lock = store::lock_for_collect(store_url);
   auto store = store::make_store(store_url);
 
-  auto transport = github::make_curl_transport();
+  auto transport = net::make_curl_transport();
   github::Client client(client_options, *transport);
   collect::Progress progress;
   collect::Summary summary;

@@ -217,7 +217,7 @@ std::expected<collect::Plan, ErrorReport> plan_for(const Settings& settings,
 
 class Function {
  public:
-  Function(Settings settings, std::unique_ptr<store::Store> store, github::HttpTransport& transport)
+  Function(Settings settings, std::unique_ptr<store::Store> store, net::HttpTransport& transport)
       : m_settings(std::move(settings)), m_store(std::move(store)), m_transport(transport) {}
 
   HandlerResult handle(const Invocation& invocation) {
@@ -298,7 +298,7 @@ class Function {
 
   Settings m_settings;
   std::unique_ptr<store::Store> m_store;
-  github::HttpTransport& m_transport;
+  net::HttpTransport& m_transport;
   std::vector<std::string> m_left_for_next_run;
   milliseconds m_repo_estimate = k_first_repo_estimate;
 };
@@ -311,10 +311,10 @@ int run_lambda(const GlobalOptions& global) {
         "function's bootstrap (see docs/aws.md); on a laptop, use `ghtraffic collect`");
   }
   // The Runtime API is plain HTTP/1.1 on a local address.
-  auto runtime_transport = github::make_curl_transport({.http2 = false});
+  auto runtime_transport = net::make_curl_transport({.http2 = false});
   aws::lambda::RuntimeApi api(*api_address, *runtime_transport);
 
-  auto github_transport = github::make_curl_transport();
+  auto github_transport = net::make_curl_transport();
   std::unique_ptr<Function> function;
   auto report_init_error = [&](const ErrorReport& report) {
     if (auto sent = api.report_init_error(report); !sent) {

@@ -5,7 +5,7 @@
 #include <set>
 
 #include "ghtraffic/export/manifest.hpp"
-#include "ghtraffic/github/transport.hpp"
+#include "ghtraffic/net/transport.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
 
@@ -62,7 +62,7 @@ class S3Sink : public Sink {
 class OwningS3Sink final : public Sink {
  public:
   OwningS3Sink(S3Destination destination, bool manifests)
-      : m_transport(github::make_curl_transport()),
+      : m_transport(net::make_curl_transport()),
         m_client(aws::S3Client::config_from_environment(), *m_transport),
         m_sink(m_client, std::move(destination), manifests) {}
 
@@ -72,7 +72,7 @@ class OwningS3Sink final : public Sink {
   void finish() override { m_sink.finish(); }
 
  private:
-  std::unique_ptr<github::HttpTransport> m_transport;
+  std::unique_ptr<net::HttpTransport> m_transport;
   aws::S3Client m_client;
   S3Sink m_sink;
 };

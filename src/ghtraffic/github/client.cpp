@@ -8,7 +8,7 @@
 
 #include "ghtraffic/github/pacer.hpp"
 #include "ghtraffic/github/rate_limit.hpp"
-#include "ghtraffic/github/url_parts.hpp"
+#include "ghtraffic/net/url.hpp"
 #include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/redact.hpp"
 #include "ghtraffic/util/strings.hpp"
@@ -47,7 +47,7 @@ bool is_redirect(long status) {
 }  // namespace
 
 struct Client::State {
-  State(const ClientOptions& o, HttpTransport& t, util::Clock& c)
+  State(const ClientOptions& o, net::HttpTransport& t, util::Clock& c)
       : options(o),
         transport(t),
         clock(c),
@@ -55,7 +55,7 @@ struct Client::State {
         random(std::random_device{}()) {}
 
   const ClientOptions& options;
-  HttpTransport& transport;
+  net::HttpTransport& transport;
   util::Clock& clock;
   Pacer pacer;
 
@@ -64,35 +64,35 @@ struct Client::State {
   std::mt19937_64 random;
 
   Result<ApiResponse> execute(const std::string& method, const std::string& path,
-                              const Headers& extra, const std::string& body,
+                              const net::Headers& extra, const std::string& body,
                               const CacheLookup& cache);
   std::string display_path(const std::string& url) const;
 
  private:
-  HttpRequest build_request(const std::string& method, const std::string& url, const Headers& extra,
-                            const std::string& body,
-                            const std::optional<core::CachedResponse>& cached,
-                            bool send_token) const;
+  net::HttpRequest build_request(const std::string& method, const std::string& url,
+                                 const net::Headers& extra, const std::string& body,
+                                 const std::optional<core::CachedResponse>& cached,
+                                 bool send_token) const;
   ApiError make_error(ErrorKind kind, long status, const std::string& url,
                       const std::string& message) const;
-  ApiError error_for_status(const HttpResponse& response, const std::string& url,
+  ApiError error_for_status(const net::HttpResponse& response, const std::string& url,
                             int attempts) const;
   RetryLimits retry_limits() const;
   void note_rate_limit(const RateLimitHeaders& limits);
   void begin_wait(const Pause& pause);
   void back_off(milliseconds ceiling, std::optional<milliseconds> at_least);
   // A success or a 304 made into one with the cached body.
-  Result<ApiResponse> use_answer(HttpResponse response, std::optional<util::Timestamp> date,
+  Result<ApiResponse> use_answer(net::HttpResponse response, std::optional<util::Timestamp> date,
                                  const std::string& key, const std::string& url,
                                  const std::optional<core::CachedResponse>& cached,
                                  const std::string& method);
 };
 
-HttpRequest Client::State::build_request(const std::string& method, const std::string& url,
-                                         const Headers& extra, const std::string& body,
-                                         const std::optional<core::CachedResponse>& cached,
-                                         bool send_token) const {
-  HttpRequest request;
+net::HttpRequest Client::State::build_request(const std::string& method, const std::string& url,
+                                              const net::Headers& extra, const std::string& body,
+                                              const std::optional<core::CachedResponse>& cached,
+                                              bool send_token) const {
+  net::HttpRequest request;
   request.method = method;
   request.url = url;
   request.body = body;
@@ -128,7 +128,7 @@ ApiError Client::State::make_error(ErrorKind kind, long status, const std::strin
   return ApiError{kind, status, util::scrub(message), display_path(url)};
 }
 
-ApiError Client::State::error_for_status(const HttpResponse& response, const std::string& url,
+ApiError Client::State::error_for_status(const net::HttpResponse& response, const std::string& url,
                                          int attempts) const {
   const long status = response.status;
   const std::string path = display_path(url);
@@ -222,10 +222,10 @@ void Client::State::back_off(milliseconds ceiling, std::optional<milliseconds> a
 }
 
 Result<ApiResponse> Client::State::execute(const std::string& method, const std::string& path,
-                                           const Headers& extra, const std::string& body,
+                                           const net::Headers& extra, const std::string& body,
                                            const CacheLookup& cache) {
   const std::string key = join_url(options.api_url, path);
-  if (!same_origin(key, options.api_url)) {
+  if (!net::same_origin(key, options.api_url)) {
     return std::unexpected(
         make_error(ErrorKind::other, 0, key,
                    fmt::format("refusing to send a request for {} outside the API at {}", key,
@@ -250,7 +250,7 @@ Result<ApiResponse> Client::State::execute(const std::string& method, const std:
   AttemptsSoFar so_far;
 
   for (;;) {
-    HttpResponse response;
+    net::HttpResponse response;
     {
       auto permit = pacer.acquire();
       response = transport.send(
@@ -301,7 +301,7 @@ Result<ApiResponse> Client::State::execute(const std::string& method, const std:
     const long status = response.status;
     if (is_redirect(status)) {
       auto location = response.header("location");
-      auto target = location ? resolve_location(url, *location) : std::nullopt;
+      auto target = location ? net::resolve_location(url, *location) : std::nullopt;
       if (!target) {
         return std::unexpected(
             make_error(ErrorKind::other, status, url,
@@ -323,7 +323,7 @@ Result<ApiResponse> Client::State::execute(const std::string& method, const std:
         current_body.clear();
       }
       // The token goes only to the API's own host.
-      send_token = send_token && same_origin(*target, options.api_url);
+      send_token = send_token && net::same_origin(*target, options.api_url);
       url = std::move(*target);
       continue;
     }
@@ -338,7 +338,7 @@ Result<ApiResponse> Client::State::execute(const std::string& method, const std:
   }
 }
 
-Result<ApiResponse> Client::State::use_answer(HttpResponse response,
+Result<ApiResponse> Client::State::use_answer(net::HttpResponse response,
                                               std::optional<util::Timestamp> date,
                                               const std::string& key, const std::string& url,
                                               const std::optional<core::CachedResponse>& cached,
@@ -374,7 +374,7 @@ Result<ApiResponse> Client::State::use_answer(HttpResponse response,
   return out;
 }
 
-Client::Client(ClientOptions options, HttpTransport& transport, util::Clock& clock)
+Client::Client(ClientOptions options, net::HttpTransport& transport, util::Clock& clock)
     : m_options(std::move(options)), m_transport(transport), m_clock(clock) {
   m_options.concurrency = std::clamp(m_options.concurrency, 1, k_max_concurrency);
   m_options.max_per_minute = std::max(m_options.max_per_minute, 1);
@@ -396,18 +396,18 @@ Client::Client(ClientOptions options, HttpTransport& transport, util::Clock& clo
 
 Client::~Client() = default;
 
-Result<ApiResponse> Client::get(const std::string& path, const Headers& extra,
+Result<ApiResponse> Client::get(const std::string& path, const net::Headers& extra,
                                 const CacheLookup& cache) {
   return m_state->execute("GET", path, extra, {}, cache);
 }
 
 Result<ApiResponse> Client::post_json(const std::string& path, const nlohmann::json& body) {
-  Headers extra{{"Content-Type", "application/json"}};
+  net::Headers extra{{"Content-Type", "application/json"}};
   return m_state->execute("POST", path, extra, body.dump(), {});
 }
 
 Result<std::vector<nlohmann::json>> Client::get_all_pages(const std::string& path,
-                                                          const Headers& extra) {
+                                                          const net::Headers& extra) {
   std::vector<nlohmann::json> items;
   std::vector<std::string> seen;
   std::string url = path;
@@ -437,7 +437,7 @@ Result<std::vector<nlohmann::json>> Client::get_all_pages(const std::string& pat
     if (!next) {
       break;
     }
-    if (!same_origin(*next, m_options.api_url)) {
+    if (!net::same_origin(*next, m_options.api_url)) {
       return std::unexpected(ApiError{
           ErrorKind::malformed, response->status,
           util::scrub(fmt::format("GitHub's next-page link for {} points outside {}: {}",

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "ghtraffic/core/types.hpp"
-#include "ghtraffic/github/transport.hpp"
+#include "ghtraffic/net/transport.hpp"
 #include "ghtraffic/util/clock.hpp"
 
 namespace ghtraffic::github {
@@ -72,7 +72,7 @@ using Result = std::expected<T, ApiError>;
 
 struct ApiResponse {
   long status = 0;  // 200 (a 304 is turned into 200 with the cached body, from_cache set)
-  Headers headers;
+  net::Headers headers;
   std::string body;
   std::string url;                                  // the URL finally answered (after redirects)
   std::optional<util::Timestamp> date;              // the response's Date header
@@ -98,7 +98,7 @@ using CacheLookup = std::function<std::optional<core::CachedResponse>(const std:
 
 class Client {
  public:
-  Client(ClientOptions options, HttpTransport& transport,
+  Client(ClientOptions options, net::HttpTransport& transport,
          util::Clock& clock = util::system_clock());
   ~Client();
   Client(const Client&) = delete;
@@ -111,20 +111,20 @@ class Client {
 
   // path: "/repos/o/r" (joined to api_url) or an absolute URL under api_url (Link headers).
   // With a cache lookup, an entry's ETag is sent as If-None-Match and a 304 reuses its body.
-  Result<ApiResponse> get(const std::string& path, const Headers& extra = {},
+  Result<ApiResponse> get(const std::string& path, const net::Headers& extra = {},
                           const CacheLookup& cache = {});
   Result<ApiResponse> post_json(const std::string& path, const nlohmann::json& body);
 
   // Follows rel="next" Link headers; returns each page's parsed JSON array, concatenated.
   Result<std::vector<nlohmann::json>> get_all_pages(const std::string& path,
-                                                    const Headers& extra = {});
+                                                    const net::Headers& extra = {});
 
   ClientStats stats() const;
 
  private:
   struct State;
   ClientOptions m_options;
-  HttpTransport& m_transport;
+  net::HttpTransport& m_transport;
   util::Clock& m_clock;
   std::unique_ptr<State> m_state;
 };

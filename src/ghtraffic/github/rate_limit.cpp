@@ -42,9 +42,9 @@ std::optional<milliseconds> read_retry_after(const std::optional<std::string>& v
   return std::nullopt;
 }
 
-bool is_retryable(TransportError error) {
-  return error == TransportError::connect || error == TransportError::timeout ||
-         error == TransportError::reset || error == TransportError::protocol;
+bool is_retryable(net::TransportError error) {
+  return error == net::TransportError::connect || error == net::TransportError::timeout ||
+         error == net::TransportError::reset || error == net::TransportError::protocol;
 }
 
 bool is_transient_status(long status) {
@@ -132,7 +132,7 @@ Decision over_limit(const AnswerFacts& answer, const AttemptsSoFar& so_far,
 
 }  // namespace
 
-AnswerFacts read_answer(const HttpResponse& response, util::Timestamp local_now) {
+AnswerFacts read_answer(const net::HttpResponse& response, util::Timestamp local_now) {
   AnswerFacts facts;
   facts.local_now = local_now;
   facts.server_now = local_now;

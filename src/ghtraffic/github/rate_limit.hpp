@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "ghtraffic/github/transport.hpp"
+#include "ghtraffic/net/transport.hpp"
 #include "ghtraffic/util/date.hpp"
 
 namespace ghtraffic::github {
@@ -43,7 +43,7 @@ struct AnswerFacts {
   util::Timestamp local_now;            // when the answer came, on the local clock
 };
 
-AnswerFacts read_answer(const HttpResponse& response, util::Timestamp local_now);
+AnswerFacts read_answer(const net::HttpResponse& response, util::Timestamp local_now);
 
 // The client's limits on retrying, from its options.
 struct RetryLimits {

@@ -4,7 +4,7 @@
 #include <cctype>
 #include <random>
 
-#include "ghtraffic/github/transport.hpp"
+#include "ghtraffic/net/transport.hpp"
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
@@ -204,7 +204,7 @@ void Scheduler::run_once() {
   try {
     auto lock = store::lock_for_collect(m_options.store_url);
     auto store = store::make_store(m_options.store_url);
-    auto transport = github::make_curl_transport();
+    auto transport = net::make_curl_transport();
     github::Client client(m_options.client, *transport, m_clock);
     auto plan = m_options.plan;
     plan.cancel = &m_cancel;

@@ -96,7 +96,7 @@ class DynamoCollectLock final : public CollectLock {
 }  // namespace
 
 std::unique_ptr<CollectLock> lock_dynamodb_store(const std::string& location_text,
-                                                 std::shared_ptr<github::HttpTransport> transport) {
+                                                 std::shared_ptr<net::HttpTransport> transport) {
   auto location = parse_location(location_text);
   auto api = open_table_api(location, std::move(transport));
   const auto table = location.table_prefix + "-data";

@@ -924,7 +924,7 @@ Location parse_location(const std::string& location) {
 
 std::unique_ptr<Store> make_dynamodb_store(const std::string& location_text,
                                            const StoreOptions& options,
-                                           std::shared_ptr<github::HttpTransport> transport) {
+                                           std::shared_ptr<net::HttpTransport> transport) {
   auto location = parse_location(location_text);
   auto api = open_table_api(location, std::move(transport));
   api->ensure_table(location.table_prefix + "-data", !options.read_only);

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "ghtraffic/github/transport.hpp"
+#include "ghtraffic/net/transport.hpp"
 #include "ghtraffic/store/store.hpp"
 
 namespace ghtraffic::store::dynamodb {
@@ -26,11 +26,11 @@ Location parse_location(const std::string& location);
 // transport: the HTTP transport to send requests with; none = libcurl. Tests pass a
 // wrapper that counts or fails requests.
 std::unique_ptr<Store> make_dynamodb_store(const std::string& location, const StoreOptions& options,
-                                           std::shared_ptr<github::HttpTransport> transport = {});
+                                           std::shared_ptr<net::HttpTransport> transport = {});
 
 // The collection lock: a lease item in PREFIX-data taken with a conditional write, renewed
 // while held, released on destruction; a crashed holder's lease runs out by itself.
 std::unique_ptr<CollectLock> lock_dynamodb_store(
-    const std::string& location, std::shared_ptr<github::HttpTransport> transport = {});
+    const std::string& location, std::shared_ptr<net::HttpTransport> transport = {});
 
 }  // namespace ghtraffic::store::dynamodb

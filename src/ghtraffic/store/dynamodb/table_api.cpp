@@ -65,7 +65,7 @@ bool is_condition_failure(const aws::AwsError& error) {
   return code_is(error, "ConditionalCheckFailedException");
 }
 
-TableApi::TableApi(std::shared_ptr<github::HttpTransport> transport,
+TableApi::TableApi(std::shared_ptr<net::HttpTransport> transport,
                    aws::JsonServiceClient::Config config, std::string describe)
     : m_transport(std::move(transport)),
       m_client(std::move(config), *m_transport),
@@ -179,7 +179,7 @@ void TableApi::ensure_table(const std::string& table, bool create) {
 }
 
 std::unique_ptr<TableApi> open_table_api(const Location& location,
-                                         std::shared_ptr<github::HttpTransport> transport) {
+                                         std::shared_ptr<net::HttpTransport> transport) {
   aws::JsonServiceClient::Config config;
   config.service = "dynamodb";
   config.target_prefix = "DynamoDB_20120810";
@@ -192,7 +192,7 @@ std::unique_ptr<TableApi> open_table_api(const Location& location,
   }
   config.credentials = aws::load_credentials();
   if (!transport) {
-    transport = github::make_curl_transport();
+    transport = net::make_curl_transport();
   }
   auto describe = fmt::format("dynamodb:{}?region={}", location.table_prefix, config.region);
   return std::make_unique<TableApi>(std::move(transport), std::move(config), std::move(describe));

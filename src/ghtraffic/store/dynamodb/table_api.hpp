@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "ghtraffic/aws/client.hpp"
-#include "ghtraffic/github/transport.hpp"
+#include "ghtraffic/net/transport.hpp"
 
 namespace ghtraffic::store::dynamodb {
 
@@ -29,7 +29,7 @@ Json key(std::string_view pk, std::string_view sk);
 
 class TableApi {
  public:
-  TableApi(std::shared_ptr<github::HttpTransport> transport, aws::JsonServiceClient::Config config,
+  TableApi(std::shared_ptr<net::HttpTransport> transport, aws::JsonServiceClient::Config config,
            std::string describe);
 
   const std::string& describe() const { return m_describe; }
@@ -50,7 +50,7 @@ class TableApi {
   void ensure_table(const std::string& table, bool create);
 
  private:
-  std::shared_ptr<github::HttpTransport> m_transport;
+  std::shared_ptr<net::HttpTransport> m_transport;
   aws::JsonServiceClient m_client;
   std::string m_describe;
 };
@@ -66,6 +66,6 @@ struct Location;
 // The API for the store at location: credentials, region and endpoint resolved as the AWS
 // SDKs do, the location's own region and endpoint first.
 std::unique_ptr<TableApi> open_table_api(const Location& location,
-                                         std::shared_ptr<github::HttpTransport> transport);
+                                         std::shared_ptr<net::HttpTransport> transport);
 
 }  // namespace ghtraffic::store::dynamodb

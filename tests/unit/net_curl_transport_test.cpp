@@ -11,9 +11,9 @@
 #include <set>
 #include <thread>
 
-#include "ghtraffic/github/transport.hpp"
+#include "ghtraffic/net/transport.hpp"
 
-using namespace ghtraffic::github;
+using namespace ghtraffic::net;
 
 namespace {
 
@@ -86,7 +86,7 @@ class RawServer {
 
 }  // namespace
 
-TEST(github_curl_transport, reuses_one_connection_and_captures_headers_and_body) {
+TEST(net_curl_transport, reuses_one_connection_and_captures_headers_and_body) {
   std::mutex mutex;
   std::vector<int> ports;
   std::string authorization;
@@ -121,7 +121,7 @@ TEST(github_curl_transport, reuses_one_connection_and_captures_headers_and_body)
   EXPECT_EQ(authorization, "Bearer secret-token-value");
 }
 
-TEST(github_curl_transport, posts_a_body_and_does_not_follow_redirects_unless_asked) {
+TEST(net_curl_transport, posts_a_body_and_does_not_follow_redirects_unless_asked) {
   LoopbackServer server([](httplib::Server& s) {
     s.Post("/graphql", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content(req.body, "application/json");
@@ -158,7 +158,7 @@ TEST(github_curl_transport, posts_a_body_and_does_not_follow_redirects_unless_as
   EXPECT_EQ(followed.effective_url, server.url("/new"));
 }
 
-TEST(github_curl_transport, reports_a_refused_connection_without_request_headers) {
+TEST(net_curl_transport, reports_a_refused_connection_without_request_headers) {
   std::string url;
   {
     LoopbackServer server([](httplib::Server&) {});
@@ -176,7 +176,7 @@ TEST(github_curl_transport, reports_a_refused_connection_without_request_headers
   EXPECT_EQ(response.error_message.find("do-not-print-me"), std::string::npos);
 }
 
-TEST(github_curl_transport, reports_a_body_cut_short_as_an_error) {
+TEST(net_curl_transport, reports_a_body_cut_short_as_an_error) {
   RawServer server(
       "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[1,2");
   auto transport = make_curl_transport();
@@ -187,7 +187,7 @@ TEST(github_curl_transport, reports_a_body_cut_short_as_an_error) {
   EXPECT_EQ(response.error, TransportError::reset);
 }
 
-TEST(github_curl_transport, serves_many_threads_at_once) {
+TEST(net_curl_transport, serves_many_threads_at_once) {
   LoopbackServer server([](httplib::Server& s) {
     s.Get("/n", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok", "text/plain");

@@ -1,9 +1,9 @@
-#include "ghtraffic/github/transport.hpp"
+#include "ghtraffic/net/transport.hpp"
 
 #include <algorithm>
 #include <cctype>
 
-namespace ghtraffic::github {
+namespace ghtraffic::net {
 
 bool HeaderLess::operator()(const std::string& a, const std::string& b) const {
   return std::lexicographical_compare(
@@ -19,4 +19,4 @@ std::optional<std::string> HttpResponse::header(const std::string& name) const {
   return it->second;
 }
 
-}  // namespace ghtraffic::github
+}  // namespace ghtraffic::net

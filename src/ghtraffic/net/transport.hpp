@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace ghtraffic::github {
+namespace ghtraffic::net {
 
 // Header names compare case-insensitively.
 struct HeaderLess {
@@ -60,4 +60,4 @@ struct CurlOptions {
 };
 std::unique_ptr<HttpTransport> make_curl_transport(const CurlOptions& options = {});
 
-}  // namespace ghtraffic::github
+}  // namespace ghtraffic::net

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-namespace ghtraffic::github {
+namespace ghtraffic::net {
 
 namespace detail {
 struct CurlEasyFree {
@@ -59,4 +59,4 @@ class CurlShare {
   std::unique_ptr<CURLSH, detail::CurlShareFree> m_share;
 };
 
-}  // namespace ghtraffic::github
+}  // namespace ghtraffic::net

@@ -12,13 +12,13 @@
 #include <string_view>
 #include <vector>
 
-#include "ghtraffic/github/curl_handle.hpp"
-#include "ghtraffic/github/transport.hpp"
+#include "ghtraffic/net/curl_handle.hpp"
+#include "ghtraffic/net/transport.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/redact.hpp"
 #include "ghtraffic/util/strings.hpp"
 
-namespace ghtraffic::github {
+namespace ghtraffic::net {
 namespace {
 
 constexpr std::size_t k_max_idle_handles = 128;
@@ -295,4 +295,4 @@ std::unique_ptr<HttpTransport> make_curl_transport(const CurlOptions& options) {
   return std::make_unique<CurlTransport>(options);
 }
 
-}  // namespace ghtraffic::github
+}  // namespace ghtraffic::net

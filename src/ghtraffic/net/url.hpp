@@ -1,11 +1,12 @@
-// URL pieces the client needs: the origin a token may be sent to, and Location targets.
+// URL pieces HTTP callers need: the origin (a credential may be sent only to its own
+// origin) and the absolute target of a Location header.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace ghtraffic::github {
+namespace ghtraffic::net {
 
 struct UrlParts {
   std::string scheme;     // lower case: "http" or "https"
@@ -14,6 +15,9 @@ struct UrlParts {
 
   std::string origin() const { return scheme + "://" + authority; }
 };
+
+// True when the URL starts with http:// or https:// (in lower or upper case).
+bool is_absolute_url(std::string_view url);
 
 // Only absolute http(s) URLs; anything else is nullopt.
 std::optional<UrlParts> split_url(std::string_view url);
@@ -24,4 +28,4 @@ bool same_origin(std::string_view a, std::string_view b);
 // The absolute URL a Location header points to, relative to the URL that answered.
 std::optional<std::string> resolve_location(std::string_view base, std::string_view location);
 
-}  // namespace ghtraffic::github
+}  // namespace ghtraffic::net
