@@ -197,6 +197,36 @@ TEST_P(store_conformance, keeps_the_window_totals_of_every_observation) {
   EXPECT_EQ(windows[2].uniques, 33);
 }
 
+TEST_P(store_conformance,
+       lists_window_totals_by_time_then_views_before_clones_in_any_commit_order) {
+  auto store = open();
+  auto commit = [&](const char* when, bool views, bool clones, std::int64_t uniques) {
+    auto o = observation(4, "octo/cat", when);
+    if (clones) {
+      o.clones = window(TrafficKind::clones, when, {}, 1, uniques);
+    }
+    if (views) {
+      o.views = window(TrafficKind::views, when, {}, 2, uniques);
+    }
+    store->commit(o);
+  };
+  commit("2026-05-03T10:00:00Z", true, true, 3);
+  commit("2026-05-01T10:00:00Z", false, true, 1);
+  commit("2026-05-02T10:00:00Z", true, true, 2);
+  commit("2026-05-01T10:00:00Z", true, false, 1);
+
+  auto windows = store->windows(4);
+  ASSERT_EQ(windows.size(), 6u);
+  const std::pair<const char*, TrafficKind> expected[] = {
+      {"2026-05-01T10:00:00Z", TrafficKind::views}, {"2026-05-01T10:00:00Z", TrafficKind::clones},
+      {"2026-05-02T10:00:00Z", TrafficKind::views}, {"2026-05-02T10:00:00Z", TrafficKind::clones},
+      {"2026-05-03T10:00:00Z", TrafficKind::views}, {"2026-05-03T10:00:00Z", TrafficKind::clones}};
+  for (std::size_t i = 0; i < windows.size(); ++i) {
+    EXPECT_EQ(windows[i].observed_at, at(expected[i].first)) << i;
+    EXPECT_EQ(windows[i].kind, expected[i].second) << i;
+  }
+}
+
 TEST_P(store_conformance, replaces_a_days_top_ten_with_a_later_one_of_the_same_day) {
   auto store = open();
   auto morning = observation(6, "octo/cat", "2026-06-01T08:00:00Z");
@@ -250,6 +280,39 @@ TEST_P(store_conformance, keeps_top_tens_of_different_days_as_separate_snapshots
   auto middle = store->path_snapshots(6, {day("2026-06-02"), day("2026-06-02")});
   ASSERT_EQ(middle.size(), 1u);
   EXPECT_EQ(middle[0].observed_at, at("2026-06-02T08:00:00Z"));
+}
+
+TEST_P(store_conformance, lists_one_snapshot_a_day_sorted_by_day_in_any_commit_order) {
+  auto store = open();
+  auto commit = [&](const char* when, std::int64_t n) {
+    auto o = observation(6, "octo/cat", when);
+    o.meta.stars = n;
+    o.paths = core::PathSnapshot{at(when), {{"/a", "A", n, 1}}};
+    o.referrers = core::ReferrerSnapshot{at(when), {{"google.com", n, 1}}};
+    store->commit(o);
+  };
+  commit("2026-06-03T08:00:00Z", 30);
+  commit("2026-06-01T20:00:00Z", 11);  // the latest of 06-01
+  commit("2026-06-02T08:00:00Z", 20);
+  commit("2026-06-01T08:00:00Z", 10);  // earlier the same day: kept out
+
+  const util::Timestamp expected_at[] = {at("2026-06-01T20:00:00Z"), at("2026-06-02T08:00:00Z"),
+                                         at("2026-06-03T08:00:00Z")};
+  const std::int64_t expected_n[] = {11, 20, 30};
+  auto paths = store->path_snapshots(6);
+  auto referrers = store->referrer_snapshots(6);
+  auto counters = store->counters(6);
+  ASSERT_EQ(paths.size(), 3u);
+  ASSERT_EQ(referrers.size(), 3u);
+  ASSERT_EQ(counters.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(paths[i].observed_at, expected_at[i]) << i;
+    EXPECT_EQ(paths[i].entries.at(0).count, expected_n[i]) << i;
+    EXPECT_EQ(referrers[i].observed_at, expected_at[i]) << i;
+    EXPECT_EQ(referrers[i].entries.at(0).count, expected_n[i]) << i;
+    EXPECT_EQ(counters[i].observed_at, expected_at[i]) << i;
+    EXPECT_EQ(counters[i].stars, expected_n[i]) << i;
+  }
 }
 
 TEST_P(store_conformance, keeps_an_empty_top_ten_as_a_snapshot_of_no_traffic) {

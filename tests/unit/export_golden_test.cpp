@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include "export_support.hpp"
+#include "ghtraffic/cli/show_summary.hpp"
 #include "ghtraffic/export/export.hpp"
-#include "ghtraffic/export/show.hpp"
 
 using namespace export_test;
 using namespace ghtraffic::exports;
+using ghtraffic::cli::render_summary;
+using ghtraffic::cli::ShowOptions;
 
 namespace {
 

@@ -134,7 +134,11 @@ class FakeStore final : public store::Store {
   }
 
   std::vector<store::WindowRecord> windows(core::RepoId id) override {
-    return m_repos.at(id).windows;
+    auto out = m_repos.at(id).windows;
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return a.observed_at != b.observed_at ? a.observed_at < b.observed_at : a.kind < b.kind;
+    });
+    return out;  // by time, then kind, as Store::windows promises
   }
 
   std::vector<core::PathSnapshot> path_snapshots(core::RepoId id,

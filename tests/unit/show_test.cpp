@@ -1,12 +1,11 @@
-#include "ghtraffic/export/show.hpp"
-
 #include <gtest/gtest.h>
 
 #include "export_support.hpp"
+#include "ghtraffic/cli/show_summary.hpp"
 #include "ghtraffic/util/error.hpp"
 
 using namespace export_test;
-using namespace ghtraffic::exports;
+using namespace ghtraffic::cli;
 
 namespace {
 
@@ -177,5 +176,8 @@ TEST(show, unknown_repository_is_an_error_naming_it) {
     FAIL() << "expected an error";
   } catch (const util::Error& e) {
     EXPECT_TRUE(contains(e.what(), "octo-org/nope")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "fake:memory")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "`ghtraffic collect octo-org/nope`")) << e.what();
+    EXPECT_FALSE(contains(e.what(), "--repo")) << e.what();
   }
 }

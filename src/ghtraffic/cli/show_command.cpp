@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "ghtraffic/cli/common.hpp"
-#include "ghtraffic/export/show.hpp"
+#include "ghtraffic/cli/show_summary.hpp"
 #include "ghtraffic/util/clock.hpp"
 #include "ghtraffic/util/error.hpp"
 
@@ -19,14 +19,14 @@ struct ShowCommandOptions {
 int run_show(const GlobalOptions& global, const ShowCommandOptions& opts) {
   auto config = load_config_file(global);
   auto store = store::make_store(resolve_store_url(global, config), {.read_only = true});
-  exports::ShowOptions options;
+  ShowOptions options;
   if (!opts.repo.empty()) {
     options.repo = opts.repo;
   }
   options.today = util::day_of(util::system_clock().now());
   options.color =
       !opts.no_color && ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
-  auto text = exports::render_summary(*store, options);
+  auto text = render_summary(*store, options);
   std::fputs(text.c_str(), stdout);
   return util::k_exit_ok;
 }

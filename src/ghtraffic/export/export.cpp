@@ -6,13 +6,16 @@
 #include <nlohmann/json.hpp>
 
 #include "ghtraffic/export/csv.hpp"
-#include "ghtraffic/export/history.hpp"
+#include "ghtraffic/read/history.hpp"
+#include "ghtraffic/read/select.hpp"
 #include "ghtraffic/util/strings.hpp"
 
 namespace ghtraffic::exports {
 namespace {
 
 using Json = nlohmann::json;
+using read::HistoryDay;
+using read::RepoHistory;
 
 std::optional<std::int64_t> count_of(const std::optional<core::DayCount>& day) {
   return day ? std::optional(day->count) : std::nullopt;
@@ -243,8 +246,8 @@ std::optional<ExportOptions::Format> export_format_from(std::string_view text) {
 
 ExportStats export_store(store::Store& store, const ExportOptions& options, Sink& sink) {
   std::vector<RepoHistory> histories;
-  for (const auto& record : select_repositories(store, options.repos)) {
-    histories.push_back(load_history(store, record));
+  for (const auto& record : read::select_repositories(store, options.repos)) {
+    histories.push_back(read::load_history(store, record));
   }
   Exporter out(sink);
   switch (options.format) {

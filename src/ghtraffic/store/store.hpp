@@ -87,7 +87,10 @@ class Store {
   virtual std::vector<RepoRecord> repositories() = 0;  // sorted by full_name
   virtual std::vector<DayRecord> days(core::RepoId repo, core::TrafficKind kind,
                                       const DayRange& range = {}) = 0;  // sorted by day
-  virtual std::vector<WindowRecord> windows(core::RepoId repo) = 0;     // by time, kind
+  // By observation time, then views before clones; readers rely on it and never re-sort.
+  virtual std::vector<WindowRecord> windows(core::RepoId repo) = 0;
+  // Snapshots (R5, R6): one per UTC day, the latest observed that day, sorted by day;
+  // readers rely on it and never filter them again.
   virtual std::vector<core::PathSnapshot> path_snapshots(core::RepoId repo,
                                                          const DayRange& range = {}) = 0;
   virtual std::vector<core::ReferrerSnapshot> referrer_snapshots(core::RepoId repo,

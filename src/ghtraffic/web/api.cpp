@@ -6,6 +6,8 @@
 #include <charconv>
 #include <set>
 
+#include "ghtraffic/read/series.hpp"
+
 namespace ghtraffic::web {
 namespace {
 
@@ -68,12 +70,19 @@ Range range_param(const Params& params) {
   return range;
 }
 
+// An earlier name of several repositories is the request's fault (400); a name of none, 404.
 const RepoData& resolve(const Snapshot& snapshot, const std::string& name) {
-  const auto* repo = snapshot.find(name);
-  if (repo == nullptr) {
+  auto repo = snapshot.find(name);
+  if (!repo) {
+    const auto& miss = repo.error();
+    if (miss.reason == read::NameMiss::Reason::ambiguous) {
+      throw RequestError(400, fmt::format("repo: {} is an earlier name of several repositories "
+                                          "({}); use the current name",
+                                          name, fmt::join(miss.candidates, ", ")));
+    }
     throw RequestError(404, fmt::format("repo: no repository {} in the store", name));
   }
-  return *repo;
+  return **repo;
 }
 
 const RepoData& one_repo(const Snapshot& snapshot, const Params& params) {
@@ -108,67 +117,6 @@ std::optional<std::size_t> last_param(const Params& params) {
                                         k_max_range_days));
   }
   return n;
-}
-
-template <typename Snapshot>
-std::vector<Snapshot> keep_last(std::vector<Snapshot> snapshots, std::optional<std::size_t> last) {
-  if (last && snapshots.size() > *last) {
-    snapshots.erase(snapshots.begin(), snapshots.end() - static_cast<std::ptrdiff_t>(*last));
-  }
-  return snapshots;
-}
-
-// The latest snapshot of each UTC day, oldest first (R5, R6).
-template <typename Snapshot>
-std::vector<Snapshot> one_per_day(std::vector<Snapshot> snapshots) {
-  std::stable_sort(snapshots.begin(), snapshots.end(),
-                   [](const auto& a, const auto& b) { return a.observed_at < b.observed_at; });
-  std::vector<Snapshot> out;
-  for (auto& snapshot : snapshots) {
-    if (!out.empty() &&
-        util::day_of(out.back().observed_at) == util::day_of(snapshot.observed_at)) {
-      out.back() = std::move(snapshot);
-    } else {
-      out.push_back(std::move(snapshot));
-    }
-  }
-  return out;
-}
-
-// R4: GitHub's de-duplicated 14-day figure from the latest views window observed in the
-// 14 days ending today.
-const ViewsWindow* uniques_window(const RepoData& repo, util::Day today) {
-  for (auto it = repo.views_windows.rbegin(); it != repo.views_windows.rend(); ++it) {
-    auto day = util::day_of(it->observed_at);
-    if (day <= today && day >= today - days{13}) {
-      return &*it;
-    }
-    if (day < today - days{13}) {
-      break;
-    }
-  }
-  return nullptr;
-}
-
-struct Sums {
-  std::int64_t views = 0;
-  std::int64_t clones = 0;
-  int gap_days = 0;
-};
-
-Sums sums(const RepoData& repo, util::Day from, util::Day to) {
-  Sums out;
-  for (auto day = from; day <= to; day += days{1}) {
-    const auto* cell = repo.at(day);
-    if (cell == nullptr || cell->views < 0 || cell->clones < 0) {
-      ++out.gap_days;
-    }
-    if (cell != nullptr) {
-      out.views += std::max(cell->views, 0);
-      out.clones += std::max(cell->clones, 0);
-    }
-  }
-  return out;
 }
 
 struct DayFigures {
@@ -292,14 +240,14 @@ json repos_json(const Snapshot& snapshot, util::Day today,
   for (const auto& data : snapshot.repos) {
     const auto& repo = *data;
     const auto& record = repo.record;
-    auto last14 = sums(repo, today - days{13}, today);
-    auto last30 = sums(repo, today - days{29}, today);
+    auto last14 = repo.sum_period(today - days{13}, today);
+    auto last30 = repo.sum_period(today - days{29}, today);
     json sparkline = json::array();
     for (auto day = today - days{29}; day <= today; day += days{1}) {
       const auto* cell = repo.at(day);
       sparkline.push_back(cell == nullptr ? json(nullptr) : figure(cell->views));
     }
-    const auto* window = uniques_window(repo, today);
+    auto window = read::uniques_window(repo.views_windows, today - days{13}, today);
     auto error = errors.find(record.full_name);
     repos.push_back({
         {"repo", record.full_name},
@@ -311,13 +259,13 @@ json repos_json(const Snapshot& snapshot, util::Day today,
         {"first_day", optional_day(record.first_day)},
         {"last_day", optional_day(record.last_day)},
         {"last_collected", optional_time(record.last_collected)},
-        {"views_14d", last14.views},
-        {"views_30d", last30.views},
+        {"views_14d", last14.views.sum},
+        {"views_30d", last30.views.sum},
         {"uniques_14d", window ? json(window->uniques) : json(nullptr)},
         {"uniques_14d_window_end",
          window ? json(util::format_day(util::day_of(window->observed_at))) : json(nullptr)},
-        {"clones_14d", last14.clones},
-        {"clones_30d", last30.clones},
+        {"clones_14d", last14.clones.sum},
+        {"clones_30d", last30.clones.sum},
         {"stars", repo.latest_counters ? json(repo.latest_counters->stars) : json(nullptr)},
         {"forks", repo.latest_counters ? json(repo.latest_counters->forks) : json(nullptr)},
         {"gap_days_30d", last30.gap_days},
@@ -391,8 +339,7 @@ json paths_json(store::Store& store, const Snapshot& snapshot, const Params& par
   auto range = range_param(params);
   auto last = last_param(params);
   json snapshots = json::array();
-  for (const auto& s :
-       keep_last(one_per_day(store.path_snapshots(repo.record.id, store_range(range))), last)) {
+  for (const auto& s : read::path_series(store, repo.record.id, {store_range(range), last})) {
     json entries = json::array();
     for (const auto& e : s.entries) {
       entries.push_back(
@@ -410,8 +357,7 @@ json referrers_json(store::Store& store, const Snapshot& snapshot, const Params&
   auto range = range_param(params);
   auto last = last_param(params);
   json snapshots = json::array();
-  for (const auto& s :
-       keep_last(one_per_day(store.referrer_snapshots(repo.record.id, store_range(range))), last)) {
+  for (const auto& s : read::referrer_series(store, repo.record.id, {store_range(range), last})) {
     json entries = json::array();
     for (const auto& e : s.entries) {
       entries.push_back({{"referrer", e.referrer}, {"count", e.count}, {"uniques", e.uniques}});
@@ -427,7 +373,7 @@ json counters_json(store::Store& store, const Snapshot& snapshot, const Params& 
   const auto& repo = one_repo(snapshot, params);
   auto range = range_param(params);
   json out_days = json::array();
-  for (const auto& c : one_per_day(store.counters(repo.record.id, store_range(range)))) {
+  for (const auto& c : read::counter_series(store, repo.record.id, {store_range(range)})) {
     out_days.push_back({{"date", util::format_day(util::day_of(c.observed_at))},
                         {"stars", c.stars},
                         {"forks", c.forks},
@@ -446,12 +392,8 @@ json counters_json(store::Store& store, const Snapshot& snapshot, const Params& 
 json windows_json(store::Store& store, const Snapshot& snapshot, const Params& params) {
   const auto& repo = one_repo(snapshot, params);
   auto range = range_param(params);
-  auto windows = store.windows(repo.record.id);
-  std::stable_sort(windows.begin(), windows.end(), [](const auto& a, const auto& b) {
-    return a.observed_at != b.observed_at ? a.observed_at < b.observed_at : a.kind < b.kind;
-  });
   json out = json::array();
-  for (const auto& w : windows) {
+  for (const auto& w : store.windows(repo.record.id)) {
     if (in_range(util::day_of(w.observed_at), range)) {
       out.push_back({{"observed_at", util::format_iso8601(w.observed_at)},
                      {"kind", core::to_string(w.kind)},

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <regex>
-#include <set>
 #include <utility>
 
+#include "ghtraffic/read/select.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/strings.hpp"
 #include "ghtraffic/web/api.hpp"
@@ -162,30 +162,18 @@ namespace {
 // The repositories of the report, in the snapshot's order, each once.
 Snapshot select_repos(const Snapshot& all, const std::vector<std::string>& names,
                       const std::string& store_name) {
+  auto indices = read::select_by_names(
+      all.repos, names,
+      [](const std::shared_ptr<const RepoData>& repo) -> const store::RepoRecord& {
+        return repo->record;
+      });
+  if (!indices) {
+    throw util::Error(read::miss_message(indices.error(), store_name));
+  }
   Snapshot selection;
   selection.last_run = all.last_run;
-  if (names.empty()) {
-    selection.repos = all.repos;
-    return selection;
-  }
-  std::set<const RepoData*> wanted;
-  for (const auto& name : names) {
-    const RepoData* found = nullptr;
-    try {
-      found = all.find(name);
-    } catch (const RequestError& e) {
-      throw util::Error(e.what());
-    }
-    if (found == nullptr) {
-      throw util::Error("repository {} is not in the store {}; check the name (OWNER/REPO)", name,
-                        store_name);
-    }
-    wanted.insert(found);
-  }
-  for (const auto& repo : all.repos) {
-    if (wanted.count(repo.get()) != 0) {
-      selection.repos.push_back(repo);
-    }
+  for (auto i : *indices) {
+    selection.repos.push_back(all.repos[i]);
   }
   return selection;
 }

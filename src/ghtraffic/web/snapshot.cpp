@@ -3,8 +3,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "ghtraffic/util/strings.hpp"
-#include "ghtraffic/web/request_error.hpp"
+#include "ghtraffic/read/series.hpp"
 
 namespace ghtraffic::web {
 namespace {
@@ -28,21 +27,6 @@ bool same_run(const std::optional<store::RunRecord>& a, const std::optional<stor
   return a->id == b->id && a->finished_at == b->finished_at;
 }
 
-std::optional<core::CounterSnapshot> latest_counters(store::Store& store,
-                                                     const store::RepoRecord& record) {
-  std::vector<core::CounterSnapshot> recent;
-  if (record.last_collected) {
-    recent = store.counters(record.id, {util::day_of(*record.last_collected), std::nullopt});
-  }
-  if (recent.empty()) {
-    recent = store.counters(record.id);
-  }
-  auto latest = std::max_element(recent.begin(), recent.end(), [](const auto& a, const auto& b) {
-    return a.observed_at < b.observed_at;
-  });
-  return latest == recent.end() ? std::nullopt : std::optional(*latest);
-}
-
 }  // namespace
 
 const DayCell* RepoData::at(util::Day day) const {
@@ -53,30 +37,29 @@ const DayCell* RepoData::at(util::Day day) const {
   return index < cells.size() ? &cells[index] : nullptr;
 }
 
-const RepoData* Snapshot::find(std::string_view full_name) const {
-  for (const auto& repo : repos) {
-    if (util::iequals(repo->record.full_name, full_name)) {
-      return repo.get();
+read::PeriodSums RepoData::sum_period(util::Day from, util::Day to) const {
+  return read::sum_period(from, to, [this](util::Day day) {
+    const auto* cell = at(day);
+    if (cell == nullptr) {
+      return read::DayFigures{};
     }
+    auto figure = [](std::int32_t value) {
+      return value < 0 ? std::nullopt : std::optional<std::int64_t>(value);
+    };
+    return read::DayFigures{figure(cell->views), figure(cell->clones)};
+  });
+}
+
+std::expected<const RepoData*, read::NameMiss> Snapshot::find(std::string_view full_name) const {
+  auto found = read::find_by_name(
+      repos, full_name,
+      [](const std::shared_ptr<const RepoData>& repo) -> const store::RepoRecord& {
+        return repo->record;
+      });
+  if (!found) {
+    return std::unexpected(std::move(found.error()));
   }
-  std::vector<const RepoData*> earlier;
-  for (const auto& repo : repos) {
-    const auto& names = repo->record.names;
-    if (std::any_of(names.begin(), names.end(),
-                    [&](const std::string& name) { return util::iequals(name, full_name); })) {
-      earlier.push_back(repo.get());
-    }
-  }
-  if (earlier.size() > 1) {
-    std::string current;
-    for (const auto* repo : earlier) {
-      current += (current.empty() ? "" : ", ") + repo->record.full_name;
-    }
-    throw RequestError(400, fmt::format("repo: {} is an earlier name of several repositories ({}); "
-                                        "use the current name",
-                                        full_name, current));
-  }
-  return earlier.empty() ? nullptr : earlier.front();
+  return repos[*found].get();
 }
 
 std::shared_ptr<const RepoData> load_repo(store::Store& store, const store::RepoRecord& record) {
@@ -108,15 +91,8 @@ std::shared_ptr<const RepoData> load_repo(store::Store& store, const store::Repo
       data->clones_total += day.count;
     }
   }
-  for (const auto& window : store.windows(record.id)) {
-    if (window.kind == core::TrafficKind::views) {
-      data->views_windows.push_back({window.observed_at, window.uniques});
-    }
-  }
-  std::stable_sort(
-      data->views_windows.begin(), data->views_windows.end(),
-      [](const ViewsWindow& a, const ViewsWindow& b) { return a.observed_at < b.observed_at; });
-  data->latest_counters = latest_counters(store, record);
+  data->views_windows = read::views_windows(store.windows(record.id));
+  data->latest_counters = read::latest_counters(store, record);
   return data;
 }
 

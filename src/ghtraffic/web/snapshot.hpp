@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <expected>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -15,6 +16,9 @@
 #include <string_view>
 #include <vector>
 
+#include "ghtraffic/read/period.hpp"
+#include "ghtraffic/read/select.hpp"
+#include "ghtraffic/read/windows.hpp"
 #include "ghtraffic/store/store.hpp"
 
 namespace ghtraffic::web {
@@ -27,31 +31,29 @@ struct DayCell {
   std::int32_t clones_unique = -1;
 };
 
-struct ViewsWindow {
-  util::Timestamp observed_at;
-  std::int64_t uniques = 0;
-};
-
 struct RepoData {
   store::RepoRecord record;
-  util::Day first{};                       // the day of cells[0]
-  std::vector<DayCell> cells;              // dense from first; empty when nothing is stored
-  std::vector<ViewsWindow> views_windows;  // by time
+  util::Day first{};                             // the day of cells[0]
+  std::vector<DayCell> cells;                    // dense from first; empty when nothing is stored
+  std::vector<read::ViewsWindow> views_windows;  // by time
   std::optional<core::CounterSnapshot> latest_counters;
   std::int64_t views_total = 0;  // every stored day added up
   std::int64_t clones_total = 0;
 
   // The day's cell, or nullptr outside the stored span.
   const DayCell* at(util::Day day) const;
+
+  // Views and clones over [from, to] (from <= to) with their coverage.
+  read::PeriodSums sum_period(util::Day from, util::Day to) const;
 };
 
 struct Snapshot {
   std::vector<std::shared_ptr<const RepoData>> repos;  // sorted by name, case-insensitively
   std::optional<store::RunRecord> last_run;
 
-  // A repository by its current name, else by a unique earlier name, case-insensitively.
-  // nullptr when none; an earlier name of several repositories is a RequestError (400).
-  const RepoData* find(std::string_view full_name) const;
+  // A repository by its current name, else by a unique earlier name, case-insensitively
+  // (read::find_by_name).
+  std::expected<const RepoData*, read::NameMiss> find(std::string_view full_name) const;
 };
 
 // Reads one repository's data from the store.

@@ -11,7 +11,7 @@
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/date.hpp"
 
-namespace ghtraffic::exports {
+namespace ghtraffic::cli {
 
 struct ShowOptions {
   std::optional<std::string> repo;  // full name, current or earlier; none = every repository
@@ -26,4 +26,4 @@ std::string render_summary(store::Store& store, const ShowOptions& options);
 // 1234567 -> "1,234,567"
 std::string with_thousands(std::int64_t value);
 
-}  // namespace ghtraffic::exports
+}  // namespace ghtraffic::cli

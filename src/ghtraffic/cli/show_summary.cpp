@@ -1,4 +1,4 @@
-#include "ghtraffic/export/show.hpp"
+#include "ghtraffic/cli/show_summary.hpp"
 
 #include <fmt/format.h>
 
@@ -6,12 +6,15 @@
 #include <functional>
 #include <vector>
 
-#include "ghtraffic/core/rules.hpp"
-#include "ghtraffic/export/history.hpp"
+#include "ghtraffic/read/history.hpp"
+#include "ghtraffic/read/select.hpp"
+#include "ghtraffic/read/windows.hpp"
 
-namespace ghtraffic::exports {
+namespace ghtraffic::cli {
 namespace {
 
+using read::HistoryDay;
+using read::RepoHistory;
 using std::chrono::days;
 
 constexpr std::size_t k_label_width = 14;
@@ -101,64 +104,22 @@ struct Period {
   util::Day to;
 };
 
-struct PeriodFigures {
-  std::optional<std::int64_t> views;  // none when no day of the period is stored
-  std::optional<std::int64_t> clones;
-  std::int64_t views_missing = 0;
-  std::int64_t clones_missing = 0;
-};
-
-PeriodFigures figures_for(const RepoHistory& history, const Period& period) {
-  PeriodFigures out;
-  std::int64_t views_days = 0;
-  std::int64_t clones_days = 0;
-  for (const auto& day : history.days) {
-    if (day.day < period.from || day.day > period.to) {
-      continue;
-    }
-    if (day.views) {
-      out.views = out.views.value_or(0) + day.views->count;
-      ++views_days;
-    }
-    if (day.clones) {
-      out.clones = out.clones.value_or(0) + day.clones->count;
-      ++clones_days;
-    }
-  }
-  auto length = (period.to - period.from).count() + 1;
-  out.views_missing = length - views_days;
-  out.clones_missing = length - clones_days;
-  return out;
-}
-
-// R4: a 14-day period's unique visitors are one window total: the latest views window
-// observed within the period, labeled with the day it ends on.
+// R4: a 14-day period's unique visitors are one window total, labeled with the day it
+// ends on.
 std::string window_uniques(const RepoHistory& history, const Period& period) {
-  const store::WindowRecord* best = nullptr;
-  for (const auto& window : history.windows) {
-    auto day = util::day_of(window.observed_at);
-    if (window.kind == core::TrafficKind::views && day >= period.from && day <= period.to &&
-        (best == nullptr || window.observed_at >= best->observed_at)) {
-      best = &window;
-    }
-  }
-  if (best == nullptr) {
+  auto windows = read::views_windows(history.windows);
+  auto window = read::uniques_window(windows, period.from, period.to);
+  if (!window) {
     return "n/a (no window in period)";
   }
-  return fmt::format("{} (14-day window ending {})", with_thousands(best->uniques),
-                     util::format_day(util::day_of(best->observed_at)));
+  return fmt::format("{} (14-day window ending {})", with_thousands(window->uniques),
+                     util::format_day(util::day_of(window->observed_at)));
 }
 
 // Longer periods have no total: the largest window lying wholly inside is a lower bound.
 std::string lower_bound_uniques(const RepoHistory& history, const Period& period) {
-  std::optional<std::int64_t> largest;
-  for (const auto& window : history.windows) {
-    if (window.kind == core::TrafficKind::views &&
-        core::first_covered_day(window.observed_at) >= period.from &&
-        core::last_covered_day(window.observed_at) <= period.to) {
-      largest = std::max(largest.value_or(0), window.uniques);
-    }
-  }
+  auto largest =
+      read::largest_window_inside(read::views_windows(history.windows), period.from, period.to);
   if (!largest) {
     return "n/a (no 14-day window inside)";
   }
@@ -169,15 +130,15 @@ std::string number_or_na(const std::optional<std::int64_t>& value) {
   return value ? with_thousands(*value) : "n/a";
 }
 
-std::string missing_note(const Period& period, const PeriodFigures& figures) {
-  if (figures.views_missing == 0 && figures.clones_missing == 0) {
+std::string missing_note(const Period& period, const read::PeriodSums& sums) {
+  if (sums.views.gaps == 0 && sums.clones.gaps == 0) {
     return {};
   }
-  if (figures.views_missing == figures.clones_missing) {
-    return fmt::format("{}: {} missing", period.label, day_count(figures.views_missing));
+  if (sums.views.gaps == sums.clones.gaps) {
+    return fmt::format("{}: {} missing", period.label, day_count(sums.views.gaps));
   }
   return fmt::format("{}: {} missing for views, {} for clones", period.label,
-                     day_count(figures.views_missing), day_count(figures.clones_missing));
+                     day_count(sums.views.gaps), day_count(sums.clones.gaps));
 }
 
 // Uncovered day ranges between the first and the last stored day of either kind.
@@ -307,13 +268,13 @@ class Renderer {
     std::vector<std::string> notes;
     for (size_t i = 0; i < list.size(); ++i) {
       const auto& period = list[i];
-      auto figures = figures_for(history, period);
+      auto sums = read::sum_period(history, period.from, period.to);
       auto uniques =
           i == 0 ? window_uniques(history, period) : lower_bound_uniques(history, period);
       line(fmt::format("  {}{}{}  {}", fit(period.label, k_label_width),
-                       right(number_or_na(figures.views), k_number_width),
-                       right(number_or_na(figures.clones), k_number_width), uniques));
-      if (auto note = missing_note(period, figures); !note.empty()) {
+                       right(number_or_na(sums.views.total()), k_number_width),
+                       right(number_or_na(sums.clones.total()), k_number_width), uniques));
+      if (auto note = missing_note(period, sums); !note.empty()) {
         notes.push_back(note);
       }
     }
@@ -408,7 +369,7 @@ std::string render_summary(store::Store& store, const ShowOptions& options) {
   if (options.repo) {
     names.push_back(*options.repo);
   }
-  auto records = select_repositories(store, names);
+  auto records = read::select_repositories(store, names);
   if (records.empty()) {
     return fmt::format(
         "No repositories stored yet in {}.\n"
@@ -425,9 +386,9 @@ std::string render_summary(store::Store& store, const ShowOptions& options) {
     if (i > 0) {
       renderer.line("");
     }
-    renderer.repository(load_history(store, records[i]));
+    renderer.repository(read::load_history(store, records[i]));
   }
   return renderer.take();
 }
 
-}  // namespace ghtraffic::exports
+}  // namespace ghtraffic::cli

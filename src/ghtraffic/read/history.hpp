@@ -1,16 +1,16 @@
 // A repository's stored history, read once from a Store and arranged the way exports and
 // the terminal summary need it: covered days with both kinds side by side, gaps absent
-// (R3), snapshots one per UTC day (R5, R6).
+// (R3), snapshots one per UTC day (R5, R6), window totals by time (R4).
 #pragma once
 
 #include <optional>
-#include <string>
 #include <vector>
 
 #include "ghtraffic/core/types.hpp"
+#include "ghtraffic/read/period.hpp"
 #include "ghtraffic/store/store.hpp"
 
-namespace ghtraffic::exports {
+namespace ghtraffic::read {
 
 // One day stored for views, for clones, or for both. A kind not stored for the day is
 // empty: never a zero.
@@ -33,13 +33,9 @@ struct RepoHistory {
   std::optional<util::Day> last_day() const;
 };
 
-// The repositories that full_names selects (all when empty), sorted by name. A name matches
-// a repository's current name or any earlier one, case-insensitively; a current name wins
-// over an earlier name of another repository. A name that matches nothing, or several
-// repositories by earlier names only, is a util::Error saying so.
-std::vector<store::RepoRecord> select_repositories(store::Store& store,
-                                                   const std::vector<std::string>& full_names);
-
 RepoHistory load_history(store::Store& store, const store::RepoRecord& record);
 
-}  // namespace ghtraffic::exports
+// Views and clones over [from, to] (from <= to) with their coverage.
+PeriodSums sum_period(const RepoHistory& history, util::Day from, util::Day to);
+
+}  // namespace ghtraffic::read
