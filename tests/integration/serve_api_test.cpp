@@ -29,9 +29,9 @@ constexpr const char* k_hostile_title = "</script><img src=x onerror=alert(1)>";
 class RunningServer {
  public:
   RunningServer(const std::string& store_url, util::Clock& clock, std::string read_token = {},
-                std::string host = "127.0.0.1")
+                std::string host = "127.0.0.1", std::vector<std::string> allowed_hosts = {})
       : m_stores([store_url] { return store::make_store(store_url, {.read_only = true}); }, 2),
-        m_server({{host, 0}, std::move(read_token), 4},
+        m_server({{host, 0}, std::move(read_token), 4, std::move(allowed_hosts)},
                  web::ServerContext{m_stores, m_cache, store_url, {}, {}, "test", clock}) {
     m_port = m_server.bind();
     m_thread = std::thread([this] { m_server.run(); });
@@ -312,4 +312,45 @@ TEST_F(serve_api, refuses_a_non_loopback_address_without_a_read_token) {
   auto short_token = ghtraffic({"serve", "--listen", "0.0.0.0:0", "--read-token", "short"});
   EXPECT_EQ(short_token.exit_code, 2);
   EXPECT_THAT(short_token.err, HasSubstr("openssl rand"));
+}
+
+TEST_F(serve_api, without_a_read_token_answers_only_requests_for_loopback_names) {
+  auto client = m_server->client();
+  for (const char* host : {"attacker.example:8080", "attacker.example", "127.0.0.1.nip.example",
+                           "localhost.attacker.example:8080", "[::2]:8080", "10.0.0.1"}) {
+    for (const char* path : {"/api/repos", "/", "/metrics", "/healthz"}) {
+      auto res = client.Get(path, {{"Host", host}});
+      ASSERT_TRUE(res) << host << path;
+      EXPECT_EQ(res->status, 403) << host << path;
+      EXPECT_THAT(res->body, HasSubstr("--allow-host"));
+      EXPECT_THAT(res->body, ::testing::Not(HasSubstr("octo/alpha")));
+    }
+  }
+  for (const char* host : {"127.0.0.1:8080", "127.0.0.1", "127.9.8.7:80", "localhost:8080",
+                           "LocalHost", "localhost.", "[::1]:8080", "[::1]"}) {
+    auto res = client.Get("/api/repos", {{"Host", host}});
+    ASSERT_TRUE(res) << host;
+    EXPECT_EQ(res->status, 200) << host;
+  }
+}
+
+TEST_F(serve_api, allow_host_adds_names_and_a_read_token_lifts_the_host_check) {
+  RunningServer named(m_store, m_clock, "", "127.0.0.1", {"Dash.Example.org", "[fd00::5]"});
+  auto client = named.client();
+  EXPECT_EQ(client.Get("/api/repos", {{"Host", "dash.example.org:8080"}})->status, 200);
+  EXPECT_EQ(client.Get("/api/repos", {{"Host", "[fd00::5]:8080"}})->status, 200);
+  EXPECT_EQ(client.Get("/api/repos", {{"Host", "other.example.org"}})->status, 403);
+  EXPECT_EQ(client.Get("/api/repos", {{"Host", "localhost"}})->status, 200);
+
+  RunningServer guarded(m_store, m_clock, k_read_token);
+  auto with_token = guarded.client().Get(
+      "/api/repos",
+      {{"Host", "traffic.example.org"}, {"Authorization", std::string("Bearer ") + k_read_token}});
+  ASSERT_TRUE(with_token);
+  EXPECT_EQ(with_token->status, 200);
+
+  EXPECT_THROW(RunningServer(m_store, m_clock, "", "127.0.0.1", {"http://dash.example.org/"}),
+               util::Error);
+  EXPECT_THROW(RunningServer(m_store, m_clock, "", "127.0.0.1", {"dash.example.org:8080"}),
+               util::Error);
 }

@@ -231,6 +231,24 @@ TEST_F(serve_process, without_a_token_it_serves_and_says_once_that_it_does_not_c
   EXPECT_THAT(err, HasSubstr("not collecting"));
 }
 
+TEST_F(serve_process, answers_only_loopback_host_names_and_those_given_with_allow_host) {
+  auto child = serve({"--collect-every", "off", "--allow-host", "dash.example.org"});
+  ASSERT_GT(m_port, 0);
+  httplib::Client client("127.0.0.1", m_port);
+  auto port = ":" + std::to_string(m_port);
+  auto rebound = client.Get("/api/repos", {{"Host", "attacker.example" + port}});
+  ASSERT_TRUE(rebound);
+  EXPECT_EQ(rebound->status, 403);
+  EXPECT_THAT(rebound->body, HasSubstr("--allow-host"));
+  EXPECT_EQ(client.Get("/", {{"Host", "attacker.example" + port}})->status, 403);
+  EXPECT_EQ(client.Get("/api/repos", {{"Host", "dash.example.org" + port}})->status, 200);
+  EXPECT_EQ(client.Get("/api/repos", {{"Host", "localhost" + port}})->status, 200);
+  EXPECT_EQ(client.Get("/api/repos")->status, 200);
+  child->signal(SIGTERM);
+  EXPECT_EQ(child->wait_exit(20s), 0) << read_file(m_err);
+  EXPECT_THAT(read_file(m_err), Not(HasSubstr(k_token)));
+}
+
 TEST_F(serve_process,
        sigterm_during_a_collection_exits_0_with_whole_repositories_and_frees_the_port) {
   for (int i = 0; i < 12; ++i) {

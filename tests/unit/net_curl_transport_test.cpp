@@ -176,6 +176,35 @@ TEST(net_curl_transport, reports_a_refused_connection_without_request_headers) {
   EXPECT_EQ(response.error_message.find("do-not-print-me"), std::string::npos);
 }
 
+TEST(net_curl_transport, refuses_to_send_a_header_value_with_a_line_break) {
+  std::atomic<int> requests{0};
+  std::atomic<bool> injected{false};
+  LoopbackServer server([&](httplib::Server& s) {
+    s.Get("/repos/o/r", [&](const httplib::Request& req, httplib::Response& res) {
+      ++requests;
+      injected = injected || req.has_header("X-Injected");
+      res.set_content("{}", "application/json");
+    });
+  });
+  auto transport = make_curl_transport();
+  for (const char* value :
+       {"Bearer canary-5e9a\r\nX-Injected: yes", "Bearer canary-5e9a\nX-Injected: yes",
+        "Bearer canary-5e9a\rX-Injected: yes"}) {
+    HttpRequest request;
+    request.url = server.url("/repos/o/r");
+    request.headers["Authorization"] = value;
+    auto response = transport->send(request);
+    ASSERT_FALSE(response.ok());
+    EXPECT_EQ(response.error, TransportError::other);
+    EXPECT_NE(response.error_message.find("Authorization header holds a line break"),
+              std::string::npos)
+        << response.error_message;
+    EXPECT_EQ(response.error_message.find("canary-5e9a"), std::string::npos);
+  }
+  EXPECT_EQ(requests, 0);
+  EXPECT_FALSE(injected);
+}
+
 TEST(net_curl_transport, reports_a_body_cut_short_as_an_error) {
   RawServer server(
       "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[1,2");

@@ -1,7 +1,9 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "ghtraffic/collect/job.hpp"
 #include "ghtraffic/util/clock.hpp"
+#include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/redact.hpp"
 #include "ghtraffic/util/strings.hpp"
 
@@ -17,6 +19,38 @@ TEST(redact, masks_registered_secrets_and_token_shapes) {
   EXPECT_EQ(util::scrub("nothing secret here"), "nothing secret here");
   util::forget_secrets();
   EXPECT_EQ(util::scrub("header s3cr3t-value-123 end"), "header s3cr3t-value-123 end");
+}
+
+TEST(redact, masks_the_user_info_of_urls) {
+  EXPECT_EQ(util::scrub("GET http://user:s3cret@api.example:8080/repos failed"),
+            "GET http://[REDACTED]@api.example:8080/repos failed");
+  EXPECT_EQ(util::scrub("https://x-token@ghe.example/api/v3"),
+            "https://[REDACTED]@ghe.example/api/v3");
+  EXPECT_EQ(util::scrub("at http://u:p@ss@host/path?q=a@b"),
+            "at http://[REDACTED]@host/path?q=a@b");
+  EXPECT_EQ(util::scrub("(http://user:pw@h) and https://other:pw2@k/x"),
+            "(http://[REDACTED]@h) and https://[REDACTED]@k/x");
+  EXPECT_EQ(util::scrub("http://host/path/user@example.org"), "http://host/path/user@example.org");
+  EXPECT_EQ(util::scrub("mail me at dev@example.org"), "mail me at dev@example.org");
+  EXPECT_EQ(util::scrub("http://127.0.0.1:8080/"), "http://127.0.0.1:8080/");
+}
+
+TEST(redact, check_token_refuses_spaces_and_control_characters_without_printing_them) {
+  EXPECT_NO_THROW(util::check_token("ghp_abcdefghijklmnopqrstuvwxyz0123", "GITHUB_TOKEN"));
+  EXPECT_NO_THROW(util::check_token("v1.0123456789abcdef-_=+/", "GITHUB_TOKEN"));
+  for (const std::string& bad :
+       {std::string("canary-7c1e\r\nX-Injected: yes"), std::string("canary-7c1e second"),
+        std::string("canary-7c1e\tx"), std::string("canary-7c1e\0x", 13),
+        std::string("canary-7c1e\x7f"), std::string("canary-7c1e\xc3\xa9")}) {
+    try {
+      util::check_token(bad, "--token-file /run/token");
+      ADD_FAILURE() << "accepted a token with " << bad.size() << " characters";
+    } catch (const util::Error& e) {
+      EXPECT_EQ(e.exit_code(), util::k_exit_usage);
+      EXPECT_THAT(std::string(e.what()), ::testing::HasSubstr("--token-file /run/token"));
+      EXPECT_THAT(std::string(e.what()), ::testing::Not(::testing::HasSubstr("canary-7c1e")));
+    }
+  }
 }
 
 TEST(strings, glob_matches_like_a_shell_case_insensitively) {

@@ -242,6 +242,19 @@ TEST(web_server, parses_listen_addresses_and_knows_loopback) {
   EXPECT_FALSE(web::is_loopback("192.168.1.2"));
 }
 
+TEST(web_server, allows_loopback_host_headers_and_the_names_given) {
+  EXPECT_TRUE(web::host_allowed("127.0.0.1:8080", {}));
+  EXPECT_TRUE(web::host_allowed("localhost", {}));
+  EXPECT_TRUE(web::host_allowed("[::1]:8080", {}));
+  EXPECT_TRUE(web::host_allowed("", {}));
+  EXPECT_FALSE(web::host_allowed("attacker.example:8080", {}));
+  EXPECT_FALSE(web::host_allowed("127.0.0.1.attacker.example", {}));
+  EXPECT_FALSE(web::host_allowed("[::1", {}));
+  EXPECT_FALSE(web::host_allowed(":8080", {}));
+  EXPECT_TRUE(web::host_allowed("Dash.example.org:443", {"dash.example.org"}));
+  EXPECT_FALSE(web::host_allowed("dash.example.org.attacker.example", {"dash.example.org"}));
+}
+
 TEST(web_report, encodes_like_encode_uri_component) {
   EXPECT_EQ(web::encode_uri_component("acme/site"), "acme%2Fsite");
   EXPECT_EQ(web::encode_uri_component("a b&c=d.e_f-g~"), "a%20b%26c%3Dd.e_f-g~");

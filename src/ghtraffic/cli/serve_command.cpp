@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
+#include <vector>
 
 #include "ghtraffic/cli/common.hpp"
 #include "ghtraffic/collect/config.hpp"
@@ -22,6 +23,7 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   std::string collect_every = "24h";
   std::string read_token;
+  std::vector<std::string> allowed_hosts;
 };
 
 constexpr int k_store_connections = 4;
@@ -97,6 +99,7 @@ int run_serve(const GlobalOptions& global, const ServeOptions& opts) {
   web::ServerOptions server_options;
   server_options.listen = web::parse_listen(opts.listen);
   server_options.read_token = read_token_from(opts);
+  server_options.allowed_hosts = opts.allowed_hosts;
   auto interval = web::parse_interval(opts.collect_every);
 
   std::optional<collect::Token> token;
@@ -195,6 +198,10 @@ void add_serve_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_option("--read-token", opts->read_token,
                   "Token every request must carry as `Authorization: Bearer TOKEN` (env "
                   "GHTRAFFIC_READ_TOKEN); browsers open /?token=TOKEN once");
+  cmd->add_option("--allow-host", opts->allowed_hosts,
+                  "Without a read token, answer requests for this host name too (repeatable); "
+                  "by default only 127.0.0.1, [::1] and localhost, so that no web page can "
+                  "read the dashboard through a DNS name it points at 127.0.0.1");
   add_global_options(*cmd, global);
   cmd->footer(
       "Examples:\n"

@@ -228,16 +228,20 @@ std::optional<Token> find_token(const std::optional<std::string>& token_file,
     if (value && !util::trim(value).empty()) {
       Token t{std::string(util::trim(value)), name};
       util::register_secret(t.value);
+      util::check_token(t.value, t.source);
       return t;
     }
   }
   if (token_file) {
     Token t{read_token_file(*token_file), "--token-file " + *token_file};
     util::register_secret(t.value);
+    util::check_token(t.value, t.source);
     return t;
   }
   if (token_command) {
-    return Token{run_token_command(*token_command), "token_command"};
+    Token t{run_token_command(*token_command), "token_command"};
+    util::check_token(t.value, t.source);
+    return t;
   }
   return std::nullopt;
 }
@@ -256,7 +260,9 @@ std::optional<Token> find_token(const std::optional<std::string>& token_file,
                         *token_ssm_parameter);
     }
     util::register_secret(value);
-    return Token{value, "SSM parameter " + *token_ssm_parameter};
+    Token t{value, "SSM parameter " + *token_ssm_parameter};
+    util::check_token(t.value, t.source);
+    return t;
   }
   return std::nullopt;
 }

@@ -215,6 +215,18 @@ class CurlTransport final : public HttpTransport {
     std::array<char, CURL_ERROR_SIZE> error_buffer{};
     CurlList header_list;
     for (const auto& [name, value] : request.headers) {
+      // libcurl sends a header line as given: a line break would start headers of its own.
+      auto breaks = [](const std::string& text) {
+        return text.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos;
+      };
+      if (breaks(name) || breaks(value)) {
+        response.error = TransportError::other;
+        response.error_message =
+            fmt::format("{} {} was not sent: {} holds a line break, which would add headers",
+                        request.method, util::scrub(request.url),
+                        breaks(name) ? std::string("a header name") : "the " + name + " header");
+        return response;
+      }
       // "Name;" is libcurl's way to send a header with an empty value.
       header_list.append(value.empty() ? name + ";" : name + ": " + value);
     }

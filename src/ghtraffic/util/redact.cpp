@@ -5,6 +5,8 @@
 #include <regex>
 #include <vector>
 
+#include "ghtraffic/util/error.hpp"
+
 namespace ghtraffic::util {
 namespace {
 
@@ -70,7 +72,26 @@ std::string scrub(std::string_view text) {
         std::regex::ECMAScript);
     out = std::regex_replace(out, token_shape, "$2[REDACTED]");
   }
+  if (out.find("://") != std::string::npos) {
+    // The user-info is everything between "//" and the last "@" before the path.
+    static const std::regex url_user_info(
+        R"(([A-Za-z][A-Za-z0-9+.\-]*://)[^/\s?#@]*(@[^/\s?#@]*)*@)", std::regex::ECMAScript);
+    out = std::regex_replace(out, url_user_info, "$1[REDACTED]@");
+  }
   return out;
+}
+
+void check_token(std::string_view token, std::string_view source) {
+  bool printable = std::all_of(token.begin(), token.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u > 0x20 && u < 0x7f;
+  });
+  if (!printable) {
+    throw Error(
+        "the GitHub token from {} holds spaces, line breaks or other control characters, which "
+        "no token has; check what {} holds (the token itself is not printed)",
+        source, source);
+  }
 }
 
 }  // namespace ghtraffic::util

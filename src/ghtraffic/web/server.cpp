@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -101,6 +102,31 @@ void check_read_token(const std::string& token) {
   }
 }
 
+// A name for --allow-host as the Host header carries it, without brackets or port.
+std::string allowed_host_name(std::string_view given) {
+  auto name = util::trim(given);
+  if (name.starts_with('[') && name.ends_with(']')) {
+    name = name.substr(1, name.size() - 2);
+  }
+  in6_addr v6{};
+  bool is_v6 = ::inet_pton(AF_INET6, std::string(name).c_str(), &v6) == 1;
+  bool bad = name.empty() || (name.find(':') != std::string_view::npos && !is_v6) ||
+             std::any_of(name.begin(), name.end(), [](char c) {
+               auto u = static_cast<unsigned char>(c);
+               return u <= 0x20 || u >= 0x7f || c == '/' || c == '@' || c == '[' || c == ']';
+             });
+  if (bad) {
+    throw util::Error(
+        "--allow-host: \"{}\" is not a host name; give the name alone, without scheme, port "
+        "or path, for example --allow-host traffic.example.org",
+        given);
+  }
+  if (name.ends_with('.')) {
+    name.remove_suffix(1);
+  }
+  return std::string(name);
+}
+
 }  // namespace
 
 ListenAddress parse_listen(std::string_view text) {
@@ -152,6 +178,33 @@ bool is_loopback(std::string_view host) {
     return IN6_IS_ADDR_LOOPBACK(&v6);
   }
   return false;
+}
+
+bool host_allowed(std::string_view host_header, const std::vector<std::string>& allowed) {
+  auto host = util::trim(host_header);
+  if (host.empty()) {
+    return true;
+  }
+  if (host.starts_with('[')) {
+    auto close = host.find(']');
+    if (close == std::string_view::npos) {
+      return false;
+    }
+    host = host.substr(1, close - 1);
+  } else if (auto colon = host.find(':'); colon != std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  if (host.ends_with('.')) {
+    host.remove_suffix(1);  // "localhost." is the same name
+  }
+  if (host.empty()) {
+    return false;
+  }
+  if (is_loopback(host)) {
+    return true;
+  }
+  return std::any_of(allowed.begin(), allowed.end(),
+                     [&](const std::string& name) { return util::iequals(host, name); });
 }
 
 struct Server::Impl {
@@ -216,6 +269,18 @@ struct Server::Impl {
 
   httplib::Server::HandlerResponse before_routing(const httplib::Request& req,
                                                   httplib::Response& res) {
+    // Without a token, loopback is the only protection, and a page on another site reaches
+    // loopback through a name it rebinds to 127.0.0.1: that name is in the Host header.
+    if (options.read_token.empty() &&
+        !host_allowed(req.get_header_value("Host"), options.allowed_hosts)) {
+      res.status = 403;
+      res.set_header("Cache-Control", "no-store");
+      res.set_content(
+          "this server answers only requests for 127.0.0.1, [::1], localhost or a name given "
+          "with --allow-host\n",
+          "text/plain; charset=utf-8");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (options.read_token.empty() || req.path == "/healthz" || authorized(req)) {
       return httplib::Server::HandlerResponse::Unhandled;
     }
@@ -375,6 +440,9 @@ int Server::bind() {
         "the traffic. Give one with --read-token or GHTRAFFIC_READ_TOKEN (make it with "
         "`openssl rand -hex 32`), or listen on 127.0.0.1 behind a reverse proxy",
         listen.host);
+  }
+  for (auto& name : m_impl->options.allowed_hosts) {
+    name = allowed_host_name(name);
   }
   if (listen.host.find(':') != std::string::npos) {
     m_impl->http.set_address_family(AF_INET6);

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ghtraffic/util/clock.hpp"
 #include "ghtraffic/web/api.hpp"
@@ -28,6 +29,12 @@ ListenAddress parse_listen(std::string_view text);
 // 127.0.0.0/8, ::1 and "localhost".
 bool is_loopback(std::string_view host);
 
+// Whether a request's Host header ("name", "name:port", "[v6]:port") names this server
+// when it has no read token: a loopback address, localhost, or one of allowed (names
+// given with --allow-host, compared without case). A missing header passes: browsers
+// always send one, and DNS rebinding needs a browser.
+bool host_allowed(std::string_view host_header, const std::vector<std::string>& allowed);
+
 // The name of the cookie that carries the read token once a browser has presented it.
 inline constexpr std::string_view k_token_cookie = "ghtraffic_read_token";
 
@@ -35,6 +42,9 @@ struct ServerOptions {
   ListenAddress listen;
   std::string read_token;  // empty: no token (loopback only)
   int threads = 8;
+  // Without a read token only requests whose Host is loopback, localhost or one of these
+  // are answered, so that a web page cannot read the API through a rebound DNS name.
+  std::vector<std::string> allowed_hosts;
 };
 
 // What the server shows about the store and the scheduler.
