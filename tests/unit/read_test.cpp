@@ -246,3 +246,36 @@ TEST(read_series, snapshot_series_are_one_a_day_oldest_first_and_can_keep_the_la
   EXPECT_EQ(counters[1].stars, 1234);
   EXPECT_EQ(read::latest_counters(store, alpha)->stars, 1234);
 }
+
+// --- gaps ---
+
+TEST(read_history, gaps_are_the_uncovered_days_of_each_kind_edges_included) {
+  FakeStore store;
+  fill_scenario(store);
+  auto alpha = read::load_history(store, read::select_repositories(store, {"octo-org/alpha"})[0]);
+  EXPECT_EQ(read::gap_ranges(alpha, core::TrafficKind::views),
+            (std::vector<read::DaySpan>{{day("2026-02-21"), day("2026-03-05")}}));
+  EXPECT_EQ(read::gap_ranges(alpha, core::TrafficKind::clones),
+            (std::vector<read::DaySpan>{{day("2026-02-22"), day("2026-03-05")}}));
+
+  read::RepoHistory edges;
+  auto stored = [&](const char* d, bool views, bool clones) {
+    read::HistoryDay entry{day(d), {}, {}, {}};
+    if (views) {
+      entry.views = core::DayCount{day(d), 1, 1};
+    }
+    if (clones) {
+      entry.clones = core::DayCount{day(d), 1, 1};
+    }
+    edges.days.push_back(entry);
+  };
+  stored("2026-04-01", true, false);
+  stored("2026-04-02", true, true);
+  stored("2026-04-05", true, false);
+  EXPECT_EQ(read::gap_ranges(edges, core::TrafficKind::views),
+            (std::vector<read::DaySpan>{{day("2026-04-03"), day("2026-04-04")}}));
+  EXPECT_EQ(read::gap_ranges(edges, core::TrafficKind::clones),
+            (std::vector<read::DaySpan>{{day("2026-04-01"), day("2026-04-01")},
+                                        {day("2026-04-03"), day("2026-04-05")}}));
+  EXPECT_TRUE(read::gap_ranges(read::RepoHistory{}, core::TrafficKind::views).empty());
+}

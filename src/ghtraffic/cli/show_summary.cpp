@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <functional>
 #include <vector>
 
 #include "ghtraffic/read/history.hpp"
@@ -13,7 +12,6 @@
 namespace ghtraffic::cli {
 namespace {
 
-using read::HistoryDay;
 using read::RepoHistory;
 using std::chrono::days;
 
@@ -141,49 +139,7 @@ std::string missing_note(const Period& period, const read::PeriodSums& sums) {
                      day_count(sums.views.gaps), day_count(sums.clones.gaps));
 }
 
-// Uncovered day ranges between the first and the last stored day of either kind.
-std::vector<std::pair<util::Day, util::Day>> gaps(
-    const RepoHistory& history, const std::function<bool(const HistoryDay&)>& stored) {
-  std::vector<std::pair<util::Day, util::Day>> out;
-  std::optional<util::Day> previous;
-  for (const auto& day : history.days) {
-    if (!stored(day)) {
-      continue;
-    }
-    if (previous && day.day - *previous > days{1}) {
-      out.emplace_back(*previous + days{1}, day.day - days{1});
-    }
-    previous = day.day;
-  }
-  auto first = history.first_day();
-  auto last = history.last_day();
-  // A kind that starts later or ends earlier than the other is missing at the edges too.
-  const HistoryDay* first_stored = nullptr;
-  const HistoryDay* last_stored = nullptr;
-  for (const auto& day : history.days) {
-    if (stored(day)) {
-      last_stored = &day;
-      if (first_stored == nullptr) {
-        first_stored = &day;
-      }
-    }
-  }
-  if (first_stored == nullptr) {
-    if (first) {
-      out.emplace_back(*first, *last);
-    }
-    return out;
-  }
-  if (first_stored->day > *first) {
-    out.insert(out.begin(), {*first, first_stored->day - days{1}});
-  }
-  if (last_stored->day < *last) {
-    out.emplace_back(last_stored->day + days{1}, *last);
-  }
-  return out;
-}
-
-std::string gap_list(const std::vector<std::pair<util::Day, util::Day>>& ranges) {
+std::string gap_list(const std::vector<read::DaySpan>& ranges) {
   if (ranges.empty()) {
     return "none";
   }
@@ -284,8 +240,8 @@ class Renderer {
   }
 
   void gap_lines(const RepoHistory& history) {
-    auto views = gaps(history, [](const HistoryDay& d) { return d.views.has_value(); });
-    auto clones = gaps(history, [](const HistoryDay& d) { return d.clones.has_value(); });
+    auto views = read::gap_ranges(history, core::TrafficKind::views);
+    auto clones = read::gap_ranges(history, core::TrafficKind::clones);
     auto show = [&](std::string_view label, const auto& ranges) {
       auto text = fmt::format("  {:<16}{}", label, gap_list(ranges));
       line(ranges.empty() ? text : m_style.warn(text));

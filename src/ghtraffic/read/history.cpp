@@ -8,8 +8,14 @@
 namespace ghtraffic::read {
 namespace {
 
+using std::chrono::days;
+
 std::optional<std::int64_t> count_of(const std::optional<core::DayCount>& day) {
   return day ? std::optional(day->count) : std::nullopt;
+}
+
+bool stored(const HistoryDay& day, core::TrafficKind kind) {
+  return kind == core::TrafficKind::views ? day.views.has_value() : day.clones.has_value();
 }
 
 }  // namespace
@@ -64,6 +70,40 @@ PeriodSums sum_period(const RepoHistory& history, util::Day from, util::Day to) 
     const auto& stored = *next++;
     return DayFigures{count_of(stored.views), count_of(stored.clones)};
   });
+}
+
+std::vector<DaySpan> gap_ranges(const RepoHistory& history, core::TrafficKind kind) {
+  std::vector<DaySpan> out;
+  const HistoryDay* first_stored = nullptr;
+  const HistoryDay* last_stored = nullptr;
+  for (const auto& day : history.days) {
+    if (!stored(day, kind)) {
+      continue;
+    }
+    if (last_stored != nullptr && day.day - last_stored->day > days{1}) {
+      out.push_back({last_stored->day + days{1}, day.day - days{1}});
+    }
+    if (first_stored == nullptr) {
+      first_stored = &day;
+    }
+    last_stored = &day;
+  }
+  if (history.days.empty()) {
+    return out;
+  }
+  auto first = *history.first_day();
+  auto last = *history.last_day();
+  if (first_stored == nullptr) {
+    out.push_back({first, last});
+    return out;
+  }
+  if (first_stored->day > first) {
+    out.insert(out.begin(), {first, first_stored->day - days{1}});
+  }
+  if (last_stored->day < last) {
+    out.push_back({last_stored->day + days{1}, last});
+  }
+  return out;
 }
 
 }  // namespace ghtraffic::read

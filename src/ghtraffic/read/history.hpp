@@ -35,6 +35,17 @@ struct RepoHistory {
 
 RepoHistory load_history(store::Store& store, const store::RepoRecord& record);
 
+// Consecutive days, both ends inclusive.
+struct DaySpan {
+  util::Day from;
+  util::Day to;
+  bool operator==(const DaySpan&) const = default;
+};
+
+// The gaps of one kind (R3) from the first to the last day stored for either kind, by day: a
+// kind that starts later or ends earlier than the other is missing at the edges too.
+std::vector<DaySpan> gap_ranges(const RepoHistory& history, core::TrafficKind kind);
+
 // Views and clones over [from, to] (from <= to) with their coverage.
 PeriodSums sum_period(const RepoHistory& history, util::Day from, util::Day to);
 

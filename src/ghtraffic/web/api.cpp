@@ -119,6 +119,23 @@ std::optional<std::size_t> last_param(const Params& params) {
   return n;
 }
 
+// A top-10 series (R5) as the API answers it: each day's snapshot with its entries as
+// entry_json makes them, in the order GitHub reported them.
+template <typename Snapshot, typename EntryJson>
+json snapshots_json(const std::vector<Snapshot>& series, EntryJson entry_json) {
+  json snapshots = json::array();
+  for (const auto& s : series) {
+    json entries = json::array();
+    for (const auto& e : s.entries) {
+      entries.push_back(entry_json(e));
+    }
+    snapshots.push_back({{"date", util::format_day(util::day_of(s.observed_at))},
+                         {"observed_at", util::format_iso8601(s.observed_at)},
+                         {"entries", std::move(entries)}});
+  }
+  return snapshots;
+}
+
 struct DayFigures {
   std::int64_t views = 0;
   std::int64_t views_unique = 0;
@@ -338,35 +355,23 @@ json paths_json(store::Store& store, const Snapshot& snapshot, const Params& par
   const auto& repo = one_repo(snapshot, params);
   auto range = range_param(params);
   auto last = last_param(params);
-  json snapshots = json::array();
-  for (const auto& s : read::path_series(store, repo.record.id, {store_range(range), last})) {
-    json entries = json::array();
-    for (const auto& e : s.entries) {
-      entries.push_back(
-          {{"path", e.path}, {"title", e.title}, {"count", e.count}, {"uniques", e.uniques}});
-    }
-    snapshots.push_back({{"date", util::format_day(util::day_of(s.observed_at))},
-                         {"observed_at", util::format_iso8601(s.observed_at)},
-                         {"entries", entries}});
-  }
-  return {{"repo", repo.record.full_name}, {"snapshots", snapshots}};
+  auto series = read::path_series(store, repo.record.id, {store_range(range), last});
+  return {{"repo", repo.record.full_name},
+          {"snapshots", snapshots_json(series, [](const core::PopularPath& e) {
+             return json{
+                 {"path", e.path}, {"title", e.title}, {"count", e.count}, {"uniques", e.uniques}};
+           })}};
 }
 
 json referrers_json(store::Store& store, const Snapshot& snapshot, const Params& params) {
   const auto& repo = one_repo(snapshot, params);
   auto range = range_param(params);
   auto last = last_param(params);
-  json snapshots = json::array();
-  for (const auto& s : read::referrer_series(store, repo.record.id, {store_range(range), last})) {
-    json entries = json::array();
-    for (const auto& e : s.entries) {
-      entries.push_back({{"referrer", e.referrer}, {"count", e.count}, {"uniques", e.uniques}});
-    }
-    snapshots.push_back({{"date", util::format_day(util::day_of(s.observed_at))},
-                         {"observed_at", util::format_iso8601(s.observed_at)},
-                         {"entries", entries}});
-  }
-  return {{"repo", repo.record.full_name}, {"snapshots", snapshots}};
+  auto series = read::referrer_series(store, repo.record.id, {store_range(range), last});
+  return {{"repo", repo.record.full_name},
+          {"snapshots", snapshots_json(series, [](const core::Referrer& e) {
+             return json{{"referrer", e.referrer}, {"count", e.count}, {"uniques", e.uniques}};
+           })}};
 }
 
 json counters_json(store::Store& store, const Snapshot& snapshot, const Params& params) {
