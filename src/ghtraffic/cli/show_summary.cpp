@@ -266,38 +266,33 @@ class Renderer {
                      right(with_thousands(uniques), k_number_width)));
   }
 
-  void top_referrers(const RepoHistory& history) {
-    if (history.referrers.empty()) {
+  // The latest snapshot of a top-10 series (R5), its first entries by views.
+  template <typename Snapshot, typename NameOf>
+  void top_list(std::string_view title, const std::vector<Snapshot>& series, NameOf name_of) {
+    if (series.empty()) {
       line("");
-      line("  Top referrers: none stored yet");
+      line(fmt::format("  {}: none stored yet", title));
       return;
     }
-    const auto& latest = history.referrers.back();
-    top_header(fmt::format("Top referrers, 14 days to {}",
+    const auto& latest = series.back();
+    top_header(fmt::format("{}, 14 days to {}", title,
                            util::format_day(util::day_of(latest.observed_at))));
     for (const auto& entry : top(latest.entries)) {
-      top_row(entry.referrer, entry.count, entry.uniques);
+      top_row(name_of(entry), entry.count, entry.uniques);
     }
     if (latest.entries.empty()) {
       line("    none");
     }
   }
 
+  void top_referrers(const RepoHistory& history) {
+    top_list("Top referrers", history.referrers,
+             [](const core::Referrer& entry) -> std::string_view { return entry.referrer; });
+  }
+
   void top_paths(const RepoHistory& history) {
-    if (history.paths.empty()) {
-      line("");
-      line("  Top paths: none stored yet");
-      return;
-    }
-    const auto& latest = history.paths.back();
-    top_header(fmt::format("Top paths, 14 days to {}",
-                           util::format_day(util::day_of(latest.observed_at))));
-    for (const auto& entry : top(latest.entries)) {
-      top_row(entry.path, entry.count, entry.uniques);
-    }
-    if (latest.entries.empty()) {
-      line("    none");
-    }
+    top_list("Top paths", history.paths,
+             [](const core::PopularPath& entry) -> std::string_view { return entry.path; });
   }
 
   const ShowOptions& m_options;

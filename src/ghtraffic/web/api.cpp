@@ -119,12 +119,16 @@ std::optional<std::size_t> last_param(const Params& params) {
   return n;
 }
 
-// A top-10 series (R5) as the API answers it: each day's snapshot with its entries as
-// entry_json makes them, in the order GitHub reported them.
-template <typename Snapshot, typename EntryJson>
-json snapshots_json(const std::vector<Snapshot>& series, EntryJson entry_json) {
+// GET /api/paths and /api/referrers: one repository's top-10 series (R5), each day's
+// snapshot with its entries in the order GitHub reported them, as entry_json makes them.
+template <typename SeriesOf, typename EntryJson>
+json top_list_json(const Snapshot& snapshot, const Params& params, SeriesOf series_of,
+                   EntryJson entry_json) {
+  const auto& repo = one_repo(snapshot, params);
+  auto range = range_param(params);
+  auto last = last_param(params);
   json snapshots = json::array();
-  for (const auto& s : series) {
+  for (const auto& s : series_of(repo.record.id, read::SeriesRange{store_range(range), last})) {
     json entries = json::array();
     for (const auto& e : s.entries) {
       entries.push_back(entry_json(e));
@@ -133,7 +137,7 @@ json snapshots_json(const std::vector<Snapshot>& series, EntryJson entry_json) {
                          {"observed_at", util::format_iso8601(s.observed_at)},
                          {"entries", std::move(entries)}});
   }
-  return snapshots;
+  return {{"repo", repo.record.full_name}, {"snapshots", std::move(snapshots)}};
 }
 
 struct DayFigures {
@@ -352,26 +356,26 @@ json daily_json(const Snapshot& snapshot, const Params& params) {
 }
 
 json paths_json(store::Store& store, const Snapshot& snapshot, const Params& params) {
-  const auto& repo = one_repo(snapshot, params);
-  auto range = range_param(params);
-  auto last = last_param(params);
-  auto series = read::path_series(store, repo.record.id, {store_range(range), last});
-  return {{"repo", repo.record.full_name},
-          {"snapshots", snapshots_json(series, [](const core::PopularPath& e) {
-             return json{
-                 {"path", e.path}, {"title", e.title}, {"count", e.count}, {"uniques", e.uniques}};
-           })}};
+  return top_list_json(
+      snapshot, params,
+      [&](core::RepoId id, const read::SeriesRange& range) {
+        return read::path_series(store, id, range);
+      },
+      [](const core::PopularPath& e) {
+        return json{
+            {"path", e.path}, {"title", e.title}, {"count", e.count}, {"uniques", e.uniques}};
+      });
 }
 
 json referrers_json(store::Store& store, const Snapshot& snapshot, const Params& params) {
-  const auto& repo = one_repo(snapshot, params);
-  auto range = range_param(params);
-  auto last = last_param(params);
-  auto series = read::referrer_series(store, repo.record.id, {store_range(range), last});
-  return {{"repo", repo.record.full_name},
-          {"snapshots", snapshots_json(series, [](const core::Referrer& e) {
-             return json{{"referrer", e.referrer}, {"count", e.count}, {"uniques", e.uniques}};
-           })}};
+  return top_list_json(
+      snapshot, params,
+      [&](core::RepoId id, const read::SeriesRange& range) {
+        return read::referrer_series(store, id, range);
+      },
+      [](const core::Referrer& e) {
+        return json{{"referrer", e.referrer}, {"count", e.count}, {"uniques", e.uniques}};
+      });
 }
 
 json counters_json(store::Store& store, const Snapshot& snapshot, const Params& params) {
