@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/web/api.hpp"
@@ -115,6 +117,28 @@ TEST_F(web_api, bad_parameters_are_400_and_unknown_repositories_404) {
   EXPECT_EQ(status_of([&] { daily({{"repo", "acme/none"}}); }), 404);
   EXPECT_EQ(status_of([&] { web::paths_json(*m_store, *m_snapshot, {}); }), 400);
   EXPECT_EQ(status_of([&] { web::windows_json(*m_store, *m_snapshot, {{"repo", "x/y"}}); }), 404);
+}
+
+TEST_F(web_api, an_earlier_name_selects_its_repository_unless_several_had_it) {
+  // gamma and delta were both called acme/old once; beta was acme/first.
+  for (auto [id, name, earlier] :
+       {std::tuple{3, "acme/gamma", "acme/old"}, std::tuple{4, "acme/delta", "acme/old"},
+        std::tuple{2, "acme/beta", "acme/first"}}) {
+    auto o = observation(id, name, "2026-03-26T12:00:00Z");
+    o.names = {earlier, name};
+    m_store->commit(o);
+  }
+  auto snapshot = web::load_snapshot(*m_store, nullptr);
+  auto one = web::daily_json(*snapshot, {{"repo", "ACME/FIRST"}});
+  EXPECT_EQ(one["repos"], json::array({"acme/beta"}));
+  try {
+    web::daily_json(*snapshot, {{"repo", "acme/old"}});
+    FAIL() << "expected a RequestError";
+  } catch (const web::RequestError& e) {
+    EXPECT_EQ(e.status(), 400);
+    EXPECT_THAT(e.what(), HasSubstr("acme/old is an earlier name of several repositories"));
+  }
+  EXPECT_EQ(status_of([&] { web::daily_json(*snapshot, {{"repo", "acme/older"}}); }), 404);
 }
 
 TEST_F(web_api, overview_sums_14_and_30_days_and_takes_uniques_from_the_window) {
