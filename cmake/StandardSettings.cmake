@@ -17,9 +17,21 @@ option(GHTRAFFIC_BUILD_TESTS "Build the test suites" ON)
 option(GHTRAFFIC_BUILD_BENCH "Build the benchmarks" ON)
 option(GHTRAFFIC_WERROR "Treat warnings as errors" ON)
 option(GHTRAFFIC_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+# libFuzzer builds of tests/fuzz (tests/fuzz/README.md): clang 16 or later, whose C++23
+# library support includes std::expected; every other target gets coverage instrumentation.
+option(GHTRAFFIC_FUZZ "Build the libFuzzer executables of tests/fuzz (clang 16 or later)" OFF)
 
 if(GHTRAFFIC_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+if(GHTRAFFIC_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang" OR CMAKE_CXX_COMPILER_VERSION VERSION_LESS 16)
+    message(FATAL_ERROR "GHTRAFFIC_FUZZ needs clang 16 or later (-DCMAKE_CXX_COMPILER=clang++-16); "
+      "this is ${CMAKE_CXX_COMPILER_ID} ${CMAKE_CXX_COMPILER_VERSION}")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
 endif()
 

@@ -55,7 +55,8 @@ Result<std::vector<RepoListing>> list_user_repos(Client& client);
 // GET /orgs/{owner}/repos, or /users/{owner}/repos when the owner is not an organization.
 Result<std::vector<RepoListing>> list_owner_repos(Client& client, const std::string& owner);
 
-// Parsing, exposed for tests and fuzzing. A body of the wrong shape is an error.
+// Parsing, exposed for tests and fuzzing (tests/fuzz/github_api.cpp). A body of the wrong
+// shape is an error.
 Result<core::TrafficWindow> parse_traffic(const std::string& body, core::TrafficKind kind);
 Result<std::vector<core::PopularPath>> parse_popular_paths(const std::string& body);
 Result<std::vector<core::Referrer>> parse_popular_referrers(const std::string& body);
