@@ -271,7 +271,7 @@ TEST_F(collect, an_owner_collects_only_what_the_token_can_push_to_with_filters) 
   EXPECT_EQ(names, (std::vector<std::string>{"acme/docs", "acme/site"}));
   EXPECT_EQ(summary["skipped_no_push"], 1);
   EXPECT_EQ(m_github.stats().by_route["repos"], 0);  // the listing gave the metadata
-  EXPECT_THAT(r.err, HasSubstr("1 repositories the token cannot push to"));
+  EXPECT_THAT(r.err, HasSubstr("skipped 1 repository the token cannot push to"));
 }
 
 TEST_F(collect, with_nothing_named_collects_every_repository_the_token_can_push_to) {

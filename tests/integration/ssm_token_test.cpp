@@ -12,6 +12,7 @@
 #include "ghtraffic/aws/sigv4.hpp"
 #include "ghtraffic/aws/ssm.hpp"
 #include "ghtraffic/collect/config.hpp"
+#include "ghtraffic/collect/settings.hpp"
 #include "ghtraffic/net/transport.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/redact.hpp"
@@ -150,6 +151,19 @@ class FakeSsm {
   int m_requests = 0;
 };
 
+std::optional<collect::Token> find_token(const std::optional<std::string>& parameter) {
+  collect::ClientSettings settings;
+  settings.token_ssm_parameter = parameter;
+  return collect::find_token(settings);
+}
+
+// The SSM parameter the settings resolve to for a --token-ssm flag and a config file.
+std::optional<std::string> resolve_token_ssm_parameter(const std::optional<std::string>& flag,
+                                                       const collect::ConfigFile& config) {
+  return collect::resolve_client_settings({.token_ssm_parameter = flag}, config)
+      .token_ssm_parameter;
+}
+
 class ssm_token : public ::testing::Test {
  protected:
   ssm_token() {
@@ -186,32 +200,32 @@ TEST_F(ssm_token, get_parameter_returns_the_decrypted_value_and_registers_it_as_
 
 TEST_F(ssm_token, is_the_last_token_source) {
   m_env.set("GITHUB_TOKEN", "ghp_FromTheEnvironment1234567890abcdef");
-  auto first = collect::find_token(std::nullopt, std::nullopt, "/ghtraffic/token");
+  auto first = find_token("/ghtraffic/token");
   ASSERT_TRUE(first);
   EXPECT_EQ(first->source, "GITHUB_TOKEN");
   EXPECT_EQ(m_ssm.requests(), 0);
 
   m_env.unset("GITHUB_TOKEN");
-  auto second = collect::find_token(std::nullopt, std::nullopt, "/ghtraffic/token");
+  auto second = find_token("/ghtraffic/token");
   ASSERT_TRUE(second);
   EXPECT_EQ(second->value, k_token);
   EXPECT_EQ(second->source, "SSM parameter /ghtraffic/token");
-  EXPECT_FALSE(collect::find_token(std::nullopt, std::nullopt, std::nullopt));
+  EXPECT_FALSE(find_token(std::nullopt));
 }
 
 TEST_F(ssm_token, the_parameter_comes_from_the_flag_then_the_environment_then_the_config) {
   collect::ConfigFile config =
       collect::parse_config("token_ssm_parameter = \"/from/config\"\n", "t.toml");
-  EXPECT_EQ(collect::resolve_token_ssm_parameter(std::nullopt, config), "/from/config");
+  EXPECT_EQ(resolve_token_ssm_parameter(std::nullopt, config), "/from/config");
   m_env.set("GHTRAFFIC_TOKEN_SSM_PARAMETER", "/from/env");
-  EXPECT_EQ(collect::resolve_token_ssm_parameter(std::nullopt, config), "/from/env");
-  EXPECT_EQ(collect::resolve_token_ssm_parameter("/from/flag", config), "/from/flag");
-  EXPECT_EQ(collect::resolve_token_ssm_parameter(std::nullopt, {}), "/from/env");
+  EXPECT_EQ(resolve_token_ssm_parameter(std::nullopt, config), "/from/env");
+  EXPECT_EQ(resolve_token_ssm_parameter("/from/flag", config), "/from/flag");
+  EXPECT_EQ(resolve_token_ssm_parameter(std::nullopt, {}), "/from/env");
 }
 
 std::string error_for(const std::string& name) {
   try {
-    collect::find_token(std::nullopt, std::nullopt, name);
+    find_token(name);
   } catch (const util::Error& e) {
     return e.what();
   }
@@ -249,6 +263,29 @@ TEST_F(ssm_token, collect_takes_the_parameter_from_the_environment_variable) {
   auto run = testing::run_ghtraffic(
       {"collect", "--api-url", "http://127.0.0.1:9", "--store",
        "sqlite:" + testing::scratch_dir("ssm") + "/t.db", "octo/alpha"},
+      {.env = env, .kill_after = std::chrono::milliseconds(60000), .stdin_text = ""});
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("ssm:GetParameter"));
+  EXPECT_THAT(run.err, Not(HasSubstr(k_secret_key)));
+}
+
+TEST_F(ssm_token, serve_reads_the_token_from_ssm_like_collect) {
+  auto run = testing::run_ghtraffic(
+      {"serve", "-v", "--listen", "127.0.0.1:0", "--token-ssm", "/ghtraffic/token", "--api-url",
+       "http://127.0.0.1:9", "--store", "sqlite:" + testing::scratch_dir("ssm-serve") + "/t.db"},
+      {.env = child_env(), .kill_after = std::chrono::milliseconds(5000), .stdin_text = ""});
+  EXPECT_THAT(run.err, HasSubstr("using the GitHub token from SSM parameter /ghtraffic/token"));
+  EXPECT_THAT(run.err, Not(HasSubstr("not collecting")));
+  EXPECT_THAT(run.out + run.err, Not(HasSubstr(k_token)));
+  EXPECT_EQ(m_ssm.requests(), 1);
+}
+
+TEST_F(ssm_token, serve_takes_the_parameter_from_the_environment_variable) {
+  auto env = child_env();
+  env["GHTRAFFIC_TOKEN_SSM_PARAMETER"] = "/denied";
+  auto run = testing::run_ghtraffic(
+      {"serve", "--listen", "127.0.0.1:0", "--api-url", "http://127.0.0.1:9", "--store",
+       "sqlite:" + testing::scratch_dir("ssm-serve-denied") + "/t.db"},
       {.env = env, .kill_after = std::chrono::milliseconds(60000), .stdin_text = ""});
   EXPECT_EQ(run.exit_code, 2) << run.err;
   EXPECT_THAT(run.err, HasSubstr("ssm:GetParameter"));

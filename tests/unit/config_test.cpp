@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "ghtraffic/collect/settings.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/redact.hpp"
 
@@ -39,6 +40,25 @@ class ScopedEnv {
   const char* m_name;
   std::optional<std::string> m_old;
 };
+
+// The token from a token file and a token command, as the settings would name them.
+std::optional<collect::Token> find_token(const std::optional<std::string>& file,
+                                         const std::optional<std::string>& command) {
+  collect::ClientSettings settings;
+  settings.token_file = file;
+  settings.token_command = command;
+  return collect::find_token(settings);
+}
+
+std::string error_of_settings(const collect::Flags& flags, const collect::ConfigFile& config) {
+  try {
+    collect::resolve_client_settings(flags, config);
+  } catch (const util::Error& e) {
+    EXPECT_EQ(e.exit_code(), util::k_exit_usage);
+    return e.what();
+  }
+  return "no error";
+}
 
 }  // namespace
 
@@ -86,7 +106,7 @@ TEST(config, a_wrong_type_is_named_with_its_line) {
               HasSubstr("ghtraffic.toml:1: concurrency must be a whole number"));
   EXPECT_THAT(error_of("[[sources]]\nowner = \"a\"\nno_forks = \"yes\"\n"),
               HasSubstr(":3: sources[0].no_forks must be true or false"));
-  EXPECT_THAT(error_of("concurrency = 500\n"), HasSubstr("between 1 and 100"));
+  EXPECT_THAT(error_of("concurrency = 500\n"), HasSubstr("must be from 1 to 100"));
   EXPECT_THAT(error_of("[[sources]]\nrepos = [\"not-a-repo\"]\n"), HasSubstr("not OWNER/REPO"));
   EXPECT_THAT(error_of("[[sources]]\nincludes = [\"x\"]\n"),
               HasSubstr("unknown key sources[0].includes"));
@@ -101,25 +121,139 @@ TEST(token, comes_from_github_token_then_gh_token_then_the_file_then_the_command
   {
     ScopedEnv a("GITHUB_TOKEN", "from-github-token");
     ScopedEnv b("GH_TOKEN", "from-gh-token-value");
-    EXPECT_EQ(collect::find_token(file, "echo cmd-token-value")->source, "GITHUB_TOKEN");
+    EXPECT_EQ(find_token(file, "echo cmd-token-value")->source, "GITHUB_TOKEN");
   }
   {
     ScopedEnv a("GITHUB_TOKEN", nullptr);
     ScopedEnv b("GH_TOKEN", "from-gh-token-value");
-    EXPECT_EQ(collect::find_token(file, std::nullopt)->value, "from-gh-token-value");
+    EXPECT_EQ(find_token(file, std::nullopt)->value, "from-gh-token-value");
   }
   {
     ScopedEnv a("GITHUB_TOKEN", nullptr);
     ScopedEnv b("GH_TOKEN", nullptr);
-    EXPECT_EQ(collect::find_token(file, "echo cmd-token-value")->value, "from-file-token-value");
-    auto t = collect::find_token(std::nullopt, "echo cmd-token-value");
+    EXPECT_EQ(find_token(file, "echo cmd-token-value")->value, "from-file-token-value");
+    auto t = find_token(std::nullopt, "echo cmd-token-value");
     EXPECT_EQ(t->value, "cmd-token-value");
     EXPECT_EQ(t->source, "token_command");
-    EXPECT_FALSE(collect::find_token(std::nullopt, std::nullopt));
+    EXPECT_FALSE(find_token(std::nullopt, std::nullopt));
     // Whatever source it came from, the token is now masked in any output.
     EXPECT_EQ(util::scrub("got cmd-token-value"), "got [REDACTED]");
-    EXPECT_THROW(collect::find_token((dir / "missing").string(), std::nullopt), util::Error);
-    EXPECT_THROW(collect::find_token(std::nullopt, "exit 3"), util::Error);
+    EXPECT_THROW(find_token((dir / "missing").string(), std::nullopt), util::Error);
+    EXPECT_THROW(find_token(std::nullopt, "exit 3"), util::Error);
+  }
+  std::filesystem::remove_all(dir);
+  util::forget_secrets();
+}
+
+TEST(config, takes_the_same_ranges_as_the_command_line) {
+  EXPECT_EQ(collect::parse_config("max_per_minute = 1000000\n", "t.toml").max_per_minute,
+            github::k_max_per_minute);
+  EXPECT_THAT(error_of("max_per_minute = 1000001\n"),
+              HasSubstr("max_per_minute must be from 1 to 1000000"));
+  EXPECT_EQ(collect::parse_config("concurrency = 100\n", "t.toml").concurrency,
+            github::k_max_concurrency);
+  EXPECT_THAT(error_of("concurrency = 0\n"), HasSubstr("concurrency must be from 1 to 100"));
+}
+
+TEST(settings, come_from_the_flags_then_the_environment_then_the_config_then_the_defaults) {
+  ScopedEnv api("GITHUB_API_URL", nullptr);
+  ScopedEnv concurrency("GHTRAFFIC_CONCURRENCY", nullptr);
+  ScopedEnv ssm("GHTRAFFIC_TOKEN_SSM_PARAMETER", nullptr);
+  auto defaults = collect::resolve_client_settings({}, {});
+  EXPECT_EQ(defaults.api_url, "https://api.github.com");
+  EXPECT_EQ(defaults.concurrency, 8);
+  EXPECT_EQ(defaults.max_per_minute, 900);
+  EXPECT_FALSE(defaults.token_file);
+  EXPECT_FALSE(defaults.token_command);
+  EXPECT_FALSE(defaults.token_ssm_parameter);
+
+  auto config = collect::parse_config(R"(
+api_url = "https://config.example/api/v3"
+concurrency = 12
+max_per_minute = 600
+token_file = "/config/token"
+token_command = "gh auth token"
+token_ssm_parameter = "/config/param"
+)",
+                                      "t.toml");
+  auto from_config = collect::resolve_client_settings({}, config);
+  EXPECT_EQ(from_config.api_url, "https://config.example/api/v3");
+  EXPECT_EQ(from_config.concurrency, 12);
+  EXPECT_EQ(from_config.max_per_minute, 600);
+  EXPECT_EQ(from_config.token_file, "/config/token");
+  EXPECT_EQ(from_config.token_command, "gh auth token");
+  EXPECT_EQ(from_config.token_ssm_parameter, "/config/param");
+
+  ScopedEnv api_env("GITHUB_API_URL", "https://env.example/api/v3/");
+  ScopedEnv concurrency_env("GHTRAFFIC_CONCURRENCY", "20");
+  ScopedEnv ssm_env("GHTRAFFIC_TOKEN_SSM_PARAMETER", "/env/param");
+  auto from_env = collect::resolve_client_settings({}, config);
+  EXPECT_EQ(from_env.api_url, "https://env.example/api/v3");
+  EXPECT_EQ(from_env.concurrency, 20);
+  EXPECT_EQ(from_env.token_ssm_parameter, "/env/param");
+
+  collect::Flags flags{.api_url = "http://127.0.0.1:9",
+                       .token_file = "/flag/token",
+                       .token_ssm_parameter = "/flag/param",
+                       .concurrency = 3,
+                       .max_per_minute = 50};
+  auto from_flags = collect::resolve_client_settings(flags, config);
+  EXPECT_EQ(from_flags.api_url, "http://127.0.0.1:9");
+  EXPECT_EQ(from_flags.concurrency, 3);
+  EXPECT_EQ(from_flags.max_per_minute, 50);
+  EXPECT_EQ(from_flags.token_file, "/flag/token");
+  EXPECT_EQ(from_flags.token_ssm_parameter, "/flag/param");
+
+  auto options = collect::client_options(from_flags, {"the-token-value", "test"});
+  EXPECT_EQ(options.api_url, "http://127.0.0.1:9");
+  EXPECT_EQ(options.token, "the-token-value");
+  EXPECT_EQ(options.concurrency, 3);
+  EXPECT_EQ(options.max_per_minute, 50);
+}
+
+TEST(settings, a_malformed_environment_variable_or_api_url_is_named) {
+  ScopedEnv api("GITHUB_API_URL", nullptr);
+  {
+    ScopedEnv concurrency("GHTRAFFIC_CONCURRENCY", "abc");
+    EXPECT_THAT(error_of_settings({}, {}),
+                HasSubstr("GHTRAFFIC_CONCURRENCY: \"abc\" is not a whole number"));
+  }
+  {
+    ScopedEnv concurrency("GHTRAFFIC_CONCURRENCY", "500");
+    EXPECT_THAT(error_of_settings({}, {}),
+                HasSubstr("GHTRAFFIC_CONCURRENCY: \"500\" must be from 1 to 100"));
+  }
+  EXPECT_THAT(error_of_settings({}, collect::parse_config("api_url = \"ftp://x\"\n", "t.toml")),
+              HasSubstr("(from api_url in the config file)"));
+}
+
+TEST(token, the_settings_name_every_source_in_precedence_order) {
+  auto dir = std::filesystem::temp_directory_path() / "ghtraffic-token-order-test";
+  std::filesystem::create_directories(dir);
+  std::ofstream((dir / "flag").string()) << "flag-file-token-value\n";
+  std::ofstream((dir / "config").string()) << "config-file-token-value\n";
+  ScopedEnv a("GITHUB_TOKEN", nullptr);
+  ScopedEnv b("GH_TOKEN", nullptr);
+  ScopedEnv ssm("GHTRAFFIC_TOKEN_SSM_PARAMETER", nullptr);
+  auto config = collect::parse_config(
+      fmt::format("token_file = \"{}\"\ntoken_command = \"echo command-token-value\"\n"
+                  "token_ssm_parameter = \"/never/read\"\n",
+                  (dir / "config").string()),
+      "t.toml");
+  auto token_of = [&](const collect::Flags& flags) {
+    return collect::find_token(collect::resolve_client_settings(flags, config));
+  };
+  // A token file beats the command, and the command beats SSM: with a file or a command
+  // set, the SSM parameter is never read (reading it here would fail: no AWS at all).
+  EXPECT_EQ(token_of({.token_file = (dir / "flag").string()})->value, "flag-file-token-value");
+  EXPECT_EQ(token_of({})->value, "config-file-token-value");
+  config.token_file.reset();
+  auto from_command = token_of({});
+  EXPECT_EQ(from_command->value, "command-token-value");
+  EXPECT_EQ(from_command->source, "token_command");
+  {
+    ScopedEnv gh("GH_TOKEN", "gh-token-value");
+    EXPECT_EQ(token_of({.token_file = (dir / "flag").string()})->source, "GH_TOKEN");
   }
   std::filesystem::remove_all(dir);
   util::forget_secrets();

@@ -4,6 +4,7 @@
 #include "ghtraffic/collect/job.hpp"
 #include "ghtraffic/util/clock.hpp"
 #include "ghtraffic/util/error.hpp"
+#include "ghtraffic/util/number.hpp"
 #include "ghtraffic/util/redact.hpp"
 #include "ghtraffic/util/strings.hpp"
 
@@ -89,4 +90,38 @@ TEST(clock, manual_clock_sleeps_without_waiting) {
   clock.sleep_for(std::chrono::minutes(5));
   EXPECT_EQ(util::format_iso8601(clock.now()), "2026-01-01T00:05:00Z");
   EXPECT_EQ(clock.slept(), std::chrono::minutes(5));
+}
+
+TEST(parse_int, reads_a_whole_number_within_its_range) {
+  EXPECT_EQ(util::parse_int<int>("8", 1, 100), 8);
+  EXPECT_EQ(util::parse_int<int>("100", 1, 100), 100);
+  EXPECT_EQ(util::parse_int<int>("-5"), -5);
+  EXPECT_EQ(util::parse_int<std::int64_t>("9000000000"), 9'000'000'000);
+  EXPECT_EQ(util::parse_int<std::size_t>("0"), 0u);
+}
+
+TEST(parse_int, says_a_word_is_not_a_whole_number) {
+  for (const char* text : {"abc", "", " 7", "7 ", "1.5", "+3", "0x10", "12abc", "-"}) {
+    auto parsed = util::parse_int<int>(text, 1, 100);
+    ASSERT_FALSE(parsed) << text;
+    EXPECT_EQ(parsed.error().kind, util::NumberError::not_a_number) << text;
+    EXPECT_EQ(parsed.error().message, fmt::format("\"{}\" is not a whole number", text));
+  }
+  EXPECT_EQ(util::parse_int<unsigned>("-1").error().kind, util::NumberError::not_a_number);
+}
+
+TEST(parse_int, says_a_number_outside_the_range_must_be_within_it) {
+  for (const char* text : {"0", "101", "-3", "99999999999999999999"}) {
+    auto parsed = util::parse_int<int>(text, 1, 100);
+    ASSERT_FALSE(parsed) << text;
+    EXPECT_EQ(parsed.error().kind, util::NumberError::out_of_range) << text;
+    EXPECT_EQ(parsed.error().message, fmt::format("\"{}\" must be from 1 to 100", text));
+  }
+}
+
+TEST(counted, writes_the_singular_for_exactly_one) {
+  EXPECT_EQ(util::counted(1, "repository", "repositories"), "1 repository");
+  EXPECT_EQ(util::counted(0, "repository", "repositories"), "0 repositories");
+  EXPECT_EQ(util::counted(std::size_t{2}, "file", "files"), "2 files");
+  EXPECT_EQ(util::counted(-1, "day", "days"), "-1 days");
 }

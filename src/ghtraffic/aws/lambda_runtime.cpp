@@ -8,7 +8,9 @@
 #include <utility>
 
 #include "ghtraffic/util/log.hpp"
+#include "ghtraffic/util/number.hpp"
 #include "ghtraffic/util/redact.hpp"
+#include "ghtraffic/util/strings.hpp"
 
 namespace ghtraffic::aws::lambda {
 namespace {
@@ -33,16 +35,11 @@ std::optional<std::chrono::system_clock::time_point> parse_deadline(
   if (!text || text->empty()) {
     return std::nullopt;
   }
-  try {
-    size_t used = 0;
-    auto ms = std::stoll(*text, &used);
-    if (used != text->size() || ms <= 0) {
-      return std::nullopt;
-    }
-    return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
-  } catch (const std::exception&) {
+  auto ms = util::parse_int<std::int64_t>(util::trim(*text), 1);
+  if (!ms) {
     return std::nullopt;
   }
+  return std::chrono::system_clock::time_point(std::chrono::milliseconds(*ms));
 }
 
 std::string describe_failure(const net::HttpResponse& response) {

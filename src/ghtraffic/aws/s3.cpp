@@ -7,6 +7,8 @@
 #include <cstdlib>
 
 #include "ghtraffic/aws/request.hpp"
+#include "ghtraffic/util/number.hpp"
+#include "ghtraffic/util/strings.hpp"
 
 namespace ghtraffic::aws {
 namespace {
@@ -52,11 +54,9 @@ std::string xml_unescape(std::string_view text) {
       auto end = text.find(';', i);
       if (!replaced && end != std::string_view::npos && i + 2 < end && text[i + 1] == '#') {
         bool hex = text[i + 2] == 'x' || text[i + 2] == 'X';
-        auto digits = std::string(text.substr(i + (hex ? 3 : 2), end - i - (hex ? 3 : 2)));
-        char* parsed_end = nullptr;
-        auto code = std::strtoul(digits.c_str(), &parsed_end, hex ? 16 : 10);
-        if (!digits.empty() && parsed_end && *parsed_end == '\0') {
-          append_utf8(out, static_cast<std::uint32_t>(code));
+        auto digits = text.substr(i + (hex ? 3 : 2), end - i - (hex ? 3 : 2));
+        if (auto code = util::parse_int<std::uint32_t>(digits, 0, UINT32_MAX, hex ? 16 : 10)) {
+          append_utf8(out, *code);
           i = end;
           continue;
         }
@@ -247,7 +247,7 @@ Result<std::optional<ObjectInfo>> S3Client::head_object(const std::string& bucke
   }
   ObjectInfo info;
   if (auto length = response->header("Content-Length")) {
-    info.size = static_cast<std::size_t>(std::stoull(*length));
+    info.size = util::parse_int<std::size_t>(util::trim(*length)).value_or(0);
   }
   info.etag = response->header("ETag").value_or("");
   info.content_type = response->header("Content-Type").value_or("");

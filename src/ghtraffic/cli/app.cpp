@@ -32,6 +32,33 @@ void print_error(const std::string& message) {
   std::fprintf(stderr, "ghtraffic: %s\n", clean.c_str());
 }
 
+std::string command_names(const CLI::App& app) {
+  std::string names;
+  for (const auto* command : app.get_subcommands([](const CLI::App*) { return true; })) {
+    names += (names.empty() ? "" : ", ") + command->get_name();
+  }
+  return names;
+}
+
+// CLI11 answers "A subcommand is required" both for no command and for a word that is no
+// command (it keeps the word as an unexpected argument); a person needs to hear which.
+std::string usage_error(const CLI::App& app, const CLI::ParseError& error) {
+  if (app.get_subcommands().empty()) {
+    auto words = app.remaining();
+    if (!words.empty() && !words.front().starts_with('-')) {
+      return fmt::format(
+          "\"{}\" is not a ghtraffic command; the commands are {} (run `ghtraffic --help` for "
+          "what each does)",
+          words.front(), command_names(app));
+    }
+    if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr && words.empty()) {
+      return fmt::format("a command is required: {} (run `ghtraffic --help` for what each does)",
+                         command_names(app));
+    }
+  }
+  return std::string(error.what()) + " (run `ghtraffic --help` for usage)";
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -59,7 +86,7 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    print_error(std::string(e.what()) + " (run `ghtraffic --help` for usage)");
+    print_error(usage_error(app, e));
     return util::k_exit_usage;
   }
 

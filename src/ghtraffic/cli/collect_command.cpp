@@ -9,12 +9,14 @@
 #include <thread>
 
 #include "ghtraffic/cli/common.hpp"
+#include "ghtraffic/collect/github_transport.hpp"
 #include "ghtraffic/collect/job.hpp"
 #include "ghtraffic/collect/summary_json.hpp"
 #include "ghtraffic/github/client.hpp"
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
+#include "ghtraffic/util/number.hpp"
 #include "ghtraffic/util/redact.hpp"
 
 namespace ghtraffic::cli {
@@ -27,8 +29,8 @@ struct CollectOptions {
   std::vector<std::string> exclude;
   bool no_forks = false;
   bool no_archived = false;
-  int concurrency = 0;
-  int max_per_minute = 0;
+  std::optional<int> concurrency;
+  std::optional<int> max_per_minute;
   bool json = false;
   std::optional<std::string> token_ssm;  // --token-ssm NAME
 };
@@ -64,8 +66,10 @@ class ProgressLine {
 
   std::string render() const {
     auto stats = m_client.stats();
-    auto line = fmt::format("collecting {}/{} repositories · {} requests", m_progress.done.load(),
-                            m_progress.total.load(), stats.requests);
+    auto total = m_progress.total.load();
+    auto line = fmt::format("collecting {}/{} · {}", m_progress.done.load(),
+                            util::counted(total, "repository", "repositories"),
+                            util::counted(stats.requests, "request", "requests"));
     if (m_progress.failed > 0) {
       line += fmt::format(" · {} failed", m_progress.failed.load());
     }
@@ -125,11 +129,11 @@ void print_table(const collect::Summary& summary) {
                     cell(r, r.commit.new_days), r.ok ? "ok" : "error: " + r.error);
   }
   int failed = summary.failed();
-  out += fmt::format(
-      "{} repositories: {} collected, {} failed · {} requests ({} answered from "
-      "cache)",
-      summary.repos.size(), summary.repos.size() - failed, failed, summary.client.requests,
-      summary.client.not_modified);
+  out += fmt::format("{}: {} collected, {} failed · {} ({} answered from cache)",
+                     util::counted(summary.repos.size(), "repository", "repositories"),
+                     summary.repos.size() - failed, failed,
+                     util::counted(summary.client.requests, "request", "requests"),
+                     summary.client.not_modified);
   if (summary.client.rate_limit_remaining >= 0) {
     out += fmt::format(" · rate limit {} of {} left", summary.client.rate_limit_remaining,
                        summary.client.rate_limit_limit);
@@ -150,29 +154,23 @@ int run_collect(const GlobalOptions& global, const CollectOptions& opts) {
   auto config = load_config_file(global);
   auto plan = make_plan(opts, config);
 
-  auto token_file =
-      global.token_file.empty() ? config.token_file : std::optional<std::string>(global.token_file);
-  auto token = collect::find_token(token_file, config.token_command,
-                                   collect::resolve_token_ssm_parameter(opts.token_ssm, config));
+  auto flags = client_flags(global);
+  flags.concurrency = opts.concurrency;
+  flags.max_per_minute = opts.max_per_minute;
+  flags.token_ssm_parameter = opts.token_ssm;
+  auto settings = collect::resolve_client_settings(flags, config);
+  auto token = collect::find_token(settings);
   if (!token) {
     throw util::Error(collect::no_token_message());
   }
   util::log_verbose("using the GitHub token from {}", token->source);
-
-  github::ClientOptions client_options;
-  client_options.api_url = github::resolve_api_url(
-      global.api_url.empty() ? config.api_url : std::optional<std::string>(global.api_url));
-  client_options.token = token->value;
-  client_options.concurrency =
-      opts.concurrency > 0 ? opts.concurrency : config.concurrency.value_or(8);
-  client_options.max_per_minute =
-      opts.max_per_minute > 0 ? opts.max_per_minute : config.max_per_minute.value_or(900);
+  auto client_options = collect::client_options(settings, *token);
 
   auto store_url = resolve_store_url(global, config);
   auto lock = store::lock_for_collect(store_url);
   auto store = store::make_store(store_url);
 
-  auto transport = net::make_curl_transport();
+  auto transport = collect::make_github_transport();
   github::Client client(client_options, *transport);
   collect::Progress progress;
   collect::Summary summary;
@@ -209,16 +207,14 @@ void add_collect_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_option("--exclude", opts->exclude, "Skip repositories matching this glob (repeatable)");
   cmd->add_flag("--no-forks", opts->no_forks, "Skip forks");
   cmd->add_flag("--no-archived", opts->no_archived, "Skip archived repositories");
-  cmd->add_option("--concurrency", opts->concurrency, "Requests in flight (default 8, at most 100)")
-      ->check(CLI::Range(1, 100));
-  cmd->add_option("--max-per-minute", opts->max_per_minute,
-                  "Ceiling on requests per minute (default 900, GitHub's secondary limit)")
-      ->check(CLI::Range(1, 1000000));
+  add_int_option(*cmd, "--concurrency", opts->concurrency, 1, github::k_max_concurrency,
+                 fmt::format("Requests in flight (default 8, at most {}; env "
+                             "GHTRAFFIC_CONCURRENCY)",
+                             github::k_max_concurrency));
+  add_int_option(*cmd, "--max-per-minute", opts->max_per_minute, 1, github::k_max_per_minute,
+                 "Ceiling on requests per minute (default 900, GitHub's secondary limit)");
   cmd->add_flag("--json", opts->json, "Print the summary as JSON");
-  cmd->add_option("--token-ssm", opts->token_ssm,
-                  "Read the GitHub token from this SSM Parameter Store parameter, after the "
-                  "other token sources (also GHTRAFFIC_TOKEN_SSM_PARAMETER); AWS credentials "
-                  "and region come from the environment");
+  add_token_ssm_option(*cmd, opts->token_ssm);
   add_global_options(*cmd, global);
   cmd->footer(
       "Examples:\n"

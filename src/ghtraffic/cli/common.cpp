@@ -4,6 +4,7 @@
 
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/log.hpp"
+#include "ghtraffic/util/number.hpp"
 
 namespace ghtraffic::cli {
 
@@ -19,7 +20,10 @@ void add_global_options(CLI::App& app, GlobalOptions& options) {
   app.add_option("--token-file", options.token_file,
                  "Read the GitHub token from FILE (after GITHUB_TOKEN and GH_TOKEN)");
   app.add_flag("-q,--quiet", options.quiet, "Print only errors and results");
-  app.add_flag("-v,--verbose", options.verbose, "Print more detail (twice for debug output)");
+  app.add_flag("-v,--verbose", options.verbose,
+               "Print more detail: -v each repository's result, retries and where the token "
+               "came from; -vv also every HTTP request (method, URL, status, time, rate limit "
+               "left)");
 }
 
 collect::ConfigFile load_config_file(const GlobalOptions& options) {
@@ -43,6 +47,35 @@ std::string resolve_store_url(const GlobalOptions& options, const collect::Confi
     return *config.store;
   }
   return store::default_store_url();
+}
+
+collect::Flags client_flags(const GlobalOptions& options) {
+  collect::Flags flags;
+  if (!options.api_url.empty()) {
+    flags.api_url = options.api_url;
+  }
+  if (!options.token_file.empty()) {
+    flags.token_file = options.token_file;
+  }
+  return flags;
+}
+
+CLI::Option* add_int_option(CLI::App& app, const std::string& name, std::optional<int>& value,
+                            int min, int max, const std::string& description) {
+  CLI::Validator whole_number(
+      [min, max](std::string& text) {
+        auto parsed = util::parse_int<int>(text, min, max);
+        return parsed ? std::string() : parsed.error().message;
+      },
+      "");
+  return app.add_option(name, value, description)->check(whole_number)->type_name("INT");
+}
+
+void add_token_ssm_option(CLI::App& app, std::optional<std::string>& value) {
+  app.add_option("--token-ssm", value,
+                 "Read the GitHub token from this SSM Parameter Store parameter, after the "
+                 "other token sources (also GHTRAFFIC_TOKEN_SSM_PARAMETER); AWS credentials "
+                 "and region come from the environment");
 }
 
 void apply_log_level(const GlobalOptions& options) {

@@ -1,4 +1,5 @@
-// What every command shares: global flags, the configuration file, the store URL.
+// What every command shares: global flags, the configuration file, the store URL, the
+// client's settings.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -6,6 +7,7 @@
 #include <string>
 
 #include "ghtraffic/collect/config.hpp"
+#include "ghtraffic/collect/settings.hpp"
 
 namespace ghtraffic::cli {
 
@@ -26,6 +28,18 @@ collect::ConfigFile load_config_file(const GlobalOptions& options);
 
 // --store, else GHTRAFFIC_STORE, else the config file, else the default location.
 std::string resolve_store_url(const GlobalOptions& options, const collect::ConfigFile& config);
+
+// The client settings of the global flags (--api-url, --token-file); a command adds its own
+// (--concurrency, --token-ssm) before collect::resolve_client_settings.
+collect::Flags client_flags(const GlobalOptions& options);
+
+// An integer option read by util::parse_int: "abc" is answered that it is not a whole
+// number, "0" with the range.
+CLI::Option* add_int_option(CLI::App& app, const std::string& name, std::optional<int>& value,
+                            int min, int max, const std::string& description);
+
+// --token-ssm NAME, for the commands that look for a GitHub token.
+void add_token_ssm_option(CLI::App& app, std::optional<std::string>& value);
 
 // Applies --quiet / --verbose.
 void apply_log_level(const GlobalOptions& options);

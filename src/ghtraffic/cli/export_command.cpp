@@ -5,6 +5,7 @@
 #include "ghtraffic/export/s3_sink.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
+#include "ghtraffic/util/number.hpp"
 
 namespace ghtraffic::cli {
 namespace {
@@ -32,10 +33,12 @@ int run_export(const GlobalOptions& global, const ExportCommandOptions& opts) {
                              : exports::make_directory_sink(opts.out);
   auto stats = exports::export_store(*store, options, *sink);
   for (const auto& file : stats.files) {
-    util::log_verbose("wrote {}/{} ({} rows)", opts.out, file.path, file.rows);
+    util::log_verbose("wrote {}/{} ({})", opts.out, file.path,
+                      util::counted(file.rows, "row", "rows"));
   }
-  util::log_info("exported {} repositories to {} ({} files, {} format)", stats.repos, opts.out,
-                 stats.files.size(), opts.format);
+  util::log_info("exported {} to {} ({}, {} format)",
+                 util::counted(stats.repos, "repository", "repositories"), opts.out,
+                 util::counted(stats.files.size(), "file", "files"), opts.format);
   return util::k_exit_ok;
 }
 

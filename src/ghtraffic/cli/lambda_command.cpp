@@ -15,8 +15,9 @@
 
 #include "ghtraffic/aws/lambda_runtime.hpp"
 #include "ghtraffic/cli/common.hpp"
-#include "ghtraffic/collect/config.hpp"
+#include "ghtraffic/collect/github_transport.hpp"
 #include "ghtraffic/collect/job.hpp"
+#include "ghtraffic/collect/settings.hpp"
 #include "ghtraffic/collect/summary_json.hpp"
 #include "ghtraffic/export/export.hpp"
 #include "ghtraffic/export/s3_sink.hpp"
@@ -24,6 +25,7 @@
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
+#include "ghtraffic/util/number.hpp"
 #include "ghtraffic/util/redact.hpp"
 
 namespace ghtraffic::cli {
@@ -121,34 +123,16 @@ Settings load_settings(const GlobalOptions& global) {
       settings.repos = config.repos;
       settings.owners = config.owners;
     }
-    settings.client.api_url = github::resolve_api_url(
-        global.api_url.empty() ? config.api_url : std::optional<std::string>(global.api_url));
-    settings.client.concurrency = config.concurrency.value_or(8);
-    if (auto text = env("GHTRAFFIC_CONCURRENCY")) {
-      int value = 0;
-      try {
-        value = std::stoi(*text);
-      } catch (const std::exception&) {
-      }
-      if (value < 1 || value > github::k_max_concurrency) {
-        throw util::Error("GHTRAFFIC_CONCURRENCY is \"{}\"; give a number from 1 to {}", *text,
-                          github::k_max_concurrency);
-      }
-      settings.client.concurrency = value;
-    }
-    settings.client.max_per_minute = config.max_per_minute.value_or(900);
   });
-  auto token = init_step("Config.Token", [&] {
-    auto token_file = global.token_file.empty() ? config.token_file
-                                                : std::optional<std::string>(global.token_file);
-    return collect::find_token(token_file, config.token_command,
-                               collect::resolve_token_ssm_parameter(std::nullopt, config));
+  auto client_settings = init_step("Config.Invalid", [&] {
+    return collect::resolve_client_settings(client_flags(global), config);
   });
+  auto token = init_step("Config.Token", [&] { return collect::find_token(client_settings); });
   if (!token) {
     throw InitFailure{{"Config.NoToken", collect::no_token_message()}};
   }
   util::log_verbose("using the GitHub token from {}", token->source);
-  settings.client.token = token->value;
+  settings.client = collect::client_options(client_settings, *token);
   return settings;
 }
 
@@ -253,10 +237,11 @@ class Function {
       } catch (const util::Error& e) {
         return std::unexpected(ErrorReport{
             "Export.Failed",
-            fmt::format("collected {} repositories ({} failed, {} left for the next run), then "
+            fmt::format("collected {} ({} failed, {} left for the next run), then "
                         "the export to {} failed: {}",
-                        answer["collected"].get<int>(), summary.failed(),
-                        summary.left_for_next_run.size(), *m_settings.export_url, e.what())});
+                        util::counted(answer["collected"].get<int>(), "repository", "repositories"),
+                        summary.failed(), summary.left_for_next_run.size(), *m_settings.export_url,
+                        e.what())});
       }
     }
     return answer.dump();
@@ -281,14 +266,17 @@ class Function {
     auto sink = destination ? exports::make_s3_sink_from_environment(*destination, true)
                             : exports::make_directory_sink(url);
     auto stats = exports::export_store(*m_store, options, *sink);
-    util::log_info("exported {} repositories to {} ({} files)", stats.repos, url,
-                   stats.files.size());
+    util::log_info("exported {} to {} ({})",
+                   util::counted(stats.repos, "repository", "repositories"), url,
+                   util::counted(stats.files.size(), "file", "files"));
     return {{"url", url}, {"repos", stats.repos}, {"files", stats.files.size()}};
   }
 
   static void log_summary(const Invocation& invocation, const collect::Summary& summary) {
-    util::log_info("invocation {}: {} repositories collected, {} failed, {} left for the next run",
-                   invocation.request_id, static_cast<int>(summary.repos.size()) - summary.failed(),
+    util::log_info("invocation {}: {} collected, {} failed, {} left for the next run",
+                   invocation.request_id,
+                   util::counted(static_cast<int>(summary.repos.size()) - summary.failed(),
+                                 "repository", "repositories"),
                    summary.failed(), summary.left_for_next_run.size());
     if (!summary.left_for_next_run.empty()) {
       util::log_info("left for the next run (the function's timeout came near): {}",
@@ -314,7 +302,7 @@ int run_lambda(const GlobalOptions& global) {
   auto runtime_transport = net::make_curl_transport({.http2 = false});
   aws::lambda::RuntimeApi api(*api_address, *runtime_transport);
 
-  auto github_transport = net::make_curl_transport();
+  auto github_transport = collect::make_github_transport();
   std::unique_ptr<Function> function;
   auto report_init_error = [&](const ErrorReport& report) {
     if (auto sent = api.report_init_error(report); !sent) {

@@ -1,4 +1,3 @@
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +10,7 @@
 #include "ghtraffic/util/clock.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
+#include "ghtraffic/util/number.hpp"
 #include "ghtraffic/web/api.hpp"
 #include "ghtraffic/web/report.hpp"
 
@@ -30,7 +30,7 @@ std::string human_size(std::size_t bytes) {
   if (bytes >= 1024) {
     return fmt::format("{:.1f} kB", static_cast<double>(bytes) / 1024.0);
   }
-  return fmt::format("{} bytes", bytes);
+  return util::counted(bytes, "byte", "bytes");
 }
 
 // Written next to the target and renamed over it: a reader never sees half a report, and a
@@ -71,14 +71,11 @@ std::optional<std::size_t> parse_top_snapshots(const std::string& text) {
   if (text == "all") {
     return std::nullopt;
   }
-  std::size_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || end != text.data() + text.size() || n == 0 ||
-      n > static_cast<std::size_t>(web::k_max_range_days)) {
-    throw util::Error("--top-snapshots: \"{}\" is not a whole number from 1 to {}, or all", text,
-                      web::k_max_range_days);
+  auto n = util::parse_int<std::size_t>(text, 1, web::k_max_range_days);
+  if (!n) {
+    throw util::Error("--top-snapshots: {}, or all", n.error().message);
   }
-  return n;
+  return *n;
 }
 
 int run_report(const GlobalOptions& global, const ReportCommandOptions& opts) {
@@ -92,16 +89,16 @@ int run_report(const GlobalOptions& global, const ReportCommandOptions& opts) {
   options.top_snapshots = top_snapshots;
   if (util::status_line_enabled()) {
     options.on_progress = [](std::size_t done, std::size_t total) {
-      util::set_status_line(fmt::format("report: {}/{} repositories", done, total));
+      util::set_status_line(
+          fmt::format("report: {}/{}", done, util::counted(total, "repository", "repositories")));
     };
   }
   auto summary = write_atomically(
       opts.out, [&](std::ostream& out) { return web::write_report(*store, options, out); });
   util::clear_status_line();
   auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::fputs(fmt::format("wrote {}: {}, {} repositor{}, in {:.2f} s\n", opts.out,
-                         human_size(summary.bytes), summary.repos, summary.repos == 1 ? "y" : "ies",
-                         seconds)
+  std::fputs(fmt::format("wrote {}: {}, {}, in {:.2f} s\n", opts.out, human_size(summary.bytes),
+                         util::counted(summary.repos, "repository", "repositories"), seconds)
                  .c_str(),
              stdout);
   return util::k_exit_ok;

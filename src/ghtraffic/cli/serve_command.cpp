@@ -9,10 +9,11 @@
 #include <vector>
 
 #include "ghtraffic/cli/common.hpp"
-#include "ghtraffic/collect/config.hpp"
+#include "ghtraffic/collect/settings.hpp"
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
+#include "ghtraffic/util/number.hpp"
 #include "ghtraffic/web/scheduler.hpp"
 #include "ghtraffic/web/server.hpp"
 
@@ -24,6 +25,7 @@ struct ServeOptions {
   std::string collect_every = "24h";
   std::string read_token;
   std::vector<std::string> allowed_hosts;
+  std::optional<std::string> token_ssm;  // --token-ssm NAME
 };
 
 constexpr int k_store_connections = 4;
@@ -38,18 +40,13 @@ std::string read_token_from(const ServeOptions& opts) {
 
 // The collection the scheduler runs: the config file's repositories and owners, else every
 // repository the token can push to; the client set up as `ghtraffic collect` sets it up.
-web::SchedulerOptions scheduler_options(const GlobalOptions& global,
-                                        const collect::ConfigFile& config,
-                                        const collect::Token& token, const std::string& store_url,
+web::SchedulerOptions scheduler_options(const collect::ConfigFile& config,
+                                        github::ClientOptions client, const std::string& store_url,
                                         std::chrono::seconds interval) {
   web::SchedulerOptions options;
   options.store_url = store_url;
   options.interval = interval;
-  options.client.api_url = github::resolve_api_url(
-      global.api_url.empty() ? config.api_url : std::optional<std::string>(global.api_url));
-  options.client.token = token.value;
-  options.client.concurrency = config.concurrency.value_or(8);
-  options.client.max_per_minute = config.max_per_minute.value_or(900);
+  options.client = std::move(client);
   options.plan.repos = config.repos;
   options.plan.owners = config.owners;
   return options;
@@ -102,18 +99,21 @@ int run_serve(const GlobalOptions& global, const ServeOptions& opts) {
   server_options.allowed_hosts = opts.allowed_hosts;
   auto interval = web::parse_interval(opts.collect_every);
 
-  std::optional<collect::Token> token;
+  std::optional<github::ClientOptions> client;
   std::string disabled_reason;
   if (!interval) {
     disabled_reason = "collection is off (--collect-every off)";
   } else {
-    auto token_file = global.token_file.empty() ? config.token_file
-                                                : std::optional<std::string>(global.token_file);
-    token = collect::find_token(token_file, config.token_command);
-    if (!token) {
+    auto flags = client_flags(global);
+    flags.token_ssm_parameter = opts.token_ssm;
+    auto settings = collect::resolve_client_settings(flags, config);
+    if (auto token = collect::find_token(settings)) {
+      util::log_verbose("using the GitHub token from {}", token->source);
+      client = collect::client_options(settings, *token);
+    } else {
       disabled_reason =
-          "no GitHub token (set GITHUB_TOKEN or GH_TOKEN, or give --token-file); the dashboard "
-          "shows what is stored";
+          "no GitHub token (set GITHUB_TOKEN or GH_TOKEN, or give --token-file or --token-ssm); "
+          "the dashboard shows what is stored";
     }
   }
 
@@ -133,9 +133,9 @@ int run_serve(const GlobalOptions& global, const ServeOptions& opts) {
   };
   web::ServerContext context{stores, cache,           description,         {},
                              {},     disabled_reason, util::system_clock()};
-  if (token && interval) {
+  if (client && interval) {
     scheduler = std::make_unique<web::Scheduler>(
-        scheduler_options(global, config, *token, store_url, *interval), [&] {
+        scheduler_options(config, *client, store_url, *interval), [&] {
           try {
             warm();
           } catch (const std::exception& e) {
@@ -150,7 +150,8 @@ int run_serve(const GlobalOptions& global, const ServeOptions& opts) {
 
   auto started = std::chrono::steady_clock::now();
   auto snapshot = warm();
-  util::log_info("read {} repositories from {} in {} ms", snapshot->repos.size(), description,
+  util::log_info("read {} from {} in {} ms",
+                 util::counted(snapshot->repos.size(), "repository", "repositories"), description,
                  std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::steady_clock::now() - started)
                      .count());
@@ -202,6 +203,7 @@ void add_serve_command(CLI::App& app, GlobalOptions& global, Action& action) {
                   "Without a read token, answer requests for this host name too (repeatable); "
                   "by default only 127.0.0.1, [::1] and localhost, so that no web page can "
                   "read the dashboard through a DNS name it points at 127.0.0.1");
+  add_token_ssm_option(*cmd, opts->token_ssm);
   add_global_options(*cmd, global);
   cmd->footer(
       "Examples:\n"

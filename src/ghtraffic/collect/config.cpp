@@ -2,16 +2,12 @@
 
 #include <toml++/toml.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
 
-#include "ghtraffic/aws/ssm.hpp"
+#include "ghtraffic/github/client.hpp"
 #include "ghtraffic/util/error.hpp"
-#include "ghtraffic/util/redact.hpp"
-#include "ghtraffic/util/strings.hpp"
 
 namespace ghtraffic::collect {
 namespace {
@@ -74,7 +70,7 @@ class ConfigReader {
     }
     auto v = *node->value<std::int64_t>();
     if (v < min || v > max) {
-      fail(*node, key, fmt::format("must be between {} and {}", min, max));
+      fail(*node, key, fmt::format("must be from {} to {}", min, max));
     }
     return static_cast<int>(v);
   }
@@ -138,8 +134,8 @@ class ConfigReader {
     config.token_command = string(root, "token_command");
     config.token_file = string(root, "token_file");
     config.token_ssm_parameter = string(root, "token_ssm_parameter");
-    config.concurrency = integer(root, "concurrency", 1, 100);
-    config.max_per_minute = integer(root, "max_per_minute", 1, 100000);
+    config.concurrency = integer(root, "concurrency", 1, github::k_max_concurrency);
+    config.max_per_minute = integer(root, "max_per_minute", 1, github::k_max_per_minute);
     if (const auto* sources = root.get("sources")) {
       const auto* array = sources->as_array();
       if (!array || !array->is_array_of_tables()) {
@@ -156,46 +152,6 @@ class ConfigReader {
  private:
   std::string m_source;
 };
-
-std::string read_token_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    throw util::Error("cannot read the token file {}: it does not exist or is not readable", path);
-  }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  auto token = std::string(util::trim(buffer.str()));
-  if (token.empty()) {
-    throw util::Error("the token file {} is empty", path);
-  }
-  return token;
-}
-
-std::string run_token_command(const std::string& command) {
-  std::string output;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) {
-    throw util::Error("could not run token_command \"{}\"", command);
-  }
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) {
-    output.append(buffer, n);
-  }
-  int status = ::pclose(pipe);
-  auto token = std::string(util::trim(output));
-  util::register_secret(token);
-  if (status != 0) {
-    throw util::Error(
-        "token_command \"{}\" failed (exit status {}); run it yourself to see why, or set "
-        "GITHUB_TOKEN",
-        command, WIFEXITED(status) ? WEXITSTATUS(status) : status);
-  }
-  if (token.empty()) {
-    throw util::Error("token_command \"{}\" printed no token", command);
-  }
-  return token;
-}
 
 }  // namespace
 
@@ -219,76 +175,6 @@ ConfigFile load_config(const std::filesystem::path& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   return parse_config(buffer.str(), path.string());
-}
-
-std::optional<Token> find_token(const std::optional<std::string>& token_file,
-                                const std::optional<std::string>& token_command) {
-  for (const char* name : {"GITHUB_TOKEN", "GH_TOKEN"}) {
-    const char* value = std::getenv(name);
-    if (value && !util::trim(value).empty()) {
-      Token t{std::string(util::trim(value)), name};
-      util::register_secret(t.value);
-      util::check_token(t.value, t.source);
-      return t;
-    }
-  }
-  if (token_file) {
-    Token t{read_token_file(*token_file), "--token-file " + *token_file};
-    util::register_secret(t.value);
-    util::check_token(t.value, t.source);
-    return t;
-  }
-  if (token_command) {
-    Token t{run_token_command(*token_command), "token_command"};
-    util::check_token(t.value, t.source);
-    return t;
-  }
-  return std::nullopt;
-}
-
-std::optional<Token> find_token(const std::optional<std::string>& token_file,
-                                const std::optional<std::string>& token_command,
-                                const std::optional<std::string>& token_ssm_parameter) {
-  if (auto token = find_token(token_file, token_command)) {
-    return token;
-  }
-  if (token_ssm_parameter) {
-    auto value =
-        std::string(util::trim(aws::read_parameter_from_environment(*token_ssm_parameter)));
-    if (value.empty()) {
-      throw util::Error("the SSM parameter \"{}\" is empty; put the GitHub token in it",
-                        *token_ssm_parameter);
-    }
-    util::register_secret(value);
-    Token t{value, "SSM parameter " + *token_ssm_parameter};
-    util::check_token(t.value, t.source);
-    return t;
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> resolve_token_ssm_parameter(const std::optional<std::string>& flag,
-                                                       const ConfigFile& config) {
-  if (flag && !flag->empty()) {
-    return flag;
-  }
-  if (const char* value = std::getenv("GHTRAFFIC_TOKEN_SSM_PARAMETER");
-      value && !util::trim(value).empty()) {
-    return std::string(util::trim(value));
-  }
-  return config.token_ssm_parameter;
-}
-
-std::string no_token_message() {
-  return "no GitHub token found. Provide one in any of these ways:\n"
-         "  export GITHUB_TOKEN=...          (or GH_TOKEN)\n"
-         "  ghtraffic collect --token-file FILE\n"
-         "  token_command = \"gh auth token\"  in the config file (--config FILE)\n"
-         "  ghtraffic collect --token-ssm NAME  (an SSM Parameter Store parameter; also\n"
-         "    GHTRAFFIC_TOKEN_SSM_PARAMETER or token_ssm_parameter in the config file)\n"
-         "The token needs push access to the repositories: a classic token with the repo\n"
-         "scope, or a fine-grained token or GitHub App with Administration: read. The Actions\n"
-         "GITHUB_TOKEN never has it.";
 }
 
 }  // namespace ghtraffic::collect

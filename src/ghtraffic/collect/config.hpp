@@ -1,5 +1,6 @@
-// The configuration file (TOML) and the settings every command resolves from it, the
-// environment and the command line. Command-line flags override the file.
+// The configuration file (TOML): what it may hold and the one clear error for anything
+// else. collect/settings.hpp resolves the client's settings from it, the environment and
+// the command line.
 #pragma once
 
 #include <filesystem>
@@ -27,30 +28,5 @@ struct ConfigFile {
 // naming the file, the key and the line.
 ConfigFile load_config(const std::filesystem::path& path);
 ConfigFile parse_config(const std::string& text, const std::string& source_name);
-
-// Where the GitHub token came from, for messages (never the token itself).
-struct Token {
-  std::string value;
-  std::string source;  // "GITHUB_TOKEN", "GH_TOKEN", "--token-file /x", "token_command"
-};
-
-// GITHUB_TOKEN, else GH_TOKEN, else the token file, else the token command. Returns
-// nothing when no source is set; a source that is set but fails is a util::Error.
-std::optional<Token> find_token(const std::optional<std::string>& token_file,
-                                const std::optional<std::string>& token_command);
-
-// The same, then the SSM parameter (GetParameter with decryption; AWS credentials, region
-// and endpoint from the environment) when one is named.
-std::optional<Token> find_token(const std::optional<std::string>& token_file,
-                                const std::optional<std::string>& token_command,
-                                const std::optional<std::string>& token_ssm_parameter);
-
-// The SSM parameter holding the token: --token-ssm, else GHTRAFFIC_TOKEN_SSM_PARAMETER,
-// else token_ssm_parameter in the config file.
-std::optional<std::string> resolve_token_ssm_parameter(const std::optional<std::string>& flag,
-                                                       const ConfigFile& config);
-
-// The message for "no token at all".
-std::string no_token_message();
 
 }  // namespace ghtraffic::collect

@@ -8,6 +8,7 @@
 #include "ghtraffic/github/api.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
+#include "ghtraffic/util/number.hpp"
 #include "ghtraffic/util/redact.hpp"
 #include "ghtraffic/util/strings.hpp"
 
@@ -224,8 +225,8 @@ Summary run_collection(github::Client& client, store::Store& store, const Plan& 
     progress->failed = static_cast<int>(summary.repos.size());
   }
   if (summary.skipped_no_push > 0) {
-    util::log_info("skipped {} repositories the token cannot push to (traffic needs push access)",
-                   summary.skipped_no_push);
+    util::log_info("skipped {} the token cannot push to (traffic needs push access)",
+                   util::counted(summary.skipped_no_push, "repository", "repositories"));
   }
 
   std::mutex store_mutex;
@@ -273,8 +274,9 @@ Summary run_collection(github::Client& client, store::Store& store, const Plan& 
       if (!outcome.ok) {
         util::log_error("{}: {}", outcome.full_name, outcome.error);
       } else {
-        util::log_verbose("{}: {} days stored, {} new", outcome.full_name,
-                          outcome.commit.days_stored, outcome.commit.new_days);
+        util::log_verbose("{}: {} stored, {} new", outcome.full_name,
+                          util::counted(outcome.commit.days_stored, "day", "days"),
+                          outcome.commit.new_days);
       }
       if (progress) {
         ++progress->done;

@@ -1,4 +1,32 @@
-// The data rules of the design (R1-R5) as pure functions, shared by every store backend.
+// The data rules of the design as pure functions, shared by every store backend: R2 and
+// R3 live here; the others are kept where their data passes. Where each rule is enforced
+// (and the tests that hold it: store_conformance_test.cpp runs on every backend,
+// collect_test.cpp through the binary):
+//
+//   R1 day buckets      core::DayCount (core/types.hpp), one per repository, kind and UTC
+//                       day: the key of SQLite's `traffic_days` and of DynamoDB's month items.
+//   R2 max-merge        max_merge and merge_days below; the stores raise a day with max()
+//                       again when writing (store/sqlite/statements.hpp,
+//                       store/dynamodb/dynamodb_store.cpp) so racing writers only grow it.
+//   R3 zero vs gap      first_covered_day, covered_days below; the observation day from the
+//                       Date header in github/api.cpp; read-side sums count covered days
+//                       only (export/show.cpp, web/api.cpp; gaps null in web/, "-" in show).
+//   R4 window totals    TrafficWindow::count/uniques (core/types.hpp), one row per
+//                       observation in each store; the only "unique visitors" readers
+//                       (export/show.cpp, web/api.cpp) take a window total, never a sum.
+//   R5 rolling top 10s  core::TopSnapshot; one per repository per UTC day, the latest kept
+//                       (store/sqlite/sqlite_store.cpp, store/dynamodb/dynamodb_store.cpp).
+//   R6 counters         core::CounterSnapshot and core::RepoEvent (core/types.hpp): counter
+//                       snapshots per day like R5 in both stores; events kept once each.
+//   R7 atomic commit    store::Store::commit (store/store.hpp): one IMMEDIATE transaction in
+//                       SQLite, the head item's commit point in DynamoDB
+//                       (store/dynamodb/head.hpp); collect/job.cpp commits one repository
+//                       at a time and stops only between repositories.
+//   R8 identity         core::RepoId is GitHub's numeric id; github/client.cpp follows 301
+//                       and 308 itself, collect/job.cpp records the requested name, the
+//                       stores key history by id and keep every name.
+//   R9 nothing deleted  the stores have no delete but the replaced top 10 of one day
+//                       (store/sqlite/statements.hpp); collecting only adds and raises.
 #pragma once
 
 #include <map>

@@ -21,7 +21,11 @@
 namespace ghtraffic::github {
 
 inline constexpr const char* k_default_api_url = "https://api.github.com";
+// The accepted ranges of ClientOptions::concurrency and ::max_per_minute, for the flags,
+// the environment and the config file alike. A million a minute is "no ceiling" (benchmarks,
+// mock servers); GitHub's own secondary limit is 900.
 inline constexpr int k_max_concurrency = 100;
+inline constexpr int k_max_per_minute = 1'000'000;
 
 // A rate-limit wait the client has just begun; every request not yet started waits too.
 struct WaitEvent {
@@ -131,9 +135,10 @@ class Client {
 
 // Joins a base API URL and a path: ("https://h/api/v3", "/repos/o/r").
 std::string join_url(const std::string& api_url, const std::string& path);
-// The base API URL: the flag, else GITHUB_API_URL, else https://api.github.com;
-// trailing slashes removed; a malformed URL is a util::Error.
-std::string resolve_api_url(const std::optional<std::string>& flag);
+// The base API URL: the flag, else GITHUB_API_URL, else the config file's api_url, else
+// https://api.github.com; trailing slashes removed; a malformed URL is a util::Error.
+std::string resolve_api_url(const std::optional<std::string>& flag,
+                            const std::optional<std::string>& config = std::nullopt);
 // The GraphQL endpoint for an API URL: https://api.github.com/graphql, https://HOST/api/graphql.
 std::string graphql_url(const std::string& api_url);
 // The rel="next" target of a Link header, if any.

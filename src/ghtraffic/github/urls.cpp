@@ -30,7 +30,8 @@ std::string join_url(const std::string& api_url, const std::string& path) {
   return url + path;
 }
 
-std::string resolve_api_url(const std::optional<std::string>& flag) {
+std::string resolve_api_url(const std::optional<std::string>& flag,
+                            const std::optional<std::string>& config) {
   std::string chosen;
   std::string source;
   if (flag && !util::trim(*flag).empty()) {
@@ -39,6 +40,9 @@ std::string resolve_api_url(const std::optional<std::string>& flag) {
   } else if (const char* env = std::getenv("GITHUB_API_URL"); env != nullptr && *env != '\0') {
     chosen = util::trim(env);
     source = "GITHUB_API_URL";
+  } else if (config && !util::trim(*config).empty()) {
+    chosen = util::trim(*config);
+    source = "api_url in the config file";
   } else {
     return k_default_api_url;
   }

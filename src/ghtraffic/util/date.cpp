@@ -3,8 +3,9 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <charconv>
 #include <cstdio>
+
+#include "ghtraffic/util/number.hpp"
 
 namespace ghtraffic::util {
 namespace {
@@ -19,14 +20,11 @@ bool read_int(std::string_view text, size_t pos, size_t len, int& out) {
   if (pos + len > text.size()) {
     return false;
   }
-  auto sub = text.substr(pos, len);
-  for (char c : sub) {
-    if (c < '0' || c > '9') {
-      return false;
-    }
+  auto value = parse_int<int>(text.substr(pos, len), 0);
+  if (value) {
+    out = *value;
   }
-  auto [ptr, ec] = std::from_chars(sub.data(), sub.data() + sub.size(), out);
-  return ec == std::errc() && ptr == sub.data() + sub.size();
+  return value.has_value();
 }
 
 std::optional<Day> make_day(int y, int m, int d) {

@@ -5,12 +5,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <string_view>
 #include <utility>
 
 #include "ghtraffic/util/error.hpp"
+#include "ghtraffic/util/number.hpp"
+#include "ghtraffic/util/strings.hpp"
 
 namespace ghtraffic::util {
 
@@ -22,9 +23,8 @@ pid_t read_pid(int fd) {
   if (n <= 0) {
     return 0;
   }
-  pid_t pid = 0;
-  std::from_chars(buffer, buffer + n, pid);
-  return pid;
+  return parse_int<pid_t>(trim(std::string_view(buffer, static_cast<std::size_t>(n))), 1)
+      .value_or(0);
 }
 
 void write_pid(int fd) {

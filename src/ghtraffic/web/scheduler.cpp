@@ -4,10 +4,11 @@
 #include <cctype>
 #include <random>
 
-#include "ghtraffic/net/transport.hpp"
+#include "ghtraffic/collect/github_transport.hpp"
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
+#include "ghtraffic/util/number.hpp"
 #include "ghtraffic/util/redact.hpp"
 
 namespace ghtraffic::web {
@@ -204,7 +205,7 @@ void Scheduler::run_once() {
   try {
     auto lock = store::lock_for_collect(m_options.store_url);
     auto store = store::make_store(m_options.store_url);
-    auto transport = net::make_curl_transport();
+    auto transport = collect::make_github_transport();
     github::Client client(m_options.client, *transport, m_clock);
     auto plan = m_options.plan;
     plan.cancel = &m_cancel;
@@ -230,7 +231,8 @@ void Scheduler::run_once() {
           stats.rate_limit_limit >= 0 ? std::optional(stats.rate_limit_limit) : std::nullopt;
       rate_limit.reset = stats.rate_limit_reset;
     }
-    util::log_info("collection ended: {} repositories collected, {} failed", report.repos_ok,
+    util::log_info("collection ended: {} collected, {} failed",
+                   util::counted(report.repos_ok, "repository", "repositories"),
                    report.repos_failed);
   } catch (const std::exception& e) {
     report.finished_at = m_clock.now();

@@ -1,0 +1,16 @@
+// The HTTP transport of every command's GitHub client: libcurl, with one debug line per
+// request (`-vv`): method, URL, status, time taken and the rate limit left.
+#pragma once
+
+#include <memory>
+
+#include "ghtraffic/net/transport.hpp"
+
+namespace ghtraffic::collect {
+
+std::unique_ptr<net::HttpTransport> make_github_transport();
+
+// The same line for any transport: wraps `inner`, which must outlive the result.
+std::unique_ptr<net::HttpTransport> with_request_log(net::HttpTransport& inner);
+
+}  // namespace ghtraffic::collect
