@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 
+#include "ghtraffic/util/number.hpp"
 #include "ghtraffic/util/strings.hpp"
 
 namespace ghtraffic::github {
@@ -18,13 +18,11 @@ std::optional<std::int64_t> parse_int(const std::optional<std::string>& text) {
   if (!text) {
     return std::nullopt;
   }
-  std::string_view digits = util::trim(*text);
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (ec != std::errc() || end != digits.data() + digits.size()) {
+  auto value = util::parse_int<std::int64_t>(util::trim(*text));
+  if (!value) {
     return std::nullopt;
   }
-  return value;
+  return *value;
 }
 
 // retry-after is either delay-seconds or an HTTP date (RFC 9110 10.2.3).
