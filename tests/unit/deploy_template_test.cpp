@@ -502,6 +502,7 @@ TEST(deploy_template, describes_the_function_schedule_and_log) {
   auto command = read(k_source / "src/ghtraffic/cli/lambda_command.cpp") +
                  read(k_source / "src/ghtraffic/cli/common.cpp") +
                  read(k_source / "src/ghtraffic/collect/config.cpp") +
+                 read(k_source / "src/ghtraffic/collect/settings.cpp") +
                  read(k_source / "src/ghtraffic/github/urls.cpp");
   for (const auto& [name, value] : env.entries) {
     EXPECT_NE(command.find("\"" + name + "\""), std::string::npos) << name;
