@@ -9,11 +9,12 @@
 //                       again when writing (store/sqlite/statements.hpp,
 //                       store/dynamodb/dynamodb_store.cpp) so racing writers only grow it.
 //   R3 zero vs gap      first_covered_day, covered_days below; the observation day from the
-//                       Date header in github/api.cpp; read-side sums count covered days
-//                       only (export/show.cpp, web/api.cpp; gaps null in web/, "-" in show).
+//                       Date header in github/api.cpp; sums over a period count covered
+//                       days only and say how many (read/period.hpp): null in web/, "-" in
+//                       `show`, never 0.
 //   R4 window totals    TrafficWindow::count/uniques (core/types.hpp), one row per
-//                       observation in each store; the only "unique visitors" readers
-//                       (export/show.cpp, web/api.cpp) take a window total, never a sum.
+//                       observation in each store; "unique visitors" is always one window
+//                       total, picked in read/windows.hpp, never a sum of daily uniques.
 //   R5 rolling top 10s  core::TopSnapshot; one per repository per UTC day, the latest kept
 //                       (store/sqlite/sqlite_store.cpp, store/dynamodb/dynamodb_store.cpp).
 //   R6 counters         core::CounterSnapshot and core::RepoEvent (core/types.hpp): counter
