@@ -3,8 +3,10 @@
 // carries a canary secret and checks that no output holds it.
 #include <gmock/gmock.h>
 #include <httplib.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -57,7 +59,43 @@ class RecordingServer {
   std::atomic<bool> m_injected{false};
 };
 
-class hardening : public CollectFixture {};
+class hardening : public CollectFixture {
+ protected:
+  // ghtraffic as the user nobody. The tests run as root, which writes any file whatever
+  // its mode bits, so only another user meets what a reader without write access meets.
+  ProcessResult as_nobody(const std::vector<std::string>& args,
+                          std::map<std::string, std::string> env = {}) {
+    std::vector<std::string> argv{"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                                  "--clear-groups", GHTRAFFIC_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    env["HOME"] = m_home;
+    env["XDG_DATA_HOME"] = m_home;
+    return run_process(argv, {.env = env});
+  }
+
+  // A store with one collected repository; nobody can reach its folder and read it.
+  void collect_a_store() {
+    add_repo("octo/alpha", 101);
+    m_github.set_view("octo/alpha", day("2026-03-18"), 9, 4);
+    auto r = run_collect({"octo/alpha"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_FALSE(std::filesystem::exists(m_db + "-wal"));
+    std::filesystem::permissions(std::filesystem::path(m_dir).parent_path(),
+                                 std::filesystem::perms(0755));
+    m_home = scratch_dir("nobody-home");
+    m_out = scratch_dir("nobody-out");
+    for (const auto& dir : {m_home, m_out}) {
+      std::filesystem::permissions(dir, std::filesystem::perms(0777));
+    }
+  }
+
+  bool leftovers() const {
+    return std::filesystem::exists(m_db + "-wal") || std::filesystem::exists(m_db + "-shm");
+  }
+
+  std::string m_home;
+  std::string m_out;
+};
 
 }  // namespace
 
@@ -107,4 +145,78 @@ TEST_F(hardening, credentials_in_the_api_url_never_reach_the_output) {
     EXPECT_THAT(r.out + r.err, Not(HasSubstr("apiuser")));
     EXPECT_THAT(r.out + r.err, Not(HasSubstr(k_token)));
   }
+}
+
+TEST_F(hardening, reading_commands_read_a_store_in_a_folder_they_cannot_write) {
+  collect_a_store();
+  std::filesystem::permissions(m_dir, std::filesystem::perms(0755));  // root's, not nobody's
+  std::filesystem::permissions(m_db, std::filesystem::perms(0644));
+  auto show = as_nobody({"show", "--store", m_store});
+  EXPECT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_THAT(show.out, HasSubstr("octo/alpha"));
+  auto exported = as_nobody({"export", "--store", m_store, "--out", m_out + "/csv"});
+  EXPECT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_THAT(read_file(m_out + "/csv/daily.csv"), HasSubstr("octo/alpha,2026-03-18,9,4"));
+  auto report = as_nobody({"report", "--store", m_store, "--out", m_out + "/report.html"});
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_TRUE(std::filesystem::exists(m_out + "/report.html"));
+  EXPECT_FALSE(leftovers());
+  for (const auto* r : {&show, &exported, &report}) {
+    EXPECT_THAT(r->out + r->err, Not(HasSubstr(k_token)));
+  }
+}
+
+TEST_F(hardening, reading_a_read_only_store_leaves_no_files_that_break_the_next_collection) {
+  collect_a_store();
+  // The owner made the store read-only for a while, in a folder of their own.
+  for (const auto& entry : std::filesystem::directory_iterator(m_dir)) {
+    ASSERT_EQ(::chown(entry.path().c_str(), 65534, 65534), 0);
+  }
+  ASSERT_EQ(::chown(m_dir.c_str(), 65534, 65534), 0);
+  std::filesystem::permissions(m_db, std::filesystem::perms(0444));
+  for (const auto& command : {"show", "export", "report"}) {
+    std::vector<std::string> args{command, "--store", m_store};
+    if (std::string(command) != "show") {
+      args.insert(args.end(), {"--out", m_out + "/" + command});
+    }
+    auto r = as_nobody(args);
+    EXPECT_EQ(r.exit_code, 0) << command << ": " << r.err;
+    EXPECT_FALSE(leftovers()) << command << " left -wal or -shm files next to the store";
+  }
+  std::filesystem::permissions(m_db, std::filesystem::perms(0644));
+  m_github.set_view("octo/alpha", day("2026-03-19"), 5, 2);
+  auto next = as_nobody({"collect", "--api-url", m_github.url(), "--store", m_store, "octo/alpha"},
+                        {{"GITHUB_TOKEN", k_token}});
+  EXPECT_EQ(next.exit_code, 0) << next.out << next.err;
+  EXPECT_THAT(next.out + next.err, Not(HasSubstr(k_token)));
+  EXPECT_EQ(q("SELECT count FROM traffic_days WHERE kind='views' AND day='2026-03-19'"),
+            std::vector<std::string>{"5"});
+}
+
+TEST_F(hardening, a_reader_that_cannot_write_sees_what_a_running_writer_committed) {
+  collect_a_store();
+  std::filesystem::permissions(m_dir, std::filesystem::perms(0755));
+  // A writer holds the store open: its last transaction is still in the -wal file.
+  sqlite3* writer = nullptr;
+  ASSERT_EQ(sqlite3_open(m_db.c_str(), &writer), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(writer,
+                         "PRAGMA wal_autocheckpoint = 0; UPDATE traffic_days SET count = 77 "
+                         "WHERE kind = 'views' AND day = '2026-03-18'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  ASSERT_TRUE(std::filesystem::exists(m_db + "-wal"));
+  auto exported = as_nobody({"export", "--store", m_store, "--out", m_out + "/csv"});
+  sqlite3_close(writer);
+  EXPECT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_THAT(read_file(m_out + "/csv/daily.csv"), HasSubstr("octo/alpha,2026-03-18,77,4"));
+}
+
+TEST_F(hardening, report_to_a_folder_says_it_is_one_and_what_to_give) {
+  collect_a_store();
+  auto r = ghtraffic({"report", "--out", m_out});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr(m_out + " is a folder"));
+  EXPECT_THAT(r.err, HasSubstr(m_out + "/report.html"));
+  EXPECT_THAT(r.err, Not(HasSubstr("Success")));
+  EXPECT_THAT(r.out + r.err, Not(HasSubstr(k_token)));
 }

@@ -2,6 +2,10 @@
 // the mock GitHub server, queried over loopback with an HTTP client.
 #include <gmock/gmock.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -40,6 +44,7 @@ class RunningServer {
     m_server.stop();
     m_thread.join();
   }
+  int port() const { return m_port; }
   httplib::Client client() const {
     httplib::Client c("127.0.0.1", m_port);
     c.set_read_timeout(10);
@@ -53,6 +58,38 @@ class RunningServer {
   int m_port = 0;
   std::thread m_thread;
 };
+
+// Sends bytes as they are on one connection and returns what comes back until the server
+// closes it or 3 s pass.
+std::string raw_exchange(int port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return {};
+  }
+  auto sent = ::send(fd, request.data(), request.size(), 0);
+  (void)sent;
+  std::string answer;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) {
+      continue;
+    }
+    char buffer[4096];
+    auto got = ::recv(fd, buffer, sizeof buffer, 0);
+    if (got <= 0) {
+      break;
+    }
+    answer.append(buffer, static_cast<size_t>(got));
+  }
+  ::close(fd);
+  return answer;
+}
 
 class serve_api : public CollectFixture {
  protected:
@@ -273,6 +310,33 @@ TEST_F(serve_api, is_read_only) {
   auto del = m_server->client().Delete("/api/repos");
   ASSERT_TRUE(del);
   EXPECT_EQ(del->status, 405);
+}
+
+TEST_F(serve_api, a_post_without_a_body_is_405_with_allow) {
+  auto answer = raw_exchange(
+      m_server->port(), "POST /api/repos HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 405")) << answer;
+  EXPECT_THAT(answer, HasSubstr("Allow: GET, HEAD"));
+  EXPECT_THAT(answer, HasSubstr("read-only"));
+  auto put = raw_exchange(m_server->port(),
+                          "PUT / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  EXPECT_THAT(put, StartsWith("HTTP/1.1 405")) << put;
+}
+
+TEST_F(serve_api, ignores_range_and_answers_the_whole_body) {
+  auto whole = m_server->client().Get("/api/repos");
+  ASSERT_TRUE(whole);
+  for (const char* path : {"/api/repos", "/", "/healthz"}) {
+    auto res = m_server->client().Get(path, {{"Range", "bytes=0-9"}});
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 200) << path;
+    EXPECT_FALSE(res->has_header("Content-Range")) << path;
+    EXPECT_GT(res->body.size(), std::string_view(path) == "/healthz" ? 2u : 10u) << path;
+  }
+  auto ranged = m_server->client().Get("/api/repos", {{"Range", "bytes=5-"}});
+  ASSERT_TRUE(ranged);
+  EXPECT_EQ(ranged->body, whole->body);
+  EXPECT_TRUE(json::accept(ranged->body));
 }
 
 TEST_F(serve_api, with_a_read_token_requests_need_it_except_healthz) {

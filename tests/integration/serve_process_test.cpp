@@ -6,6 +6,7 @@
 #include <httplib.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -249,6 +250,22 @@ TEST_F(serve_process, answers_only_loopback_host_names_and_those_given_with_allo
   EXPECT_THAT(read_file(m_err), Not(HasSubstr(k_token)));
 }
 
+TEST_F(serve_process, a_second_serve_on_a_port_in_use_exits_2_and_says_so) {
+  auto first = serve({"--collect-every", "off"});
+  ASSERT_GT(m_port, 0);
+  auto port = std::to_string(m_port);
+  auto second = run_ghtraffic(
+      {"serve", "--listen", "127.0.0.1:" + port, "--store", m_store, "--collect-every", "off"},
+      {.env = {{"GITHUB_TOKEN", k_token}}, .kill_after = 10s});
+  EXPECT_EQ(second.exit_code, 2) << second.out << second.err;
+  EXPECT_THAT(second.err, HasSubstr("port " + port + " is in use"));
+  EXPECT_THAT(second.out, Not(HasSubstr("listening")));
+  EXPECT_THAT(second.out + second.err, Not(HasSubstr(k_token)));
+  EXPECT_FALSE(status().is_null());  // the first one still answers
+  first->signal(SIGTERM);
+  EXPECT_EQ(first->wait_exit(20s), 0) << read_file(m_err);
+}
+
 TEST_F(serve_process,
        sigterm_during_a_collection_exits_0_with_whole_repositories_and_frees_the_port) {
   for (int i = 0; i < 12; ++i) {
@@ -282,6 +299,12 @@ TEST_F(serve_process,
             "1|" + std::to_string(stored.size()) + "|" + std::to_string(12 - stored.size()));
   EXPECT_NO_THROW(store::make_store(m_store, {.read_only = true})->repositories());
 
+  // Bound as serve binds (SO_REUSEADDR, which TIME_WAIT connections do not block): a
+  // restarted serve gets the port.
   httplib::Server again;
+  again.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   EXPECT_TRUE(again.bind_to_port("127.0.0.1", m_port)) << "port " << m_port << " still held";
 }

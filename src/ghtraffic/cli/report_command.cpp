@@ -80,6 +80,11 @@ std::optional<std::size_t> parse_top_snapshots(const std::string& text) {
 
 int run_report(const GlobalOptions& global, const ReportCommandOptions& opts) {
   auto started = std::chrono::steady_clock::now();
+  std::error_code error;
+  if (std::filesystem::is_directory(opts.out, error)) {
+    throw util::Error("--out {} is a folder; give the report's file name, for example --out {}",
+                      opts.out, (std::filesystem::path(opts.out) / "report.html").string());
+  }
   auto top_snapshots = parse_top_snapshots(opts.top_snapshots);
   auto config = load_config_file(global);
   auto store = store::make_store(resolve_store_url(global, config), {.read_only = true});

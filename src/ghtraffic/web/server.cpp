@@ -2,9 +2,13 @@
 
 #include <arpa/inet.h>
 #include <httplib.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <functional>
@@ -52,6 +56,11 @@ void send_json(httplib::Response& res, int status, const json& body) {
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
   send_json(res, status, json{{"error", message}});
+}
+
+void refuse_method(httplib::Response& res) {
+  res.set_header("Allow", "GET, HEAD");
+  send_error(res, 405, "this server is read-only: only GET and HEAD are allowed");
 }
 
 std::optional<std::string> cookie_value(const httplib::Request& req, std::string_view name) {
@@ -125,6 +134,36 @@ std::string allowed_host_name(std::string_view given) {
     name.remove_suffix(1);
   }
   return std::string(name);
+}
+
+// Why binding the address fails (errno), found by trying it with the server's options:
+// cpp-httplib reports only that it failed.
+int bind_error(const ListenAddress& listen) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  auto service = std::to_string(listen.port);
+  if (::getaddrinfo(listen.host.c_str(), service.c_str(), &hints, &found) != 0) {
+    return EADDRNOTAVAIL;
+  }
+  int error = EADDRNOTAVAIL;
+  for (auto* ai = found; ai != nullptr; ai = ai->ai_next) {
+    int sock = ::socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+    if (sock < 0) {
+      continue;
+    }
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    error = ::bind(sock, ai->ai_addr, ai->ai_addrlen) == 0 ? 0 : errno;
+    ::close(sock);
+    if (error == EADDRINUSE) {
+      break;
+    }
+  }
+  ::freeaddrinfo(found);
+  return error;
 }
 
 }  // namespace
@@ -269,6 +308,10 @@ struct Server::Impl {
 
   httplib::Server::HandlerResponse before_routing(const httplib::Request& req,
                                                   httplib::Response& res) {
+    // Range is ignored, as RFC 9110 allows: the answers are small and made per request.
+    // cpp-httplib would otherwise cut the body of a 200 to the range. The request object
+    // is the server's own, not a constant one.
+    const_cast<httplib::Request&>(req).ranges.clear();
     // Without a token, loopback is the only protection, and a page on another site reaches
     // loopback through a name it rebinds to 127.0.0.1: that name is in the Host header.
     if (options.read_token.empty() &&
@@ -282,6 +325,13 @@ struct Server::Impl {
       return httplib::Server::HandlerResponse::Handled;
     }
     if (options.read_token.empty() || req.path == "/healthz" || authorized(req)) {
+      // Refused before cpp-httplib reads a body: without a Content-Length it would wait for
+      // the end of the connection and then answer 400.
+      if (req.method != "GET" && req.method != "HEAD") {
+        refuse_method(res);
+        res.set_header("Connection", "close");  // a body may follow, unread
+        return httplib::Server::HandlerResponse::Handled;
+      }
       return httplib::Server::HandlerResponse::Unhandled;
     }
     // A browser opens /?token=... once; the token moves into a cookie and out of the URL.
@@ -365,10 +415,7 @@ struct Server::Impl {
       serve_asset(req, res, req.matches[1].str());
     });
 
-    auto read_only = [](const httplib::Request&, httplib::Response& res) {
-      res.set_header("Allow", "GET, HEAD");
-      send_error(res, 405, "this server is read-only: only GET and HEAD are allowed");
-    };
+    auto read_only = [](const httplib::Request&, httplib::Response& res) { refuse_method(res); };
     http.Post(".*", read_only);
     http.Put(".*", read_only);
     http.Patch(".*", read_only);
@@ -394,6 +441,12 @@ struct Server::Impl {
                                                                    httplib::Response& res) {
       if (!res.body.empty() || res.status == 304) {
         return httplib::Server::HandlerResponse::Unhandled;
+      }
+      // cpp-httplib answers 400 before routing to a POST without a body; any method but
+      // GET and HEAD is refused the same way, with or without one.
+      if (req.method != "GET" && req.method != "HEAD") {
+        refuse_method(res);
+        return httplib::Server::HandlerResponse::Handled;
       }
       if (req.path.starts_with("/api/")) {
         send_error(res, res.status, "request failed");
@@ -421,6 +474,13 @@ Server::Server(ServerOptions options, ServerContext context)
   m_impl->http.set_read_timeout(10);
   m_impl->http.set_write_timeout(30);
   m_impl->http.set_payload_max_length(64 * 1024);
+  // SO_REUSEADDR only: a restart may take the port over from connections in TIME_WAIT, but
+  // cpp-httplib's default SO_REUSEPORT would let a second server listen on the same port
+  // and the kernel share the connections between the two.
+  m_impl->http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   m_impl->routes();
 }
 
@@ -454,9 +514,15 @@ int Server::bind() {
     port = -1;
   }
   if (port < 0) {
+    if (bind_error(listen) == EADDRINUSE) {
+      throw util::Error(
+          "port {} is in use on {}: another program (perhaps another ghtraffic serve) listens "
+          "there; stop it, or choose another port with --listen HOST:PORT",
+          listen.port, listen.host);
+    }
     throw util::Error(
-        "could not listen on {}:{}: the port is in use or the address is not one of this "
-        "machine's; choose another with --listen HOST:PORT",
+        "could not listen on {}:{}: the address is not one of this machine's; choose another "
+        "with --listen HOST:PORT",
         listen.host, listen.port);
   }
   m_impl->port = port;

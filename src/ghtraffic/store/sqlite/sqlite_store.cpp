@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -609,6 +610,35 @@ void configure(sqlite3* db, bool read_only) {
   execute(db, "PRAGMA foreign_keys = ON");
 }
 
+// A WAL database needs its -wal and -shm files, which a reader creates when they are
+// missing and cannot delete again; a reader without write access would leave them with
+// the store's mode (0444 ones break the next collection), or fail in a folder it cannot
+// write. When no -wal file exists no connection has the store open, so a reader that
+// cannot write reads the file as immutable: SQLite then creates nothing, takes no locks
+// and reads the file as it is when opened. Otherwise it shares the live WAL as usual.
+bool open_as_immutable(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::exists(path + "-wal", error)) {
+    return false;
+  }
+  auto folder = std::filesystem::path(path).parent_path().string();
+  return ::access(path.c_str(), W_OK) != 0 || ::access(folder.c_str(), W_OK) != 0;
+}
+
+// file: URI of an absolute path, with the characters a URI path cannot hold escaped.
+std::string immutable_uri(const std::string& path) {
+  std::string uri = "file:";
+  for (char c : path) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '%' || c == '?' || c == '#' || u < 0x21 || u >= 0x7f) {
+      uri += fmt::format("%{:02X}", u);
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?immutable=1";
+}
+
 }  // namespace
 
 std::unique_ptr<Store> make_sqlite_store(const std::string& given_path,
@@ -627,8 +657,13 @@ std::unique_ptr<Store> make_sqlite_store(const std::string& given_path,
   int flags =
       SQLITE_OPEN_EXRESCODE |
       (options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
+  auto target = path;
+  if (options.read_only && open_as_immutable(path)) {
+    target = immutable_uri(path);
+    flags |= SQLITE_OPEN_URI;
+  }
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  int rc = sqlite3_open_v2(target.c_str(), &raw, flags, nullptr);
   DatabaseHandle db(raw);
   if (rc != SQLITE_OK) {
     std::string message = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
