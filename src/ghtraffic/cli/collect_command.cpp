@@ -212,7 +212,9 @@ void add_collect_command(CLI::App& app, GlobalOptions& global, Action& action) {
                              "GHTRAFFIC_CONCURRENCY)",
                              github::k_max_concurrency));
   add_int_option(*cmd, "--max-per-minute", opts->max_per_minute, 1, github::k_max_per_minute,
-                 "Ceiling on requests per minute (default 900, GitHub's secondary limit)");
+                 fmt::format("Ceiling on requests per minute (default 900, GitHub's secondary "
+                             "limit; at most {})",
+                             github::k_max_per_minute));
   cmd->add_flag("--json", opts->json, "Print the summary as JSON");
   add_token_ssm_option(*cmd, opts->token_ssm);
   add_global_options(*cmd, global);

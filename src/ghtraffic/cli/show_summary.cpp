@@ -8,6 +8,7 @@
 #include "ghtraffic/read/history.hpp"
 #include "ghtraffic/read/select.hpp"
 #include "ghtraffic/read/windows.hpp"
+#include "ghtraffic/util/number.hpp"
 
 namespace ghtraffic::cli {
 namespace {
@@ -86,7 +87,7 @@ std::string right(std::string_view text, std::size_t width) {
 }
 
 std::string day_count(std::int64_t n) {
-  return fmt::format("{} day{}", n, n == 1 ? "" : "s");
+  return util::counted(n, "day", "days");
 }
 
 std::string day_range(util::Day from, util::Day to) {

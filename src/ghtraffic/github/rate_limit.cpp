@@ -79,8 +79,8 @@ std::optional<Pause> pause_for_reset(const AnswerFacts& answer, const RetryLimit
   return Pause{
       length, wall_end(answer.local_now, length),
       fmt::format(
-          "rate limit: {} requests left of {}{}; waiting {} until {} for the reset", *l.remaining,
-          l.limit.value_or(0),
+          "rate limit: {} left of {}{}; waiting {} until {} for the reset",
+          util::counted(*l.remaining, "request", "requests"), l.limit.value_or(0),
           l.resource.empty() || l.resource == "core" ? "" : fmt::format(" ({})", l.resource),
           format_length(length), format_time_of_day(*l.reset + k_reset_margin)),
       false};

@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <set>
 
 #include "ghtraffic/read/series.hpp"
+#include "ghtraffic/util/number.hpp"
 
 namespace ghtraffic::web {
 namespace {
@@ -109,14 +109,11 @@ std::optional<std::size_t> last_param(const Params& params) {
   if (!text) {
     return std::nullopt;
   }
-  std::size_t n = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
-  if (ec != std::errc() || end != text->data() + text->size() || n == 0 ||
-      n > static_cast<std::size_t>(k_max_range_days)) {
-    throw RequestError(400, fmt::format("last: \"{}\" is not a whole number from 1 to {}", *text,
-                                        k_max_range_days));
+  auto n = util::parse_int<std::size_t>(*text, 1, k_max_range_days);
+  if (!n) {
+    throw RequestError(400, "last: " + n.error().message);
   }
-  return n;
+  return *n;
 }
 
 // GET /api/paths and /api/referrers: one repository's top-10 series (R5), each day's

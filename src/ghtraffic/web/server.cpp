@@ -9,13 +9,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <functional>
 #include <thread>
 
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
+#include "ghtraffic/util/number.hpp"
 #include "ghtraffic/util/redact.hpp"
 #include "ghtraffic/util/strings.hpp"
 #include "ghtraffic/web/assets.hpp"
@@ -193,13 +193,11 @@ ListenAddress parse_listen(std::string_view text) {
     }
     port_text = text.substr(colon + 1);
   }
-  int port = -1;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() || port < 0 || port > 65535 ||
-      out.host.empty()) {
+  auto port = util::parse_int<int>(port_text, 0, 65535);
+  if (!port || out.host.empty()) {
     throw bad();
   }
-  out.port = port;
+  out.port = *port;
   return out;
 }
 
