@@ -33,6 +33,11 @@ TEST_F(cli, no_command_at_all_lists_the_commands) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("a command is required: collect, show,"));
   EXPECT_THAT(r.err, HasSubstr("ghtraffic --help"));
+
+  auto option_only = run_ghtraffic({"--bogus"});
+  EXPECT_EQ(option_only.exit_code, 2);
+  EXPECT_THAT(option_only.err,
+              HasSubstr("unknown option --bogus and no command; the commands are"));
 }
 
 TEST_F(cli, a_number_flag_given_a_word_is_told_it_is_not_a_whole_number) {

@@ -51,6 +51,12 @@ std::string usage_error(const CLI::App& app, const CLI::ParseError& error) {
           "what each does)",
           words.front(), command_names(app));
     }
+    if (!words.empty()) {
+      return fmt::format(
+          "unknown option {} and no command; the commands are {} (run `ghtraffic --help` for "
+          "what each does)",
+          words.front(), command_names(app));
+    }
     if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr && words.empty()) {
       return fmt::format("a command is required: {} (run `ghtraffic --help` for what each does)",
                          command_names(app));

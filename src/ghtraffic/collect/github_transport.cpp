@@ -9,15 +9,14 @@ namespace {
 
 class RequestLog : public net::HttpTransport {
  public:
-  RequestLog(std::unique_ptr<net::HttpTransport> owned, net::HttpTransport& inner)
-      : m_owned(std::move(owned)), m_inner(inner) {}
+  explicit RequestLog(std::unique_ptr<net::HttpTransport> inner) : m_inner(std::move(inner)) {}
 
   net::HttpResponse send(const net::HttpRequest& request) override {
     if (util::log_level() < util::LogLevel::debug) {
-      return m_inner.send(request);
+      return m_inner->send(request);
     }
     auto started = std::chrono::steady_clock::now();
-    auto response = m_inner.send(request);
+    auto response = m_inner->send(request);
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                   std::chrono::steady_clock::now() - started)
                   .count();
@@ -33,20 +32,13 @@ class RequestLog : public net::HttpTransport {
   }
 
  private:
-  std::unique_ptr<net::HttpTransport> m_owned;
-  net::HttpTransport& m_inner;
+  std::unique_ptr<net::HttpTransport> m_inner;
 };
 
 }  // namespace
 
 std::unique_ptr<net::HttpTransport> make_github_transport() {
-  auto curl = net::make_curl_transport();
-  auto& inner = *curl;
-  return std::make_unique<RequestLog>(std::move(curl), inner);
-}
-
-std::unique_ptr<net::HttpTransport> with_request_log(net::HttpTransport& inner) {
-  return std::make_unique<RequestLog>(nullptr, inner);
+  return std::make_unique<RequestLog>(net::make_curl_transport());
 }
 
 }  // namespace ghtraffic::collect

@@ -10,7 +10,4 @@ namespace ghtraffic::collect {
 
 std::unique_ptr<net::HttpTransport> make_github_transport();
 
-// The same line for any transport: wraps `inner`, which must outlive the result.
-std::unique_ptr<net::HttpTransport> with_request_log(net::HttpTransport& inner);
-
 }  // namespace ghtraffic::collect
