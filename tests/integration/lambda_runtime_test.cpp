@@ -332,6 +332,23 @@ TEST_F(LambdaTest, a_bad_store_url_is_an_init_error) {
   EXPECT_NE(result.err.find("nosuch"), std::string::npos) << result.err;
 }
 
+TEST_F(LambdaTest, a_concurrency_that_is_no_number_or_out_of_range_is_an_init_error) {
+  for (const auto& [value, message] : std::vector<std::pair<std::string, std::string>>{
+           {"abc", "GHTRAFFIC_CONCURRENCY: \"abc\" is not a whole number"},
+           {"0", "GHTRAFFIC_CONCURRENCY: \"0\" must be from 1 to 100"}}) {
+    FakeRuntimeApi api({{"{}", milliseconds(60000), ""}});
+    auto result = run_lambda(api, {{"GHTRAFFIC_CONCURRENCY", value}});
+
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_EQ(api.next_calls(), 0);
+    auto errors = api.init_errors();
+    ASSERT_EQ(errors.size(), 1u);
+    auto body = json::parse(errors[0].body);
+    EXPECT_EQ(body["errorType"], "Config.Invalid");
+    EXPECT_EQ(body["errorMessage"], message);
+  }
+}
+
 TEST_F(LambdaTest, without_the_runtime_api_it_says_where_it_belongs) {
   auto result = run_ghtraffic({"lambda"}, {.env = {{"GHTRAFFIC_STORE", m_store}}});
   EXPECT_EQ(result.exit_code, 2);
