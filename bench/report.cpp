@@ -34,7 +34,7 @@ std::string or_dash(double value, const char* format_spec) {
   return value > 0 ? fmt::format(fmt::runtime(format_spec), value) : "-";
 }
 
-std::string routes_text(const testing::MockStats& stats) {
+std::string routes_text(const mock::MockStats& stats) {
   std::string out;
   for (const auto& [route, n] : stats.by_route) {
     out += fmt::format("{}{} {}", out.empty() ? "" : ", ", route, n);
@@ -164,7 +164,7 @@ nlohmann::json json_report(const std::vector<Measurement>& results,
         {"server_cpu_s", m.mock_cpu_s},
         {"store_bytes", m.store_bytes},
         {"requests_per_repo", m.requests_per_repo()},
-        {"server", nlohmann::json::parse(testing::stats_to_json(m.mock))},
+        {"server", nlohmann::json::parse(mock::stats_to_json(m.mock))},
         {"client",
          {{"requests", m.client_requests},
           {"not_modified", m.client_not_modified},

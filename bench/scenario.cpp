@@ -43,7 +43,7 @@ double process_cpu_seconds() {
 // A mock GitHub server loaded with the scenario's repositories, and the folder of the
 // store that collections against it write.
 struct Environment {
-  std::unique_ptr<testing::MockGitHub> github;
+  std::unique_ptr<mock::MockGitHub> github;
   std::filesystem::path dir;
   // A warm run keeps the server of the run before it: the URLs, and so the cached
   // responses' keys, stay the same.
@@ -60,14 +60,14 @@ Environment make_environment(const Scenario& s, const RunOptions& options) {
         fmt::format("could not create a scratch folder under {}", options.scratch_root));
   }
   env.dir = pattern;
-  env.github = std::make_unique<testing::MockGitHub>();
+  env.github = std::make_unique<mock::MockGitHub>();
   auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-  testing::add_synthetic_repos(*env.github, k_owner, s.repos,
-                               today - std::chrono::days(k_history_days - 1), today, k_seed);
+  mock::add_synthetic_repos(*env.github, k_owner, s.repos,
+                            today - std::chrono::days(k_history_days - 1), today, k_seed);
   return env;
 }
 
-void configure(testing::MockGitHub& github, const Scenario& s) {
+void configure(mock::MockGitHub& github, const Scenario& s) {
   github.set_token("bench");
   github.set_latency(s.latency);
   github.set_max_per_minute(s.mock_max_per_minute);
@@ -177,7 +177,7 @@ void judge(Measurement& m) {
   }
 }
 
-double ideal_seconds(const Scenario& s, const testing::MockStats& stats) {
+double ideal_seconds(const Scenario& s, const mock::MockStats& stats) {
   const auto requests = static_cast<double>(stats.requests);
   switch (s.ideal) {
     case Ideal::latency:

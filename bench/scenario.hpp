@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "support/mock_github.hpp"
+#include "ghtraffic/mock/mock_github.hpp"
 
 namespace ghtraffic::bench {
 
@@ -63,7 +63,7 @@ struct Measurement {
   double child_system_s = 0;
   double peak_rss_mb = 0;
   double mock_cpu_s = 0;  // this process (the mock server's threads) during the run
-  testing::MockStats mock;
+  mock::MockStats mock;
   int collected = 0;
   int failed = 0;
   std::int64_t client_requests = 0;

@@ -8,10 +8,19 @@
 #include <string>
 #include <vector>
 
+#include "ghtraffic/mock/mock_github.hpp"
 #include "process.hpp"
-#include "support/mock_github.hpp"
 
 namespace ghtraffic::testing {
+
+// The mock lives in the library (src/ghtraffic/mock/); the suites name it as their own.
+using mock::add_synthetic_repos;
+using mock::Fault;
+using mock::load_scenario;
+using mock::load_scenario_text;
+using mock::MockGitHub;
+using mock::MockRepo;
+using mock::MockStats;
 
 inline constexpr const char* k_token = "ghp_testtoken0123456789abcdefABCDEF";
 

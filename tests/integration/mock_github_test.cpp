@@ -1,5 +1,5 @@
 // The mock GitHub server over real HTTP on loopback.
-#include "support/mock_github.hpp"
+#include "ghtraffic/mock/mock_github.hpp"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -13,7 +13,7 @@
 
 #include "ghtraffic/util/date.hpp"
 
-namespace ghtraffic::testing {
+namespace ghtraffic::mock {
 namespace {
 
 using Json = nlohmann::json;
@@ -466,4 +466,4 @@ TEST(mock_github_data, loads_a_scenario) {
 }
 
 }  // namespace
-}  // namespace ghtraffic::testing
+}  // namespace ghtraffic::mock

@@ -9,12 +9,12 @@
 #include <iostream>
 #include <string>
 
+#include "ghtraffic/mock/mock_github.hpp"
 #include "ghtraffic/util/date.hpp"
-#include "mock_github.hpp"
 
 namespace {
 
-using ghtraffic::testing::MockGitHub;
+using ghtraffic::mock::MockGitHub;
 namespace util = ghtraffic::util;
 
 struct Options {
@@ -92,12 +92,12 @@ int main(int argc, char** argv) {
       github.set_now(parse_now(options.now));
     }
     if (!options.scenario.empty()) {
-      ghtraffic::testing::load_scenario(github, options.scenario);
+      ghtraffic::mock::load_scenario(github, options.scenario);
     } else {
       auto last = util::day_of(github.now());
       auto first = last - std::chrono::days{options.days - 1};
-      ghtraffic::testing::add_synthetic_repos(github, options.owner, options.repos, first, last,
-                                              options.seed);
+      ghtraffic::mock::add_synthetic_repos(github, options.owner, options.repos, first, last,
+                                           options.seed);
     }
     github.set_latency(std::chrono::milliseconds{options.latency_ms});
     github.set_max_per_minute(options.max_per_minute);

@@ -18,14 +18,14 @@
 #include <utility>
 #include <vector>
 
-#include "mock_github.hpp"
+#include "ghtraffic/mock/mock_github.hpp"
 
 namespace httplib {
 class Server;
 struct Request;
 }  // namespace httplib
 
-namespace ghtraffic::testing {
+namespace ghtraffic::mock {
 
 // What the data part of an answer is, before the pipeline adds the common headers.
 struct Answer {
@@ -113,4 +113,4 @@ Answer answer_route(const MockGitHub::State& state, const RouteRequest& request,
 std::string json_message(std::string_view message);
 std::string to_lower_ascii(std::string_view text);
 
-}  // namespace ghtraffic::testing
+}  // namespace ghtraffic::mock

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "mock_state.hpp"
+#include "ghtraffic/mock/mock_state.hpp"
 
-namespace ghtraffic::testing {
+namespace ghtraffic::mock {
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -564,4 +564,4 @@ Answer answer_route(const MockGitHub::State& state, const RouteRequest& request,
   return not_found();
 }
 
-}  // namespace ghtraffic::testing
+}  // namespace ghtraffic::mock

@@ -17,7 +17,7 @@
 #include "ghtraffic/core/types.hpp"
 #include "ghtraffic/util/date.hpp"
 
-namespace ghtraffic::testing {
+namespace ghtraffic::mock {
 
 struct MockRepo {
   std::int64_t id = 0;  // 0: add_repo assigns the next free id
@@ -155,4 +155,4 @@ void load_scenario_text(MockGitHub& github, const std::string& json_text);
 
 std::string stats_to_json(const MockStats& stats);
 
-}  // namespace ghtraffic::testing
+}  // namespace ghtraffic::mock

@@ -1,6 +1,6 @@
 // The mock's server and request pipeline: control routes, in-flight and secondary limits,
 // latency, faults, auth, the primary limit, conditional requests and common headers.
-#include "mock_github.hpp"
+#include "ghtraffic/mock/mock_github.hpp"
 
 #include <fmt/format.h>
 #include <httplib.h>
@@ -17,9 +17,9 @@
 #include <string>
 #include <string_view>
 
-#include "mock_state.hpp"
+#include "ghtraffic/mock/mock_state.hpp"
 
-namespace ghtraffic::testing {
+namespace ghtraffic::mock {
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -789,4 +789,4 @@ void MockGitHub::reset_stats() {
   m_state->stats = MockStats{};
 }
 
-}  // namespace ghtraffic::testing
+}  // namespace ghtraffic::mock

@@ -9,9 +9,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "mock_github.hpp"
+#include "ghtraffic/mock/mock_github.hpp"
 
-namespace ghtraffic::testing {
+namespace ghtraffic::mock {
 namespace {
 
 using Json = nlohmann::json;
@@ -259,4 +259,4 @@ std::string stats_to_json(const MockStats& stats) {
       .dump();
 }
 
-}  // namespace ghtraffic::testing
+}  // namespace ghtraffic::mock
