@@ -18,6 +18,7 @@ constexpr const char* k_description =
     "the history accumulates in a local SQLite file; `show` summarises it, `export`\n"
     "writes CSV or JSON for spreadsheets and dashboards, `serve` shows it in a web\n"
     "dashboard (and collects on its own schedule), `report` writes a static HTML page.\n\n"
+    "See it first, without a token: `ghtraffic demo`.\n\n"
     "Quick start:\n"
     "  export GITHUB_TOKEN=...              # needs push access to the repositories\n"
     "  ghtraffic collect OWNER/REPO         # or --owner ORG, or nothing: all you can push to\n"
@@ -82,6 +83,7 @@ int run(int argc, char** argv) {
   add_serve_command(app, options, action);
   add_report_command(app, options, action);
   add_lambda_command(app, options, action);
+  add_demo_command(app, options, action);
 
   try {
     app.parse(argc, argv);

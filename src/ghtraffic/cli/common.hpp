@@ -52,5 +52,6 @@ void add_export_command(CLI::App& app, GlobalOptions& options, Action& action);
 void add_serve_command(CLI::App& app, GlobalOptions& options, Action& action);
 void add_report_command(CLI::App& app, GlobalOptions& options, Action& action);
 void add_lambda_command(CLI::App& app, GlobalOptions& options, Action& action);
+void add_demo_command(CLI::App& app, GlobalOptions& options, Action& action);
 
 }  // namespace ghtraffic::cli

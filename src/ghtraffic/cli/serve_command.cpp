@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ghtraffic/cli/common.hpp"
+#include "ghtraffic/cli/signals.hpp"
 #include "ghtraffic/collect/settings.hpp"
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/error.hpp"
@@ -51,44 +52,6 @@ web::SchedulerOptions scheduler_options(const collect::ConfigFile& config,
   options.plan.owners = config.owners;
   return options;
 }
-
-// SIGINT and SIGTERM are blocked in every thread and taken by one waiting thread, which
-// stops the server and the scheduler; blocking must happen before any thread starts.
-class SignalWaiter {
- public:
-  SignalWaiter() {
-    sigemptyset(&m_set);
-    sigaddset(&m_set, SIGINT);
-    sigaddset(&m_set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &m_set, nullptr);
-  }
-  ~SignalWaiter() {
-    if (m_thread.joinable()) {
-      if (!m_fired) {
-        ::kill(::getpid(), SIGTERM);  // wakes the waiting thread
-      }
-      m_thread.join();
-    }
-    pthread_sigmask(SIG_UNBLOCK, &m_set, nullptr);
-  }
-  SignalWaiter(const SignalWaiter&) = delete;
-  SignalWaiter& operator=(const SignalWaiter&) = delete;
-
-  template <typename F>
-  void on_signal(F stop) {
-    m_thread = std::thread([this, stop] {
-      int signal = 0;
-      sigwait(&m_set, &signal);
-      m_fired = true;
-      stop(signal);
-    });
-  }
-
- private:
-  sigset_t m_set{};
-  std::atomic<bool> m_fired{false};
-  std::thread m_thread;
-};
 
 int run_serve(const GlobalOptions& global, const ServeOptions& opts) {
   auto config = load_config_file(global);
