@@ -1,6 +1,6 @@
-// A mock of the GitHub REST and GraphQL APIs on loopback, for integration tests, benchmarks
-// and manual runs. It answers the endpoints ghtraffic uses with GitHub's shapes and
-// headers (Date, ETag, x-ratelimit-*, Link), and can simulate what goes wrong on the real
+// A mock of the GitHub REST and GraphQL APIs on loopback, for `ghtraffic demo`, integration
+// tests, benchmarks and manual runs. It answers the endpoints ghtraffic uses with GitHub's shapes
+// and headers (Date, ETag, x-ratelimit-*, Link), and can simulate what goes wrong on the real
 // service: rate limits, renames, missing push access, bad tokens, broken answers.
 #pragma once
 
