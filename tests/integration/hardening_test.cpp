@@ -8,6 +8,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "fixture.hpp"
@@ -219,4 +220,23 @@ TEST_F(hardening, report_to_a_folder_says_it_is_one_and_what_to_give) {
   EXPECT_THAT(r.err, HasSubstr(m_out + "/report.html"));
   EXPECT_THAT(r.err, Not(HasSubstr("Success")));
   EXPECT_THAT(r.out + r.err, Not(HasSubstr(k_token)));
+}
+
+TEST_F(hardening, a_run_that_could_not_list_its_repositories_is_a_failed_run) {
+  add_repo("octo/alpha", 101);
+  const std::string canary = "ghp_wrongcanary0123456789abcdefXYZ";
+  auto r = run_collect({"--owner", "octo"}, {.env = {{"GITHUB_TOKEN", canary}}});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("0 collected, 0 failed, 1 list of repositories could not be read"));
+  EXPECT_THAT(r.out, HasSubstr("could not list the repositories of octo"));
+  auto json_run = run_collect({"--owner", "octo", "--json"}, {.env = {{"GITHUB_TOKEN", canary}}});
+  EXPECT_EQ(json_run.exit_code, 1);
+  auto doc = nlohmann::json::parse(json_run.out);
+  EXPECT_EQ(doc["ok"], false);
+  EXPECT_EQ(doc["listings_failed"], 1);
+  EXPECT_EQ(q("SELECT repos_ok, repos_failed FROM runs ORDER BY id"),
+            (std::vector<std::string>{"0|1", "0|1"}));
+  for (const auto* run : {&r, &json_run}) {
+    EXPECT_THAT(run->out + run->err, Not(HasSubstr(canary)));
+  }
 }

@@ -216,6 +216,31 @@ TEST_F(serve_process, status_and_overview_show_a_repository_that_failed) {
   EXPECT_THAT(read_file(m_err), Not(HasSubstr(k_token)));
 }
 
+TEST_F(serve_process, a_run_that_could_not_list_its_repositories_is_failed_in_status_and_metrics) {
+  add_repo("octo/alpha", 101);
+  m_github.set_token("ghp_anothertoken0123456789abcdefXYZ");  // k_token is now wrong
+  std::ofstream(m_dir + "/ghtraffic.toml") << "[[sources]]\nowner = \"octo\"\n";
+  auto child = serve({"--collect-every", "1h", "--config", m_dir + "/ghtraffic.toml"});
+  ASSERT_GT(m_port, 0);
+  auto s = wait_status([](const json& st) {
+    return !st["last_run"].is_null() && !st["last_run"]["finished_at"].is_null() &&
+           st["scheduler"]["running"] == false;
+  });
+  EXPECT_EQ(s["last_run"]["ok"], false);
+  EXPECT_EQ(s["last_run"]["repos_failed"], 1);
+  httplib::Client client("127.0.0.1", m_port);
+  auto metrics = client.Get("/metrics")->body;
+  EXPECT_THAT(metrics, HasSubstr("ghtraffic_last_collection_success 0"));
+  EXPECT_THAT(metrics, HasSubstr("ghtraffic_last_collection_repos_failed 1"));
+  child->signal(SIGTERM);
+  EXPECT_EQ(child->wait_exit(20s), 0) << read_file(m_err);
+  auto err = read_file(m_err);
+  EXPECT_THAT(err, HasSubstr("collection failed"));
+  EXPECT_THAT(err, HasSubstr("could not list the repositories of octo"));
+  EXPECT_THAT(err, Not(HasSubstr("collection ended")));
+  EXPECT_THAT(err, Not(HasSubstr(k_token)));
+}
+
 TEST_F(serve_process, without_a_token_it_serves_and_says_once_that_it_does_not_collect) {
   m_err = m_dir + "/serve.err";
   ServeProcess child({"serve", "--listen", "127.0.0.1:0", "--store", m_store}, {{"HOME", m_dir}},

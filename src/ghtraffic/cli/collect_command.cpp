@@ -129,9 +129,14 @@ void print_table(const collect::Summary& summary) {
                     cell(r, r.commit.new_days), r.ok ? "ok" : "error: " + r.error);
   }
   int failed = summary.failed();
-  out += fmt::format("{}: {} collected, {} failed · {} ({} answered from cache)",
+  out += fmt::format("{}: {} collected, {} failed",
                      util::counted(summary.repos.size(), "repository", "repositories"),
-                     summary.repos.size() - failed, failed,
+                     summary.repos.size() - failed, failed);
+  if (summary.failed_listings() > 0) {
+    out += fmt::format(", {} of repositories could not be read (see below)",
+                       util::counted(summary.failed_listings(), "list", "lists"));
+  }
+  out += fmt::format(" · {} ({} answered from cache)",
                      util::counted(summary.client.requests, "request", "requests"),
                      summary.client.not_modified);
   if (summary.client.rate_limit_remaining >= 0) {

@@ -306,8 +306,11 @@ Summary run_collection(github::Client& client, store::Store& store, const Plan& 
   summary.client = client.stats();
   summary.finished_at = clock.now();
   int failed_count = summary.failed();
+  // The runs log has no column for a listing: one that failed counts as a failure there,
+  // so that whoever reads the log (serve, /metrics) sees a failed run.
   store.finish_run(run_id, summary.finished_at,
-                   static_cast<int>(summary.repos.size()) - failed_count, failed_count);
+                   static_cast<int>(summary.repos.size()) - failed_count,
+                   failed_count + summary.failed_listings());
   return summary;
 }
 

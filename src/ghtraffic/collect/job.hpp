@@ -72,6 +72,9 @@ struct Summary {
   util::Timestamp finished_at;
 
   int failed() const;
+  // Lists of repositories (the token's, an owner's) that could not be read: each makes the
+  // run a failed one, since what it would have collected is unknown.
+  int failed_listings() const { return static_cast<int>(errors.size()); }
   bool all_ok() const { return failed() == 0 && errors.empty(); }
 };
 

@@ -212,8 +212,9 @@ void Scheduler::run_once() {
     auto summary = collect::run_collection(client, *store, plan, nullptr, m_clock);
     report.started_at = summary.started_at;
     report.finished_at = summary.finished_at;
-    report.repos_failed = summary.failed();
-    report.repos_ok = static_cast<int>(summary.repos.size()) - report.repos_failed;
+    report.repos_ok = static_cast<int>(summary.repos.size()) - summary.failed();
+    // As in the runs log: a listing that failed counts as a failure.
+    report.repos_failed = summary.failed() + summary.failed_listings();
     report.ok = summary.all_ok();
     for (const auto& message : summary.errors) {
       report.errors.emplace_back("", message);
@@ -231,9 +232,19 @@ void Scheduler::run_once() {
           stats.rate_limit_limit >= 0 ? std::optional(stats.rate_limit_limit) : std::nullopt;
       rate_limit.reset = stats.rate_limit_reset;
     }
-    util::log_info("collection ended: {} collected, {} failed",
-                   util::counted(report.repos_ok, "repository", "repositories"),
-                   report.repos_failed);
+    if (summary.failed_listings() > 0) {
+      for (const auto& message : summary.errors) {
+        util::log_error("{}", message);
+      }
+      util::log_error(
+          "collection failed: {} collected, {} failed, {} of repositories could not be read",
+          util::counted(report.repos_ok, "repository", "repositories"), summary.failed(),
+          util::counted(summary.failed_listings(), "list", "lists"));
+    } else {
+      util::log_info("collection ended: {} collected, {} failed",
+                     util::counted(report.repos_ok, "repository", "repositories"),
+                     report.repos_failed);
+    }
   } catch (const std::exception& e) {
     report.finished_at = m_clock.now();
     report.ok = false;
