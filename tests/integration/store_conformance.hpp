@@ -191,7 +191,7 @@ inline std::string visible_state(Store& store) {
                          e.actor);
     }
     for (const auto& name : repo.names) {
-      auto found = store.find_repo(name);
+      auto found = find_repo(store, name);
       out += fmt::format("  find {} -> {}\n", name, found ? std::to_string(*found) : "-");
     }
   }

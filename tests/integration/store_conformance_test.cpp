@@ -402,9 +402,9 @@ TEST_P(store_conformance, keeps_one_history_and_every_name_of_a_renamed_reposito
   EXPECT_EQ(repos[0].first_day, day("2026-08-18"));
   EXPECT_EQ(repos[0].last_day, day("2026-09-20"));
   EXPECT_EQ(store->days(10, TrafficKind::views).size(), 30u);
-  EXPECT_EQ(store->find_repo("octo/old-name"), 10);
-  EXPECT_EQ(store->find_repo("OCTO/New-Name"), 10);
-  EXPECT_FALSE(store->find_repo("octo/other"));
+  EXPECT_EQ(find_repo(*store, "octo/old-name"), 10);
+  EXPECT_EQ(find_repo(*store, "OCTO/New-Name"), 10);
+  EXPECT_FALSE(find_repo(*store, "octo/other"));
 }
 
 TEST_P(store_conformance, finds_the_repository_that_holds_a_name_now_after_the_name_was_reused) {
@@ -412,8 +412,8 @@ TEST_P(store_conformance, finds_the_repository_that_holds_a_name_now_after_the_n
   store->commit(observation(11, "octo/tool", "2026-01-01T00:00:00Z"));
   store->commit(observation(11, "octo/tool-legacy", "2026-02-01T00:00:00Z"));
   store->commit(observation(12, "octo/tool", "2026-03-01T00:00:00Z"));
-  EXPECT_EQ(store->find_repo("octo/tool"), 12);
-  EXPECT_EQ(store->find_repo("octo/tool-legacy"), 11);
+  EXPECT_EQ(find_repo(*store, "octo/tool"), 12);
+  EXPECT_EQ(find_repo(*store, "octo/tool-legacy"), 11);
 }
 
 TEST_P(store_conformance, an_older_observation_committed_late_keeps_the_newer_name) {
@@ -521,7 +521,7 @@ TEST_P(store_conformance, keeps_data_after_the_store_is_closed_and_opened_again)
   }
   auto store = open({.read_only = true});
   EXPECT_EQ(store->days(25, TrafficKind::views).size(), 15u);
-  EXPECT_EQ(store->find_repo("octo/cat"), 25);
+  EXPECT_EQ(find_repo(*store, "octo/cat"), 25);
 }
 
 TEST_P(store_conformance, read_only_store_reads_but_refuses_to_write) {
@@ -530,7 +530,7 @@ TEST_P(store_conformance, read_only_store_reads_but_refuses_to_write) {
   EXPECT_EQ(store->repositories().size(), 1u);
   EXPECT_THROW(store->commit(full_observation(2, "octo/dog", "2026-08-03T10:00:00Z")), util::Error);
   EXPECT_THROW(store->begin_run(at("2026-08-03T10:00:00Z")), util::Error);
-  EXPECT_FALSE(store->find_repo("octo/dog"));
+  EXPECT_FALSE(find_repo(*store, "octo/dog"));
 }
 
 // --- R7 ---
@@ -554,7 +554,7 @@ TEST_P(store_conformance, a_commit_that_fails_midway_shows_nothing_of_it) {
     }
     m_backend->heal();
     EXPECT_EQ(visible_state(*open({.read_only = true})), before) << "failed at point " << point;
-    EXPECT_FALSE(store->find_repo("octo/second-renamed")) << "failed at point " << point;
+    EXPECT_FALSE(find_repo(*store, "octo/second-renamed")) << "failed at point " << point;
   }
 
   // The same store object keeps working once the cause is gone, and the result is the same
@@ -562,7 +562,7 @@ TEST_P(store_conformance, a_commit_that_fails_midway_shows_nothing_of_it) {
   auto result = store->commit(next);
   EXPECT_EQ(result.new_days, 2);  // 2026-08-04 of views and of clones
   EXPECT_EQ(result.grown_days, 1);
-  EXPECT_EQ(store->find_repo("octo/second-renamed"), 2);
+  EXPECT_EQ(find_repo(*store, "octo/second-renamed"), 2);
   store_conformance_reference reference(GetParam());
   reference.store->commit(full_observation(1, "octo/first", "2026-08-03T10:00:00Z"));
   reference.store->commit(full_observation(2, "octo/second", "2026-08-03T10:00:00Z"));

@@ -99,15 +99,6 @@ class FakeStore final : public store::Store {
 
   std::optional<core::CachedResponse> cached_response(const std::string&) override { return {}; }
 
-  std::optional<core::RepoId> find_repo(const std::string& full_name) override {
-    for (const auto& [id, repo] : m_repos) {
-      if (util::iequals(repo.record.full_name, full_name)) {
-        return id;
-      }
-    }
-    return std::nullopt;
-  }
-
   std::int64_t begin_run(util::Timestamp) override { return 1; }
   void finish_run(std::int64_t, util::Timestamp, int, int) override {}
 

@@ -71,13 +71,13 @@ TEST_F(store_sqlite, a_commit_that_fails_midway_stores_nothing_of_the_repository
     EXPECT_NE(message.find("nothing of octo/second was stored"), std::string::npos) << message;
   }
   EXPECT_EQ(dump(m_path), before);
-  EXPECT_FALSE(store->find_repo("octo/second"));
+  EXPECT_FALSE(find_repo(*store, "octo/second"));
 
   // The same store object keeps working once the cause is gone.
   run_sql(m_path, "DROP TRIGGER fail_windows;");
   auto result = store->commit(full_observation(2, "octo/second", "2026-08-03T10:00:00Z"));
   EXPECT_EQ(result.days_stored, 30);
-  EXPECT_EQ(store->find_repo("octo/second"), 2);
+  EXPECT_EQ(find_repo(*store, "octo/second"), 2);
 }
 
 TEST_F(store_sqlite, committing_the_same_observation_again_changes_nothing) {

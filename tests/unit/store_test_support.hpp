@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "ghtraffic/core/types.hpp"
+#include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/date.hpp"
+#include "ghtraffic/util/strings.hpp"
 
 namespace ghtraffic::store::testing {
 
@@ -38,6 +40,23 @@ class TempDir {
  private:
   std::filesystem::path m_path;
 };
+
+// The repository that holds a name now, else the latest one that held it, ignoring case,
+// as Store::repositories() lists them with every name they were seen by (R8).
+inline std::optional<core::RepoId> find_repo(Store& store, const std::string& name) {
+  std::optional<core::RepoId> earlier;
+  for (const auto& repo : store.repositories()) {
+    if (util::iequals(repo.full_name, name)) {
+      return repo.id;
+    }
+    for (const auto& old : repo.names) {
+      if (util::iequals(old, name) && (!earlier || repo.id > *earlier)) {
+        earlier = repo.id;
+      }
+    }
+  }
+  return earlier;
+}
 
 inline util::Day day(const char* text) {
   return *util::parse_day(text);

@@ -75,10 +75,6 @@ class Store {
   // The cached response for a URL (conditional requests), if any.
   virtual std::optional<core::CachedResponse> cached_response(const std::string& url) = 0;
 
-  // Repository id last known for a name, case-insensitive (used to carry a renamed
-  // repository's history over when GitHub answers with its new name).
-  virtual std::optional<core::RepoId> find_repo(const std::string& full_name) = 0;
-
   virtual std::int64_t begin_run(util::Timestamp started_at) = 0;
   virtual void finish_run(std::int64_t run_id, util::Timestamp finished_at, int repos_ok,
                           int repos_failed) = 0;
@@ -112,8 +108,8 @@ struct StoreOptions {
   bool read_only = false;
 };
 
-// "sqlite:PATH" (or a bare path ending in .db), "dynamodb:PREFIX?region=..." later.
-// An unknown scheme is a util::Error listing the known ones.
+// "sqlite:PATH" (or a bare path ending in .db) or "dynamodb:TABLE_PREFIX[?region=R&
+// endpoint=URL]". An unknown scheme is a util::Error listing the known ones.
 std::unique_ptr<Store> make_store(const std::string& url, const StoreOptions& options = {});
 
 // The URL schemes make_store() knows, in the order of its table ("sqlite", ...).

@@ -1,7 +1,6 @@
 #include "ghtraffic/store/dynamodb/head.hpp"
 
-#include <fmt/format.h>
-
+#include "ghtraffic/store/dynamodb/codec.hpp"
 #include "ghtraffic/store/dynamodb/table_api.hpp"
 #include "ghtraffic/util/error.hpp"
 
@@ -47,7 +46,7 @@ Json encode_head(const Head& head) {
                       {"items", head.pending.items},
                       {"supersede", head.pending.supersede}};
 
-  Json item = key("REPOS", fmt::format("R#{}", head.id));
+  Json item = key(k_repos_pk, head_sk(head.id));
   item["id"] = attr_n(head.id);
   item["ver"] = attr_n(head.version);
   item["full_name"] = attr_s(head.full_name);

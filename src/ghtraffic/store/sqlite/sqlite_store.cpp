@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "ghtraffic/core/rules.hpp"
+#include "ghtraffic/store/common.hpp"
 #include "ghtraffic/store/sqlite/schema.hpp"
 #include "ghtraffic/store/sqlite/sqlite_handle.hpp"
 #include "ghtraffic/store/sqlite/statements.hpp"
@@ -25,17 +26,8 @@ namespace ghtraffic::store::sqlite {
 namespace {
 
 constexpr int k_busy_timeout_ms = 10'000;
-constexpr std::string_view k_first_day = "0000-01-01";
-constexpr std::string_view k_last_day = "9999-12-31";
 
-// --- text forms of stored values ---
-
-std::string day_text(util::Day day) {
-  return util::format_day(day);
-}
-std::string time_text(util::Timestamp at) {
-  return util::format_iso8601(at);
-}
+// --- stored values that cannot be read ---
 
 [[noreturn]] void throw_unreadable(std::string_view what, const std::string& text) {
   throw SqliteError(SQLITE_CORRUPT, fmt::format("unreadable {} '{}' in the store", what, text));
@@ -73,13 +65,6 @@ core::EventKind parse_stored_event_kind(const std::string& text) {
     return core::EventKind::fork;
   }
   throw_unreadable("event kind", text);
-}
-
-std::string range_from(const DayRange& range) {
-  return range.from ? day_text(*range.from) : std::string(k_first_day);
-}
-std::string range_to(const DayRange& range) {
-  return range.to ? day_text(*range.to) : std::string(k_last_day);
 }
 
 // What a person can do about a failed SQLite call.
@@ -148,10 +133,8 @@ class SqliteStore final : public Store {
 
   CommitResult commit(const core::RepoObservation& observation) override {
     auto repo_name = name_for_messages(observation);
-    require_writable();
-    if (observation.meta.id == 0) {
-      throw util::Fatal("an observation of " + repo_name + " has no repository id");
-    }
+    require_writable(m_read_only, m_describe);
+    require_repository_id(observation);
     try {
       Transaction transaction(m_db.get(), "BEGIN IMMEDIATE");
       auto result = write_observation(observation);
@@ -174,19 +157,8 @@ class SqliteStore final : public Store {
     });
   }
 
-  std::optional<core::RepoId> find_repo(const std::string& full_name) override {
-    return reading([&]() -> std::optional<core::RepoId> {
-      auto cursor = query(sql::k_find_repo);
-      cursor.bind(full_name);
-      if (!cursor.step()) {
-        return std::nullopt;
-      }
-      return cursor.int64(0);
-    });
-  }
-
   std::int64_t begin_run(util::Timestamp started_at) override {
-    require_writable();
+    require_writable(m_read_only, m_describe);
     return writing([&] {
       query(sql::k_insert_run).bind(time_text(started_at)).run();
       return static_cast<std::int64_t>(sqlite3_last_insert_rowid(m_db.get()));
@@ -195,7 +167,7 @@ class SqliteStore final : public Store {
 
   void finish_run(std::int64_t run_id, util::Timestamp finished_at, int repos_ok,
                   int repos_failed) override {
-    require_writable();
+    require_writable(m_read_only, m_describe);
     writing([&] {
       query(sql::k_finish_run)
           .bind(run_id)
@@ -358,22 +330,6 @@ class SqliteStore final : public Store {
   }
 
  private:
-  static std::string name_for_messages(const core::RepoObservation& observation) {
-    if (!observation.meta.full_name.empty()) {
-      return observation.meta.full_name;
-    }
-    if (!observation.names.empty()) {
-      return observation.names.back();
-    }
-    return fmt::format("repository {}", observation.meta.id);
-  }
-
-  void require_writable() const {
-    if (m_read_only) {
-      throw util::Error("{} was opened read-only; this command cannot change it", m_describe);
-    }
-  }
-
   template <typename Read>
   std::invoke_result_t<Read&> reading(Read&& read) {
     try {
@@ -405,10 +361,7 @@ class SqliteStore final : public Store {
   CommitResult write_observation(const core::RepoObservation& observation) {
     const auto id = observation.meta.id;
     const auto observed_at = time_text(observation.observed_at);
-    auto full_name = observation.meta.full_name;
-    if (full_name.empty() && !observation.names.empty()) {
-      full_name = observation.names.back();
-    }
+    const auto full_name = current_name(observation);
 
     query(sql::k_insert_repo).bind(id).bind(full_name).bind(observed_at).run();
     query(sql::k_update_repo)

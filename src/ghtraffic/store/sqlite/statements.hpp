@@ -89,12 +89,6 @@ WHERE excluded.stored_at >= http_cache.stored_at)sql";
 inline constexpr std::string_view k_select_cache = R"sql(
 SELECT etag, body FROM http_cache WHERE url = ?1)sql";
 
-inline constexpr std::string_view k_find_repo = R"sql(
-SELECT n.repo_id FROM repo_names n JOIN repos r ON r.id = n.repo_id
-WHERE n.full_name = ?1
-ORDER BY (r.full_name = ?1 COLLATE NOCASE) DESC, n.last_seen DESC, n.repo_id DESC
-LIMIT 1)sql";
-
 inline constexpr std::string_view k_insert_run = R"sql(
 INSERT INTO runs (started_at) VALUES (?1))sql";
 

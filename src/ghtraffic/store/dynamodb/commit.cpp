@@ -1,0 +1,374 @@
+#include "ghtraffic/store/dynamodb/commit.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "ghtraffic/core/rules.hpp"
+#include "ghtraffic/store/common.hpp"
+#include "ghtraffic/store/dynamodb/codec.hpp"
+#include "ghtraffic/util/error.hpp"
+#include "ghtraffic/util/redact.hpp"
+#include "ghtraffic/util/strings.hpp"
+
+namespace ghtraffic::store::dynamodb {
+
+namespace {
+
+constexpr int k_commit_attempts = 12;
+constexpr int k_merge_attempts = 12;
+constexpr std::size_t k_max_head_bytes = 350 * 1024;  // DynamoDB's item limit is 400 KB
+constexpr std::size_t k_max_cache_body = 300 * 1024;
+
+// The first day the head keeps of a repository whose last stored day is last_day.
+std::string hot_from(const std::string& last_day) {
+  return day_text(parse_stored_day(last_day) - std::chrono::days{k_hot_days - 1});
+}
+
+}  // namespace
+
+CommitResult Committer::commit(const core::RepoObservation& observation) {
+  std::mt19937 jitter(std::random_device{}());
+  for (int attempt = 0; attempt < k_commit_attempts; ++attempt) {
+    try {
+      if (auto result = try_commit(observation)) {
+        return *result;
+      }
+    } catch (const util::Error& e) {
+      throw util::Error("{}; nothing of {} was stored", e.what(), name_for_messages(observation));
+    }
+    // Another writer committed the same repository in between: read again and redo.
+    std::this_thread::sleep_for(std::chrono::milliseconds(
+        std::uniform_int_distribution<int>(5, 20 << std::min(attempt, 5))(jitter)));
+  }
+  throw util::Error(
+      "could not write to {}: other writers kept changing {} at the same time; "
+      "nothing of it was stored, run again",
+      m_api.describe(), name_for_messages(observation));
+}
+
+std::int64_t Committer::begin_run(util::Timestamp started_at) {
+  auto answer = m_api.call("UpdateItem",
+                           {{"TableName", m_tables.data},
+                            {"Key", key(k_runs_pk, "#seq")},
+                            {"UpdateExpression", "ADD seq :one"},
+                            {"ExpressionAttributeValues", {{":one", attr_n(1)}}},
+                            {"ReturnValues", "UPDATED_NEW"}},
+                           "number a collection run");
+  auto id = get_n(answer["Attributes"], "seq").value_or(0);
+  m_api.call("PutItem", {{"TableName", m_tables.data}, {"Item", encode_run_start(id, started_at)}},
+             "record a collection run");
+  return id;
+}
+
+void Committer::finish_run(std::int64_t run_id, util::Timestamp finished_at, int repos_ok,
+                           int repos_failed) {
+  m_api.call("UpdateItem",
+             {{"TableName", m_tables.data},
+              {"Key", key(k_runs_pk, run_sk(run_id))},
+              {"UpdateExpression", "SET finished_at = :f, repos_ok = :o, repos_failed = :x"},
+              {"ConditionExpression", "attribute_exists(pk)"},
+              {"ExpressionAttributeValues",
+               {{":f", attr_s(time_text(finished_at))},
+                {":o", attr_n(repos_ok)},
+                {":x", attr_n(repos_failed)}}}},
+             "record the end of a collection run");
+}
+
+// Raises the stored days of one month to at least the given values (R2). Every attribute
+// has its own condition, so a writer never lowers what another one stored; when another
+// writer got there first, the month is read again and only what is still lower written.
+void Committer::raise_month(core::RepoId repo, const std::string& month,
+                            std::map<std::string, DayValues> days) {
+  for (int attempt = 0; attempt < k_merge_attempts; ++attempt) {
+    std::string set;
+    std::string condition;
+    Json names = Json::object();
+    Json values = Json::object();
+    int n = 0;
+    for (const auto& [day, day_values] : days) {
+      for (std::size_t i = 0; i < day_values.size(); ++i) {
+        if (day_values[i] < 0) {
+          continue;
+        }
+        auto name = fmt::format("#a{}", n);
+        auto value = fmt::format(":v{}", n);
+        ++n;
+        names[name] = day_attr(day, i);
+        values[value] = attr_n(day_values[i]);
+        set += fmt::format("{}{} = {}", set.empty() ? "SET " : ", ", name, value);
+        condition += fmt::format("{}(attribute_not_exists({}) OR {} <= {})",
+                                 condition.empty() ? "" : " AND ", name, name, value);
+      }
+    }
+    if (n == 0) {
+      return;
+    }
+    auto result = m_api.try_call("UpdateItem", {{"TableName", m_tables.data},
+                                                {"Key", key(repo_pk(repo), month)},
+                                                {"UpdateExpression", set},
+                                                {"ConditionExpression", condition},
+                                                {"ExpressionAttributeNames", names},
+                                                {"ExpressionAttributeValues", values}});
+    if (result) {
+      return;
+    }
+    if (!is_condition_failure(result.error())) {
+      throw util::Error("could not write to {}: {}", m_api.describe(),
+                        util::scrub(result.error().message));
+    }
+    auto answer = m_api.call("GetItem",
+                             {{"TableName", m_tables.data},
+                              {"Key", key(repo_pk(repo), month)},
+                              {"ConsistentRead", true}},
+                             "read stored days");
+    std::map<std::string, DayValues> stored;
+    if (answer.contains("Item")) {
+      read_month(answer["Item"], stored);
+    }
+    for (auto& [day, day_values] : days) {
+      auto it = stored.find(day);
+      for (std::size_t i = 0; it != stored.end() && i < day_values.size(); ++i) {
+        if (it->second[i] >= day_values[i]) {
+          day_values[i] = -1;
+        }
+      }
+    }
+  }
+  throw util::Error(
+      "could not write to {}: other writers kept changing the days of {} at the "
+      "same time; run again",
+      m_api.describe(), month);
+}
+
+// Rolls a committed head's pending part forward into the permanent items. Idempotent:
+// running it twice, or after a crash half way, stores the same.
+Committer::Writes Committer::roll_forward(const Head& head) {
+  std::map<std::string, std::map<std::string, DayValues>> months;
+  for (const auto& [day, values] : head.pending.days) {
+    months[month_sk(day)][day] = values;
+  }
+  for (auto& [month, days] : months) {
+    raise_month(head.id, month, std::move(days));
+  }
+  Writes writes;
+  for (auto item : head.pending.items) {
+    item["pk"] = attr_s(repo_pk(head.id));
+    writes.emplace_back(m_tables.data, Json{{"PutRequest", {{"Item", std::move(item)}}}});
+  }
+  for (const auto& sk : head.pending.supersede) {
+    writes.emplace_back(m_tables.data,
+                        Json{{"DeleteRequest", {{"Key", key(repo_pk(head.id), sk)}}}});
+  }
+  return writes;
+}
+
+// R1-R3: merges the observation's windows into the head's days; days older than the
+// head keeps are read from their months.
+Committer::Counts Committer::merge_traffic(Head& head, const core::RepoObservation& observation) {
+  Counts counts;
+  std::vector<std::pair<std::size_t, std::vector<core::DayCount>>> covered;
+  for (const auto* window : {observation.views ? &*observation.views : nullptr,
+                             observation.clones ? &*observation.clones : nullptr}) {
+    if (window != nullptr) {
+      covered.emplace_back(window->kind == core::TrafficKind::views ? 0 : 2,
+                           core::covered_days(*window));
+    }
+  }
+  if (covered.empty()) {
+    return counts;
+  }
+  const std::string kept_from = head.last_day ? hot_from(*head.last_day) : std::string();
+  std::string oldest;
+  std::string newest;
+  for (const auto& [index, days] : covered) {
+    for (const auto& d : days) {
+      auto text = day_text(d.day);
+      oldest = oldest.empty() ? text : std::min(oldest, text);
+      newest = std::max(newest, text);
+    }
+  }
+  std::map<std::string, DayValues> stored = head.hot;
+  if (head.last_day && oldest < kept_from) {
+    for (const auto& [day, values] :
+         m_reader.months(head.id, oldest, std::min(kept_from, newest))) {
+      auto [it, inserted] = stored.try_emplace(day, k_no_values);
+      it->second = raise(it->second, values);
+    }
+  }
+  for (const auto& [index, days] : covered) {
+    std::map<util::Day, core::DayCount> known;
+    for (const auto& d : days) {
+      auto it = stored.find(day_text(d.day));
+      if (it != stored.end() && it->second[index] >= 0) {
+        known.emplace(d.day, core::DayCount{d.day, it->second[index], it->second[index + 1]});
+      }
+    }
+    auto outcome = core::merge_days(known, days);
+    counts.new_days += outcome.new_days;
+    counts.grown_days += outcome.grown_days;
+    for (const auto& d : outcome.to_write) {
+      auto text = day_text(d.day);
+      for (auto* target : {&stored, &head.pending.days}) {
+        auto [it, inserted] = target->try_emplace(text, k_no_values);
+        it->second[index] = d.count;
+        it->second[index + 1] = d.uniques;
+      }
+    }
+  }
+  head.stored_days += counts.new_days;
+  head.first_day = head.first_day ? std::min(*head.first_day, oldest) : oldest;
+  head.last_day = head.last_day ? std::max(*head.last_day, newest) : newest;
+  const auto keep_from = hot_from(*head.last_day);
+  head.hot.clear();
+  for (auto& [day, values] : stored) {
+    if (day >= keep_from) {
+      head.hot.emplace(day, values);
+    }
+  }
+  return counts;
+}
+
+// One attempt; nullopt when another writer committed the repository in between.
+std::optional<CommitResult> Committer::try_commit(const core::RepoObservation& observation) {
+  const auto id = observation.meta.id;
+  const auto observed_at = time_text(observation.observed_at);
+  auto stored_head = m_reader.head(id, true);
+  Head head = stored_head.value_or(Head{});
+  Writes writes;
+  if (stored_head) {
+    writes = roll_forward(head);
+  }
+
+  const auto full_name = current_name(observation);
+  const auto previous_version = head.version;
+  head.id = id;
+  head.version = previous_version + 1;
+  head.pending = Pending{};
+  if (!head.exists) {
+    head.full_name = full_name;
+    head.first_seen = observed_at;
+  }
+  head.first_seen = std::min(head.first_seen, observed_at);
+  // An older observation committed late never takes the place of a newer one's facts.
+  if (!head.last_collected || *head.last_collected <= observed_at) {
+    head.full_name = full_name;
+    head.visibility = observation.meta.visibility;
+    head.archived = observation.meta.archived;
+    head.fork = observation.meta.fork;
+    head.last_collected = observed_at;
+  }
+  for (const auto& name : observation.names) {
+    if (!name.empty()) {
+      record_name(head, name, observed_at, false);
+    }
+  }
+  if (!full_name.empty()) {
+    record_name(head, full_name, observed_at, true);
+  }
+
+  auto counts = merge_traffic(head, observation);
+  add_history(head, observation);
+
+  // The ETag cache is not history: a cached body whose commit failed is only replayed
+  // on a 304 and committed then, so it is written with the other unconditional writes.
+  for (const auto& entry : observation.cache) {
+    if (entry.body.size() > k_max_cache_body) {
+      continue;  // too large for an item; the next run asks without If-None-Match
+    }
+    writes.emplace_back(
+        m_tables.cache,
+        Json{{"PutRequest", {{"Item", encode_cache_entry(entry, observation.observed_at)}}}});
+  }
+  if (!writes.empty()) {
+    m_api.batch_write(writes, "store history");
+  }
+
+  auto item = encode_head(head);
+  if (item.dump().size() > k_max_head_bytes) {
+    throw util::Error("could not write to {}: one run learned more than a DynamoDB item holds",
+                      m_api.describe());
+  }
+  Json put{{"TableName", m_tables.data}, {"Item", item}};
+  if (stored_head) {
+    put["ConditionExpression"] = "ver = :v";
+    put["ExpressionAttributeValues"] = {{":v", attr_n(previous_version)}};
+  } else {
+    put["ConditionExpression"] = "attribute_not_exists(pk)";
+  }
+  auto committed = m_api.try_call("PutItem", put);
+  if (!committed) {
+    if (is_condition_failure(committed.error())) {
+      return std::nullopt;
+    }
+    throw util::Error("could not write to {}: {}", m_api.describe(),
+                      util::scrub(committed.error().message));
+  }
+  CommitResult result;
+  result.repo_id = id;
+  result.days_stored = static_cast<int>(head.stored_days);
+  result.new_days = counts.new_days;
+  result.grown_days = counts.grown_days;
+  return result;
+}
+
+void record_name(Head& head, const std::string& name, const std::string& seen, bool canonical) {
+  for (auto& record : head.names) {
+    if (util::iequals(record.name, name)) {
+      if (canonical && seen >= record.last_seen) {
+        record.name = name;  // GitHub's own spelling replaces the one typed
+      }
+      record.first_seen = std::min(record.first_seen, seen);
+      record.last_seen = std::max(record.last_seen, seen);
+      return;
+    }
+  }
+  head.names.push_back({name, seen, seen});
+}
+
+void add_snapshot(Head& head, std::string_view prefix, util::Timestamp observed_at, Item item) {
+  const auto day = day_text(util::day_of(observed_at));
+  const auto at = time_text(observed_at);
+  const std::string list(prefix);
+  auto mark = head.marks.find(list);
+  if (mark != head.marks.end() && mark->second.day == day) {
+    if (mark->second.at >= at) {
+      return;
+    }
+    head.pending.supersede.push_back(fmt::format("{}#{}#{}", prefix, day, mark->second.at));
+  }
+  if (mark == head.marks.end() || mark->second.day <= day) {
+    head.marks[list] = {day, at};
+  }
+  head.pending.items.push_back(std::move(item));
+}
+
+void add_history(Head& head, const core::RepoObservation& observation) {
+  for (const auto* window : {observation.views ? &*observation.views : nullptr,
+                             observation.clones ? &*observation.clones : nullptr}) {
+    if (window != nullptr) {
+      head.pending.items.push_back(encode_window(*window));
+    }
+  }
+  const auto& meta = observation.meta;
+  add_snapshot(head, k_counters_prefix, observation.observed_at,
+               encode_counters({observation.observed_at, meta.stars, meta.forks, meta.watchers,
+                                meta.open_issues}));
+  if (observation.paths) {
+    add_snapshot(head, k_paths_prefix, observation.paths->observed_at,
+                 encode_paths(*observation.paths));
+  }
+  if (observation.referrers) {
+    add_snapshot(head, k_referrers_prefix, observation.referrers->observed_at,
+                 encode_referrers(*observation.referrers));
+  }
+  for (const auto& event : observation.events) {
+    head.pending.items.push_back(encode_event(event));
+  }
+}
+
+}  // namespace ghtraffic::store::dynamodb
