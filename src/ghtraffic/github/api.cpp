@@ -109,8 +109,7 @@ ApiError about_repo(ApiError error, const core::RepoRef& repo, bool traffic) {
 
 template <typename T>
 Fetched<T> fetched(Client& client, ApiResponse& response, T value, const std::string& what) {
-  Fetched<T> out{
-      std::move(value), {}, std::move(response.cache_entry), std::move(response.redirected_from)};
+  Fetched<T> out{std::move(value), {}, std::move(response.cache_entry)};
   if (response.date) {
     out.observed_at = *response.date;
   } else {
@@ -455,7 +454,7 @@ Result<Fetched<core::PathSnapshot>> fetch_popular_paths(Client& client, const co
   }
   return Fetched<core::PathSnapshot>{
       core::PathSnapshot{entries->observed_at, std::move(entries->value)}, entries->observed_at,
-      std::move(entries->cache_entry), std::move(entries->redirected_from)};
+      std::move(entries->cache_entry)};
 }
 
 Result<Fetched<core::ReferrerSnapshot>> fetch_popular_referrers(Client& client,
@@ -468,7 +467,7 @@ Result<Fetched<core::ReferrerSnapshot>> fetch_popular_referrers(Client& client,
   }
   return Fetched<core::ReferrerSnapshot>{
       core::ReferrerSnapshot{entries->observed_at, std::move(entries->value)}, entries->observed_at,
-      std::move(entries->cache_entry), std::move(entries->redirected_from)};
+      std::move(entries->cache_entry)};
 }
 
 Result<RepoListing> fetch_repo(Client& client, const core::RepoRef& repo) {

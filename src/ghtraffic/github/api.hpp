@@ -17,7 +17,6 @@ struct Fetched {
   T value;
   util::Timestamp observed_at;  // from the Date header, else the local clock
   std::optional<core::CachedResponse> cache_entry;
-  std::vector<std::string> redirected_from;
 };
 
 // GET /repos/{o}/{r}/traffic/{views|clones}?per=day
