@@ -201,15 +201,13 @@ Result<net::HttpResponse> S3Client::send(const Call& call) {
 
 Result<void> S3Client::put_object(const std::string& bucket, const std::string& key,
                                   const std::string& body, const std::string& content_type) {
-  Call call;
-  call.method = "PUT";
-  call.operation = "PutObject";
-  call.action = "s3:PutObject";
-  call.bucket = bucket;
-  call.key = key;
-  call.headers = {{"Content-Type", content_type}};
-  call.body = body;
-  auto response = send(call);
+  auto response = send({.method = "PUT",
+                        .operation = "PutObject",
+                        .action = "s3:PutObject",
+                        .bucket = bucket,
+                        .key = key,
+                        .headers = {{"Content-Type", content_type}},
+                        .body = body});
   if (!response) {
     return std::unexpected(response.error());
   }
@@ -217,12 +215,8 @@ Result<void> S3Client::put_object(const std::string& bucket, const std::string& 
 }
 
 Result<std::string> S3Client::get_object(const std::string& bucket, const std::string& key) {
-  Call call;
-  call.operation = "GetObject";
-  call.action = "s3:GetObject";
-  call.bucket = bucket;
-  call.key = key;
-  auto response = send(call);
+  auto response =
+      send({.operation = "GetObject", .action = "s3:GetObject", .bucket = bucket, .key = key});
   if (!response) {
     return std::unexpected(response.error());
   }
@@ -231,14 +225,12 @@ Result<std::string> S3Client::get_object(const std::string& bucket, const std::s
 
 Result<std::optional<ObjectInfo>> S3Client::head_object(const std::string& bucket,
                                                         const std::string& key) {
-  Call call;
-  call.method = "HEAD";
-  call.operation = "HeadObject";
-  call.action = "s3:GetObject";
-  call.bucket = bucket;
-  call.key = key;
-  call.not_an_error = 404;
-  auto response = send(call);
+  auto response = send({.method = "HEAD",
+                        .operation = "HeadObject",
+                        .action = "s3:GetObject",
+                        .bucket = bucket,
+                        .key = key,
+                        .not_an_error = 404});
   if (!response) {
     return std::unexpected(response.error());
   }
