@@ -167,8 +167,11 @@ TEST_F(serve_process, collects_on_its_interval_without_overlapping_runs_and_repo
   auto child = serve({"--collect-every", "2s"});
   ASSERT_GT(m_port, 0);
 
+  // The store records the run as finished a moment before the scheduler takes in its
+  // outcome (rate limit, errors): wait until the scheduler is idle again too.
   auto first = wait_status([](const json& s) {
-    return !s["last_run"].is_null() && !s["last_run"]["finished_at"].is_null();
+    return !s["last_run"].is_null() && !s["last_run"]["finished_at"].is_null() &&
+           s["scheduler"]["running"] == false;
   });
   EXPECT_EQ(first["scheduler"]["enabled"], true);
   EXPECT_EQ(first["scheduler"]["interval_seconds"], 2);
