@@ -49,6 +49,9 @@ TEST_F(cli, a_number_flag_given_a_word_is_told_it_is_not_a_whole_number) {
   EXPECT_EQ(fraction.exit_code, 2);
   EXPECT_THAT(fraction.err, HasSubstr("--max-per-minute: \"1.5\" is not a whole number"));
   EXPECT_EQ(m_github.stats().requests, 0);
+  auto days = run_ghtraffic({"demo", "--no-serve", "--days", "abc"});
+  EXPECT_EQ(days.exit_code, 2);
+  EXPECT_THAT(days.err, HasSubstr("--days: \"abc\" is not a whole number"));
 }
 
 TEST_F(cli, a_number_flag_out_of_range_is_told_the_range_the_config_file_has_too) {

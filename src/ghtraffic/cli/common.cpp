@@ -60,15 +60,18 @@ collect::Flags client_flags(const GlobalOptions& options) {
   return flags;
 }
 
-CLI::Option* add_int_option(CLI::App& app, const std::string& name, std::optional<int>& value,
-                            int min, int max, const std::string& description) {
-  CLI::Validator whole_number(
+CLI::Validator whole_number(int min, int max) {
+  return CLI::Validator(
       [min, max](std::string& text) {
         auto parsed = util::parse_int<int>(text, min, max);
         return parsed ? std::string() : parsed.error().message;
       },
       "");
-  return app.add_option(name, value, description)->check(whole_number)->type_name("INT");
+}
+
+CLI::Option* add_int_option(CLI::App& app, const std::string& name, std::optional<int>& value,
+                            int min, int max, const std::string& description) {
+  return app.add_option(name, value, description)->check(whole_number(min, max))->type_name("INT");
 }
 
 void add_token_ssm_option(CLI::App& app, std::optional<std::string>& value) {

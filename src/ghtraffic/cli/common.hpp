@@ -33,8 +33,11 @@ std::string resolve_store_url(const GlobalOptions& options, const collect::Confi
 // (--concurrency, --token-ssm) before collect::resolve_client_settings.
 collect::Flags client_flags(const GlobalOptions& options);
 
-// An integer option read by util::parse_int: "abc" is answered that it is not a whole
-// number, "0" with the range.
+// The check of every integer option, through util::parse_int: "abc" is answered that it is
+// not a whole number, "0" with the range.
+CLI::Validator whole_number(int min, int max);
+
+// An integer option with that check, left empty when not given.
 CLI::Option* add_int_option(CLI::App& app, const std::string& name, std::optional<int>& value,
                             int min, int max, const std::string& description);
 

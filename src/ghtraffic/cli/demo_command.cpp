@@ -25,6 +25,7 @@
 #include "ghtraffic/util/clock.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
+#include "ghtraffic/util/number.hpp"
 #include "ghtraffic/util/redact.hpp"
 #include "ghtraffic/web/server.hpp"
 
@@ -194,8 +195,9 @@ CollectedYear collect_year(const mock::DemoYear& year, mock::MockGitHub& github,
     auto now = std::chrono::steady_clock::now();
     if (util::status_line_enabled() && now - last_drawn > std::chrono::milliseconds(100)) {
       last_drawn = now;
-      util::set_status_line(fmt::format("collecting simulated day {} of {} ({}) · {} requests",
-                                        done.days, total, util::format_day(day), done.requests));
+      util::set_status_line(fmt::format("collecting simulated day {} of {} ({}) · {}", done.days,
+                                        total, util::format_day(day),
+                                        util::counted(done.requests, "request", "requests")));
     }
   }
   util::clear_status_line();
@@ -299,10 +301,11 @@ int run_demo(const GlobalOptions& global, const DemoOptions& opts) {
     year.install(github);
     github.start(0);
     util::log_verbose("the mock GitHub server listens on {}", github.url());
-    std::fputs(fmt::format("Collecting {} simulated days ({} to {}) of {} repositories from "
-                           "the built-in mock GitHub...\n",
-                           opts.days, util::format_day(year.first_day()),
-                           util::format_day(year.last_day()), mock::DemoYear::repo_names().size())
+    std::fputs(fmt::format(
+                   "Collecting {} ({} to {}) of {} from the built-in mock GitHub...\n",
+                   util::counted(opts.days, "simulated day", "simulated days"),
+                   util::format_day(year.first_day()), util::format_day(year.last_day()),
+                   util::counted(mock::DemoYear::repo_names().size(), "repository", "repositories"))
                    .c_str(),
                stdout);
     std::fflush(stdout);
@@ -312,8 +315,9 @@ int run_demo(const GlobalOptions& global, const DemoOptions& opts) {
     std::fputs("Stopped before the simulated year was collected.\n", stdout);
     return k_exit_interrupted;
   }
-  std::fputs(fmt::format("Collected {} days in {:.1f} s ({} requests) into {}\n", collected.days,
-                         seconds_since(started), collected.requests,
+  std::fputs(fmt::format("Collected {} in {:.1f} s ({}) into {}\n",
+                         util::counted(collected.days, "day", "days"), seconds_since(started),
+                         util::counted(collected.requests, "request", "requests"),
                          temporary ? "a temporary store" : store_url)
                  .c_str(),
              stdout);
@@ -343,8 +347,10 @@ void add_demo_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_option("--listen", opts->listen,
                   "127.0.0.1:PORT for the dashboard (default 127.0.0.1:8080; another free "
                   "port if that one is in use)");
-  cmd->add_option("--days", opts->days, "Days of simulated history to collect (default 365)")
-      ->check(CLI::Range(1, 3650));
+  cmd->add_option("--days", opts->days,
+                  "Days of simulated history to collect (default 365, at most 3650)")
+      ->check(whole_number(1, 3650))
+      ->type_name("INT");
   cmd->add_flag("--no-serve", opts->no_serve, "Collect, then exit without serving");
   cmd->footer(
       "The repositories (owner octo-demo):\n"
