@@ -246,43 +246,18 @@ class SqliteStore final : public Store {
 
   std::vector<core::PathSnapshot> path_snapshots(core::RepoId repo,
                                                  const DayRange& range) override {
-    return reading([&] {
-      std::vector<core::PathSnapshot> out;
-      auto cursor = query(sql::k_select_path_snapshots);
-      cursor.bind(repo).bind(range_from(range)).bind(range_to(range));
-      std::string current_day;
-      while (cursor.step()) {
-        if (out.empty() || cursor.text(0) != current_day) {
-          current_day = cursor.text(0);
-          out.push_back({parse_stored_time(cursor.text(1)), {}});
-        }
-        if (!cursor.is_null(2)) {
-          out.back().entries.push_back(
-              {cursor.text(3), cursor.text(4), cursor.int64(5), cursor.int64(6)});
-        }
-      }
-      return out;
+    return snapshots<
+        core::PathSnapshot>(sql::k_select_path_snapshots, repo, range, [](const Cursor& cursor) {
+      return core::PopularPath{cursor.text(3), cursor.text(4), cursor.int64(5), cursor.int64(6)};
     });
   }
 
   std::vector<core::ReferrerSnapshot> referrer_snapshots(core::RepoId repo,
                                                          const DayRange& range) override {
-    return reading([&] {
-      std::vector<core::ReferrerSnapshot> out;
-      auto cursor = query(sql::k_select_referrer_snapshots);
-      cursor.bind(repo).bind(range_from(range)).bind(range_to(range));
-      std::string current_day;
-      while (cursor.step()) {
-        if (out.empty() || cursor.text(0) != current_day) {
-          current_day = cursor.text(0);
-          out.push_back({parse_stored_time(cursor.text(1)), {}});
-        }
-        if (!cursor.is_null(2)) {
-          out.back().entries.push_back({cursor.text(3), cursor.int64(4), cursor.int64(5)});
-        }
-      }
-      return out;
-    });
+    return snapshots<core::ReferrerSnapshot>(
+        sql::k_select_referrer_snapshots, repo, range, [](const Cursor& cursor) {
+          return core::Referrer{cursor.text(3), cursor.int64(4), cursor.int64(5)};
+        });
   }
 
   std::vector<core::CounterSnapshot> counters(core::RepoId repo, const DayRange& range) override {
@@ -348,6 +323,29 @@ class SqliteStore final : public Store {
       throw util::Error("could not write to {}: {} — {}", m_describe, e.what(),
                         hint_for(e.primary_code()));
     }
+  }
+
+  // A top-10 series: one row per entry, ordered by day and rank; a snapshot without entries
+  // is one row with NULL entry columns (R5).
+  template <typename Snapshot, typename EntryOf>
+  std::vector<Snapshot> snapshots(std::string_view sql, core::RepoId repo, const DayRange& range,
+                                  EntryOf entry_of) {
+    return reading([&] {
+      std::vector<Snapshot> out;
+      auto cursor = query(sql);
+      cursor.bind(repo).bind(range_from(range)).bind(range_to(range));
+      std::string current_day;
+      while (cursor.step()) {
+        if (out.empty() || cursor.text(0) != current_day) {
+          current_day = cursor.text(0);
+          out.push_back({parse_stored_time(cursor.text(1)), {}});
+        }
+        if (!cursor.is_null(2)) {
+          out.back().entries.push_back(entry_of(cursor));
+        }
+      }
+      return out;
+    });
   }
 
   Cursor query(std::string_view sql) {
