@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "ghtraffic/mock/mock_state.hpp"
+#include "ghtraffic/util/number.hpp"
 
 namespace ghtraffic::mock {
 namespace {
@@ -126,11 +127,8 @@ void shutdown_connections(int port, int peer_port) {
   std::error_code ec;
   std::vector<int> fds;
   for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
-    int fd = 0;
-    const auto name = entry.path().filename().string();
-    auto [ptr, err] = std::from_chars(name.data(), name.data() + name.size(), fd);
-    if (err == std::errc()) {
-      fds.push_back(fd);
+    if (auto fd = util::parse_int<int>(entry.path().filename().string(), 0)) {
+      fds.push_back(*fd);
     }
   }
   for (int fd : fds) {

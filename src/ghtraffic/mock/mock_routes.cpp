@@ -3,7 +3,6 @@
 #include <httplib.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "ghtraffic/mock/mock_state.hpp"
+#include "ghtraffic/util/number.hpp"
 
 namespace ghtraffic::mock {
 namespace {
@@ -31,12 +31,8 @@ Answer not_found() {
 }
 
 std::optional<std::int64_t> to_int(std::string_view text) {
-  std::int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size()) {
-    return std::nullopt;
-  }
-  return value;
+  auto value = util::parse_int<std::int64_t>(text);
+  return value ? std::optional(*value) : std::nullopt;
 }
 
 std::int64_t int_param(const httplib::Request& http, const char* name, std::int64_t fallback) {

@@ -77,8 +77,7 @@ void read_month(const Item& item, std::map<std::string, DayValues>& out) {
     auto day = fmt::format("{}-{}", month, name.substr(1, 2));
     auto index = (name[0] == 'v' ? 0u : 2u) + (name[3] == 'u' ? 1u : 0u);
     auto [it, inserted] = out.try_emplace(day, k_no_values);
-    it->second[index] = std::max(
-        it->second[index], static_cast<std::int64_t>(std::stoll(value["N"].get<std::string>())));
+    it->second[index] = std::max(it->second[index], number_of(value));
   }
 }
 

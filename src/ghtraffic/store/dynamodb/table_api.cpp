@@ -8,6 +8,7 @@
 
 #include "ghtraffic/store/dynamodb/dynamodb_store.hpp"
 #include "ghtraffic/util/error.hpp"
+#include "ghtraffic/util/number.hpp"
 #include "ghtraffic/util/redact.hpp"
 
 namespace ghtraffic::store::dynamodb {
@@ -44,12 +45,21 @@ std::optional<std::string> get_s(const Item& item, const char* name) {
   return (*it)["S"].get<std::string>();
 }
 
+std::int64_t number_of(const Json& attribute) {
+  const auto& text = attribute["N"].get_ref<const std::string&>();
+  auto number = util::parse_int<std::int64_t>(text);
+  if (!number) {
+    throw util::Error("unreadable number in the store: {}", number.error().message);
+  }
+  return *number;
+}
+
 std::optional<std::int64_t> get_n(const Item& item, const char* name) {
   auto it = item.find(name);
   if (it == item.end() || !it->contains("N")) {
     return std::nullopt;
   }
-  return static_cast<std::int64_t>(std::stoll((*it)["N"].get<std::string>()));
+  return number_of(*it);
 }
 
 bool get_bool(const Item& item, const char* name) {

@@ -24,6 +24,8 @@ Json attr_n(std::int64_t value);
 Json attr_bool(bool value);
 std::optional<std::string> get_s(const Item& item, const char* name);
 std::optional<std::int64_t> get_n(const Item& item, const char* name);
+// The whole number of an {"N": "..."} attribute; a util::Error when it holds none.
+std::int64_t number_of(const Json& attribute);
 bool get_bool(const Item& item, const char* name);
 Json key(std::string_view pk, std::string_view sk);
 
