@@ -514,6 +514,41 @@ TEST_P(store_conformance, records_collection_runs) {
   EXPECT_EQ(run->repos_failed, 0);
 }
 
+TEST_P(store_conformance, keeps_the_latest_attempt_of_each_repository) {
+  auto store = open();
+  EXPECT_TRUE(store->attempts().empty());
+  store->record_attempt({"octo/cat", 7, 1, at("2026-03-15T00:00:00Z"), "403 Forbidden"});
+  store->record_attempt({"Octo/Ghost", 0, 1, at("2026-03-15T00:00:01Z"), "404 Not Found"});
+  store->record_attempt({"octo/bird", 9, 1, at("2026-03-15T00:00:02Z"), ""});
+  // A later attempt replaces the earlier one, under the id even when the name changed.
+  store->record_attempt({"octo/kitten", 7, 2, at("2026-03-16T00:00:00Z"), ""});
+  // An attempt older than the stored one (a late writer) changes nothing.
+  store->record_attempt({"octo/bird", 9, 1, at("2026-03-14T00:00:00Z"), "timeout"});
+  // The same unknown name in another case is the same repository.
+  store->record_attempt({"octo/ghost", 0, 2, at("2026-03-16T00:00:01Z"), "still 404"});
+
+  auto attempts = store->attempts();
+  ASSERT_EQ(attempts.size(), 3u);
+  EXPECT_EQ(attempts[0].full_name, "octo/bird");
+  EXPECT_EQ(attempts[0].repo_id, 9);
+  EXPECT_EQ(attempts[0].error, "");
+  EXPECT_EQ(attempts[0].at, at("2026-03-15T00:00:02Z"));
+  EXPECT_EQ(attempts[1].full_name, "octo/ghost");
+  EXPECT_EQ(attempts[1].repo_id, 0);
+  EXPECT_EQ(attempts[1].run_id, 2);
+  EXPECT_EQ(attempts[1].error, "still 404");
+  EXPECT_EQ(attempts[2].full_name, "octo/kitten");
+  EXPECT_EQ(attempts[2].repo_id, 7);
+  EXPECT_EQ(attempts[2].run_id, 2);
+  EXPECT_EQ(attempts[2].at, at("2026-03-16T00:00:00Z"));
+  EXPECT_EQ(attempts[2].error, "");
+
+  auto reader = open({.read_only = true});
+  EXPECT_EQ(reader->attempts().size(), 3u);
+  EXPECT_THROW(reader->record_attempt({"octo/cat", 7, 3, at("2026-03-17T00:00:00Z"), ""}),
+               util::Error);
+}
+
 TEST_P(store_conformance, keeps_data_after_the_store_is_closed_and_opened_again) {
   {
     auto store = open();

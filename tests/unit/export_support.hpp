@@ -101,6 +101,7 @@ class FakeStore final : public store::Store {
 
   std::int64_t begin_run(util::Timestamp) override { return 1; }
   void finish_run(std::int64_t, util::Timestamp, int, int) override {}
+  void record_attempt(const store::RepoAttempt&) override {}
 
   std::vector<store::RepoRecord> repositories() override {
     std::vector<store::RepoRecord> out;
@@ -149,6 +150,7 @@ class FakeStore final : public store::Store {
 
   std::vector<core::RepoEvent> events(core::RepoId) override { return {}; }
   std::optional<store::RunRecord> last_run() override { return std::nullopt; }
+  std::vector<store::RepoAttempt> attempts() override { return {}; }
 
  private:
   struct Repo {

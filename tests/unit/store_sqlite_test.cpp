@@ -126,6 +126,22 @@ TEST_F(store_sqlite, creates_the_schema_in_an_empty_file) {
   EXPECT_NO_THROW(open());
 }
 
+TEST_F(store_sqlite, reads_a_version_1_store_read_only_and_upgrades_it_when_written) {
+  open()->commit(full_observation(1, "octo/cat", "2026-08-03T10:00:00Z"));
+  // What a version-1 store looks like: the attempts table came with version 2.
+  run_sql(m_path, "DROP TABLE repo_attempts; PRAGMA user_version = 1;");
+  {
+    auto reader = open({.read_only = true});
+    EXPECT_EQ(reader->repositories().size(), 1u);
+    EXPECT_TRUE(reader->attempts().empty());
+  }
+  auto writer = open();
+  writer->record_attempt({"octo/cat", 1, 1, *util::parse_iso8601("2026-08-04T10:00:00Z"), ""});
+  EXPECT_EQ(writer->attempts().size(), 1u);
+  EXPECT_EQ(query_rows(m_path, "PRAGMA user_version"),
+            std::vector<std::string>{std::to_string(store::sqlite::current_schema_version())});
+}
+
 TEST_F(store_sqlite, refuses_a_store_written_by_a_newer_version) {
   open();
   auto newer = store::sqlite::current_schema_version() + 1;

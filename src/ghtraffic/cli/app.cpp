@@ -23,6 +23,7 @@ constexpr const char* k_description =
     "  export GITHUB_TOKEN=...              # needs push access to the repositories\n"
     "  ghtraffic collect OWNER/REPO         # or --owner ORG, or nothing: all you can push to\n"
     "  ghtraffic show\n"
+    "  ghtraffic status                     # days left before GitHub forgets; exit 1 at risk\n"
     "  ghtraffic export --out traffic/\n"
     "  ghtraffic serve                      # then open http://127.0.0.1:8080/\n\n"
     "Exit codes: 0 success, 1 some repositories failed, 2 usage or configuration error,\n"
@@ -79,6 +80,7 @@ int run(int argc, char** argv) {
   add_global_options(app, options);
   add_collect_command(app, options, action);
   add_show_command(app, options, action);
+  add_status_command(app, options, action);
   add_export_command(app, options, action);
   add_serve_command(app, options, action);
   add_report_command(app, options, action);

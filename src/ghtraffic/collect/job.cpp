@@ -192,6 +192,21 @@ class RepoCollector {
   std::mutex& m_store_mutex;
 };
 
+// Each repository's outcome becomes its latest attempt, for `status`. The data is already
+// committed, so a store that refuses these records costs the run nothing but the record.
+void record_attempts(store::Store& store, std::int64_t run_id, const Summary& summary) {
+  try {
+    for (const auto& outcome : summary.repos) {
+      store.record_attempt(
+          {outcome.full_name, outcome.id, run_id, summary.finished_at,
+           outcome.ok ? std::string() : (outcome.error.empty() ? "not collected" : outcome.error)});
+    }
+  } catch (const util::Error& e) {
+    util::log_warn("could not record the outcome of each repository for `ghtraffic status`: {}",
+                   util::scrub(e.what()));
+  }
+}
+
 }  // namespace
 
 bool Filters::accepts(const core::RepoMeta& meta) const {
@@ -305,6 +320,7 @@ Summary run_collection(github::Client& client, store::Store& store, const Plan& 
   summary.longest_repo = std::chrono::milliseconds(longest_ms.load());
   summary.client = client.stats();
   summary.finished_at = clock.now();
+  record_attempts(store, run_id, summary);
   int failed_count = summary.failed();
   // The runs log has no column for a listing: one that failed counts as a failure there,
   // so that whoever reads the log (serve, /metrics) sees a failed run.

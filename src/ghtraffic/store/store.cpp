@@ -10,6 +10,7 @@
 #include "ghtraffic/store/sqlite/sqlite_store.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/redact.hpp"
+#include "ghtraffic/util/strings.hpp"
 
 namespace ghtraffic::store {
 
@@ -142,6 +143,11 @@ std::unique_ptr<Store> make_store(const std::string& url, const StoreOptions& op
 std::unique_ptr<CollectLock> lock_for_collect(const std::string& url) {
   auto resolved = resolve(url);
   return resolved.backend->lock(resolved.location);
+}
+
+std::string attempt_key(const RepoAttempt& attempt) {
+  return attempt.repo_id != 0 ? fmt::format("id:{}", attempt.repo_id)
+                              : "name:" + util::to_lower(attempt.full_name);
 }
 
 std::string default_store_url() {

@@ -53,6 +53,22 @@ struct RunRecord {
   int repos_failed = 0;
 };
 
+// The latest collection attempt of one repository, for `status`: whether the most recent
+// run that tried it collected it, and why not when it did not. A store keeps one a
+// repository (by id, or by name when the run never learned the id), and a later attempt
+// replaces an earlier one.
+struct RepoAttempt {
+  std::string full_name;     // as the run knew it
+  core::RepoId repo_id = 0;  // 0 when GitHub never answered with the repository
+  std::int64_t run_id = 0;
+  util::Timestamp at;
+  std::string error;  // empty when it was collected; else for a person, scrubbed
+};
+
+// The key a store keeps attempt under: "id:" and the repository id, or "name:" and the
+// lower-case name when the id is unknown.
+std::string attempt_key(const RepoAttempt& attempt);
+
 struct DayRange {
   std::optional<util::Day> from;  // inclusive; none = from the beginning
   std::optional<util::Day> to;    // inclusive; none = to the end
@@ -79,6 +95,9 @@ class Store {
   virtual void finish_run(std::int64_t run_id, util::Timestamp finished_at, int repos_ok,
                           int repos_failed) = 0;
 
+  // Keeps attempt as the repository's latest, unless the store holds a later one.
+  virtual void record_attempt(const RepoAttempt& attempt) = 0;
+
   // --- reading ---
   virtual std::vector<RepoRecord> repositories() = 0;  // sorted by full_name
   virtual std::vector<DayRecord> days(core::RepoId repo, core::TrafficKind kind,
@@ -95,6 +114,8 @@ class Store {
                                                       const DayRange& range = {}) = 0;
   virtual std::vector<core::RepoEvent> events(core::RepoId repo) = 0;  // by time
   virtual std::optional<RunRecord> last_run() = 0;
+  // The latest attempt of each repository ever tried, sorted by full_name (case-insensitive).
+  virtual std::vector<RepoAttempt> attempts() = 0;
 };
 
 // Holds the store's collection lock while alive: a second collection on the same store

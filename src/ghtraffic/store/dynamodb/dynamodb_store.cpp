@@ -2,14 +2,17 @@
 
 #include <algorithm>
 #include <cctype>
+#include <tuple>
 #include <utility>
 
 #include "ghtraffic/store/common.hpp"
+#include "ghtraffic/store/dynamodb/codec.hpp"
 #include "ghtraffic/store/dynamodb/commit.hpp"
 #include "ghtraffic/store/dynamodb/reads.hpp"
 #include "ghtraffic/store/dynamodb/table_api.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/redact.hpp"
+#include "ghtraffic/util/strings.hpp"
 
 namespace ghtraffic::store::dynamodb {
 
@@ -20,6 +23,7 @@ class DynamoStore final : public Store {
  public:
   DynamoStore(std::unique_ptr<TableApi> api, const std::string& prefix, bool read_only)
       : m_api(std::move(api)),
+        m_data_table(prefix + "-data"),
         m_reader(*m_api, {prefix + "-data", prefix + "-cache"}),
         m_committer(*m_api, {prefix + "-data", prefix + "-cache"}, m_reader),
         m_read_only(read_only) {}
@@ -74,10 +78,49 @@ class DynamoStore final : public Store {
 
   std::vector<core::RepoEvent> events(core::RepoId repo) override { return m_reader.events(repo); }
 
+  // One item a repository under pk ATTEMPTS; a put conditioned on time keeps the latest.
+  void record_attempt(const RepoAttempt& attempt) override {
+    require_writable(m_read_only, describe());
+    Json item = key("ATTEMPTS", attempt_key(attempt));
+    item["full_name"] = attr_s(attempt.full_name);
+    item["repo_id"] = attr_n(attempt.repo_id);
+    item["run_id"] = attr_n(attempt.run_id);
+    item["attempted_at"] = attr_s(time_text(attempt.at));
+    item["error"] = attr_s(attempt.error);
+    auto put = m_api->try_call(
+        "PutItem", {{"TableName", m_data_table},
+                    {"Item", item},
+                    {"ConditionExpression", "attribute_not_exists(pk) OR attempted_at <= :at"},
+                    {"ExpressionAttributeValues", {{":at", attr_s(time_text(attempt.at))}}}});
+    if (!put && !is_condition_failure(put.error())) {
+      throw util::Error("could not write to {}: {}", describe(), util::scrub(put.error().message));
+    }
+  }
+
+  std::vector<RepoAttempt> attempts() override {
+    std::vector<RepoAttempt> out;
+    for (const auto& item :
+         m_api->query({{"TableName", m_data_table},
+                       {"KeyConditionExpression", "pk = :p"},
+                       {"ExpressionAttributeValues", {{":p", attr_s("ATTEMPTS")}}}},
+                      "read the collection attempts")) {
+      out.push_back({get_s(item, "full_name").value_or(""), get_n(item, "repo_id").value_or(0),
+                     get_n(item, "run_id").value_or(0),
+                     parse_stored_time(get_s(item, "attempted_at").value_or("")),
+                     get_s(item, "error").value_or("")});
+    }
+    std::sort(out.begin(), out.end(), [](const RepoAttempt& a, const RepoAttempt& b) {
+      return std::make_tuple(util::to_lower(a.full_name), a.full_name, attempt_key(a)) <
+             std::make_tuple(util::to_lower(b.full_name), b.full_name, attempt_key(b));
+    });
+    return out;
+  }
+
   std::optional<RunRecord> last_run() override { return m_reader.last_run(); }
 
  private:
   std::unique_ptr<TableApi> m_api;
+  std::string m_data_table;
   Reader m_reader;
   Committer m_committer;
   bool m_read_only;

@@ -119,6 +119,18 @@ CREATE TABLE runs (
   repos_failed INTEGER NOT NULL DEFAULT 0
 );
 )sql",
+    // 2: each repository's latest collection attempt, for `status`. The key is 'id:' and
+    // GitHub's id, or 'name:' and the lower-case name when the run never learned the id.
+    R"sql(
+CREATE TABLE repo_attempts (
+  key TEXT PRIMARY KEY,
+  repo_id INTEGER NOT NULL,
+  full_name TEXT NOT NULL,
+  run_id INTEGER NOT NULL,
+  at TEXT NOT NULL,
+  error TEXT NOT NULL
+);
+)sql",
 };
 
 int pragma_int(sqlite3* db, const char* sql) {
@@ -182,14 +194,15 @@ void migrate(sqlite3* db, const std::string& describe) {
   }
 }
 
-void check_schema(sqlite3* db, const std::string& describe) {
+int check_schema(sqlite3* db, const std::string& describe) {
   int version = checked_version(db, describe);
-  if (version < current_schema_version()) {
+  if (version < k_oldest_readable_version) {
     throw util::Error(
         "{} uses an older layout (store version {}); run `ghtraffic collect` once to upgrade "
         "it",
         describe, version);
   }
+  return version;
 }
 
 }  // namespace ghtraffic::store::sqlite

@@ -19,7 +19,13 @@ inline constexpr int k_application_id = 0x67687472;
 // belongs to another program or to a newer ghtraffic; describe names the store.
 void migrate(sqlite3* db, const std::string& describe);
 
-// For a read-only open: throws util::Error unless the store is at the current version.
-void check_schema(sqlite3* db, const std::string& describe);
+// The oldest version a read-only open still reads: every migration after it only adds
+// tables a reader can do without (attempts() of a version-1 store is empty), so that
+// `status` and `show` work on a store no newer ghtraffic has written yet.
+inline constexpr int k_oldest_readable_version = 1;
+
+// For a read-only open: throws util::Error unless the store is at least at
+// k_oldest_readable_version; returns its version.
+int check_schema(sqlite3* db, const std::string& describe);
 
 }  // namespace ghtraffic::store::sqlite

@@ -126,8 +126,11 @@ class SqliteCollectLock final : public CollectLock {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::string path, DatabaseHandle db, bool read_only)
-      : m_describe("sqlite:" + path), m_db(std::move(db)), m_read_only(read_only) {}
+  SqliteStore(std::string path, DatabaseHandle db, bool read_only, int version)
+      : m_describe("sqlite:" + path),
+        m_db(std::move(db)),
+        m_read_only(read_only),
+        m_version(version) {}
 
   std::string describe() const override { return m_describe; }
 
@@ -174,6 +177,21 @@ class SqliteStore final : public Store {
           .bind(time_text(finished_at))
           .bind(repos_ok)
           .bind(repos_failed)
+          .run();
+      return 0;
+    });
+  }
+
+  void record_attempt(const RepoAttempt& attempt) override {
+    require_writable();
+    writing([&] {
+      query(sql::k_upsert_attempt)
+          .bind(attempt_key(attempt))
+          .bind(attempt.repo_id)
+          .bind(attempt.full_name)
+          .bind(attempt.run_id)
+          .bind(time_text(attempt.at))
+          .bind(attempt.error)
           .run();
       return 0;
     });
@@ -281,6 +299,21 @@ class SqliteStore final : public Store {
       while (cursor.step()) {
         out.push_back({parse_stored_event_kind(cursor.text(0)), parse_stored_time(cursor.text(1)),
                        cursor.text(2)});
+      }
+      return out;
+    });
+  }
+
+  std::vector<RepoAttempt> attempts() override {
+    if (m_version < 2) {
+      return {};  // a store no ghtraffic with attempts has written yet
+    }
+    return reading([&] {
+      std::vector<RepoAttempt> out;
+      auto cursor = query(sql::k_select_attempts);
+      while (cursor.step()) {
+        out.push_back({cursor.text(0), cursor.int64(1), cursor.int64(2),
+                       parse_stored_time(cursor.text(3)), cursor.text(4)});
       }
       return out;
     });
@@ -529,6 +562,7 @@ class SqliteStore final : public Store {
   std::string m_describe;
   DatabaseHandle m_db;  // declared before the statements: they are finalized first
   bool m_read_only;
+  int m_version;  // the schema version of the file (older than current only read-only)
   std::unordered_map<std::string_view, StatementHandle> m_statements;
 };
 
@@ -620,10 +654,11 @@ std::unique_ptr<Store> make_sqlite_store(const std::string& given_path,
     std::string message = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
     throw util::Error("could not open {}: {} — {}", describe, message, hint_for(rc & 0xff));
   }
+  int version = current_schema_version();
   try {
     configure(db.get(), options.read_only);
     if (options.read_only) {
-      check_schema(db.get(), describe);
+      version = check_schema(db.get(), describe);
     } else {
       migrate(db.get(), describe);
     }
@@ -636,7 +671,7 @@ std::unique_ptr<Store> make_sqlite_store(const std::string& given_path,
     }
     throw util::Error("could not open {}: {} — {}", describe, e.what(), hint_for(e.primary_code()));
   }
-  return std::make_unique<SqliteStore>(path, std::move(db), options.read_only);
+  return std::make_unique<SqliteStore>(path, std::move(db), options.read_only, version);
 }
 
 std::unique_ptr<CollectLock> lock_sqlite_store(const std::string& given_path) {

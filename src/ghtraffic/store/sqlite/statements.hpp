@@ -99,6 +99,19 @@ inline constexpr std::string_view k_select_last_run = R"sql(
 SELECT id, started_at, finished_at, repos_ok, repos_failed FROM runs
 ORDER BY id DESC LIMIT 1)sql";
 
+// A late attempt of an earlier time never replaces a later one.
+inline constexpr std::string_view k_upsert_attempt = R"sql(
+INSERT INTO repo_attempts (key, repo_id, full_name, run_id, at, error)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+ON CONFLICT (key) DO UPDATE SET
+  repo_id = excluded.repo_id, full_name = excluded.full_name, run_id = excluded.run_id,
+  at = excluded.at, error = excluded.error
+WHERE excluded.at >= repo_attempts.at)sql";
+
+inline constexpr std::string_view k_select_attempts = R"sql(
+SELECT full_name, repo_id, run_id, at, error FROM repo_attempts
+ORDER BY full_name COLLATE NOCASE, full_name, key)sql";
+
 // First and last day per kind, so that each lookup is one step in the primary key even
 // with years of days.
 inline constexpr std::string_view k_select_repos = R"sql(
