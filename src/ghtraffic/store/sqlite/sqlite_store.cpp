@@ -183,7 +183,7 @@ class SqliteStore final : public Store {
   }
 
   void record_attempt(const RepoAttempt& attempt) override {
-    require_writable();
+    require_writable(m_read_only, m_describe);
     writing([&] {
       query(sql::k_upsert_attempt)
           .bind(attempt_key(attempt))
