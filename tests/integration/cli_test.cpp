@@ -19,7 +19,7 @@ TEST_F(cli, an_unknown_command_is_named_with_the_commands_there_are) {
   auto r = run_ghtraffic({"import", "data/"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("\"import\" is not a ghtraffic command"));
-  EXPECT_THAT(r.err, HasSubstr("collect, show, export, serve, report, lambda"));
+  EXPECT_THAT(r.err, HasSubstr("collect, show, status, export, serve, report, lambda, demo"));
   EXPECT_THAT(r.err, HasSubstr("ghtraffic --help"));
   EXPECT_THAT(r.err, Not(HasSubstr("A subcommand is required")));
 

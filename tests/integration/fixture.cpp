@@ -35,12 +35,14 @@ std::vector<std::string> query(const std::string& db_path, const std::string& sq
   return rows;
 }
 
+// Every stored figure, without the logs of runs and of each repository's latest attempt,
+// which record when a collection happened rather than what GitHub reported (R7).
 std::string dump_content(const std::string& db_path) {
   std::string out;
-  for (const auto& table :
-       query(db_path,
-             "SELECT name FROM sqlite_master WHERE type='table' AND name NOT IN ('runs') AND "
-             "name NOT LIKE 'sqlite_%' ORDER BY name")) {
+  for (const auto& table : query(db_path,
+                                 "SELECT name FROM sqlite_master WHERE type='table' AND name NOT "
+                                 "IN ('runs', 'repo_attempts') AND "
+                                 "name NOT LIKE 'sqlite_%' ORDER BY name")) {
     out += "== " + table + "\n";
     for (const auto& row : query(db_path, "SELECT * FROM \"" + table + "\" ORDER BY 1,2,3,4")) {
       out += row + "\n";
