@@ -34,7 +34,7 @@ namespace {
 
 // The mock accepts only this token, and the client sends it; it is registered as a secret,
 // so no message can show it.
-constexpr const char* k_demo_token = "ghp_demo0only0for0the0built0in0mock00000";
+constexpr const char* k_demo_token = "demo-token-for-the-built-in-mock";
 constexpr int k_store_connections = 4;
 constexpr int k_exit_interrupted = 130;
 
