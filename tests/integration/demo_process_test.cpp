@@ -173,8 +173,10 @@ TEST(demo_process, collects_sixty_simulated_days_with_a_gap_and_a_rename) {
                            {.env = {{"TMPDIR", dir}}, .kill_after = 120s});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_THAT(run.out, HasSubstr("Collected 60 days"));
-  EXPECT_THAT(run.out + run.err, Not(HasSubstr("ghp_")));  // the internal token never shows
-  EXPECT_TRUE(demo_folders(dir).empty());                  // --store given: no temporary one
+  EXPECT_THAT(
+      run.out + run.err,
+      Not(HasSubstr("demo-token-for-the-built-in-mock")));  // the internal token never shows
+  EXPECT_TRUE(demo_folders(dir).empty());                   // --store given: no temporary one
 
   // The period is the 60 days ending today (UTC); the first collection's window reaches 14
   // days further back.
@@ -272,7 +274,7 @@ TEST(demo_process, serves_the_dashboard_until_sigint_and_removes_its_temporary_s
   child.signal(SIGINT);
   EXPECT_EQ(child.wait_exit(20s), 0) << read_file(err);
   EXPECT_TRUE(demo_folders(tmp).empty()) << "the temporary store is left behind";
-  EXPECT_THAT(child.out() + read_file(err), Not(HasSubstr("ghp_")));
+  EXPECT_THAT(child.out() + read_file(err), Not(HasSubstr("demo-token-for-the-built-in-mock")));
 }
 
 TEST(demo_process, takes_another_port_when_the_one_asked_for_is_in_use) {
