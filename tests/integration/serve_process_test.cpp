@@ -177,8 +177,16 @@ TEST_F(serve_process, collects_on_its_interval_without_overlapping_runs_and_repo
   EXPECT_EQ(first["scheduler"]["interval_seconds"], 2);
   EXPECT_FALSE(first["scheduler"]["next_run_at"].is_null());
   EXPECT_EQ(first["rate_limit"]["limit"], 5000);
-  std::this_thread::sleep_for(4500ms);
-  auto runs = q("SELECT started_at, finished_at FROM runs ORDER BY id");
+  // Two more runs at least; on a loaded machine a run may take longer than usual, so poll
+  // for them instead of sleeping a fixed time.
+  std::vector<std::string> runs;
+  for (auto deadline = std::chrono::steady_clock::now() + 30s;
+       std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(200ms)) {
+    runs = q("SELECT started_at, finished_at FROM runs ORDER BY id");
+    if (runs.size() >= 3u) {
+      break;
+    }
+  }
   ASSERT_GE(runs.size(), 3u) << read_file(m_err);
   for (size_t i = 1; i < runs.size(); ++i) {
     auto previous_end = runs[i - 1].substr(runs[i - 1].find('|') + 1);
