@@ -276,6 +276,33 @@ TEST_F(mock_github, refuses_traffic_without_push_access) {
   EXPECT_EQ(get_json("/repos/octo-org/hello")["permissions"]["push"], false);
 }
 
+TEST_F(mock_github, re_enables_a_workflow_with_a_put_and_records_it) {
+  auto path = "/repos/octo-org/hello/actions/workflows/ghtraffic.yml/enable";
+  auto res = client().Put(path, "", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 204);
+  EXPECT_EQ(res->body, "");
+  EXPECT_EQ(client().Get(path)->status, 404);
+  EXPECT_EQ(client()
+                .Put("/repos/octo-org/nope/actions/workflows/x.yml/enable", "", "application/json")
+                ->status,
+            404);
+  EXPECT_EQ(client().Put("/user/repos", "", "application/json")->status, 404);
+
+  github.repo("octo-org/hello")->push = false;
+  auto refused = client().Put(path, "", "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_EQ(Json::parse(refused->body)["message"],
+            "Resource not accessible by personal access token");
+
+  auto stats = github.stats();
+  EXPECT_EQ(stats.by_route.at("actions/workflows/enable"), 4);
+  EXPECT_EQ(stats.enabled_workflows, std::vector<std::string>{"octo-org/hello/ghtraffic.yml"});
+  EXPECT_EQ(get_json("/_mock/stats")["enabled_workflows"],
+            Json::array({"octo-org/hello/ghtraffic.yml"}));
+}
+
 TEST_F(mock_github, requires_the_token_when_one_is_set) {
   github.set_token("s3cret");
   auto none = client().Get("/repos/octo-org/hello");

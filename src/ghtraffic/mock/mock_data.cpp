@@ -235,7 +235,8 @@ std::string stats_to_json(const MockStats& stats) {
               {"primary_limited", stats.primary_limited},
               {"max_in_flight", stats.max_in_flight},
               {"graphql_requests", stats.graphql_requests},
-              {"by_route", by_route}}
+              {"by_route", by_route},
+              {"enabled_workflows", stats.enabled_workflows}}
       .dump();
 }
 

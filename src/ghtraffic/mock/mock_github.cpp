@@ -475,6 +475,12 @@ void Pipeline::run() {
       return send(answer, settings, graphql);
     }
   }
+  if (key == "actions/workflows/enable" && answer.status == 204) {
+    const auto& s = request.segments;
+    count([&](MockStats& stats) {
+      stats.enabled_workflows.push_back(fmt::format("{}/{}/{}", s[1], s[2], s[5]));
+    });
+  }
   spend(graphql);
   send(answer, settings, graphql);
   if (settings.fault == Fault::truncated) {

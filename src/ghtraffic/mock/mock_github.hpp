@@ -71,6 +71,9 @@ struct MockStats {
   // "orgs/repos", "users/repos", "rate_limit", "repositories" (GET /repositories/{id}),
   // "repositories/traffic/views" and so on for the redirect targets, "unknown".
   std::map<std::string, std::int64_t> by_route;
+  // "OWNER/REPO/WORKFLOW" of every workflow re-enabled (PUT .../actions/workflows/W/enable
+  // answered 204), in the order of the requests.
+  std::vector<std::string> enabled_workflows;
 };
 
 class MockGitHub {

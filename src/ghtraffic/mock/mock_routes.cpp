@@ -233,9 +233,26 @@ Answer stargazers_answer(const RouteRequest& request, const MockRepo& repo) {
   return answer;
 }
 
+bool is_enable_workflow(const std::vector<std::string>& rest) {
+  return rest.size() == 4 && rest[0] == "actions" && rest[1] == "workflows" && rest[3] == "enable";
+}
+
+// PUT .../actions/workflows/{file or id}/enable: 204, as GitHub answers whether or not the
+// workflow was disabled. Any workflow name is known. The token needs actions: write, which
+// the mock grants with push access.
+Answer enable_workflow_answer(const MockRepo& repo) {
+  if (!repo.push) {
+    return Answer{403, json_message("Resource not accessible by personal access token"), {}};
+  }
+  return Answer{204, "", {}};
+}
+
 // Everything under /repos/{o}/{r} or /repositories/{id}, once the repository is known.
 Answer repo_route_answer(const RouteRequest& request, const MockRepo& repo,
                          const std::vector<std::string>& rest, util::Timestamp now) {
+  if (is_enable_workflow(rest)) {
+    return request.method == "PUT" ? enable_workflow_answer(repo) : not_found();
+  }
   if (request.method != "GET" && request.method != "HEAD") {
     return not_found();
   }
@@ -495,7 +512,11 @@ std::string route_key(const RouteRequest& request) {
     return "graphql";
   }
   if (is_repo_path(s)) {
-    return s.size() == 3 ? "repos" : suffix_key(s, 3);
+    if (s.size() == 3) {
+      return "repos";
+    }
+    return is_enable_workflow({s.begin() + 3, s.end()}) ? "actions/workflows/enable"
+                                                        : suffix_key(s, 3);
   }
   if (is_id_path(s)) {
     return s.size() == 2 ? "repositories" : "repositories/" + suffix_key(s, 2);
@@ -519,7 +540,7 @@ Answer answer_route(const MockGitHub::State& state, const RouteRequest& request,
   if (is_graphql(request)) {
     return graphql_answer(state, request);
   }
-  if (request.method != "GET" && request.method != "HEAD") {
+  if (request.method != "GET" && request.method != "HEAD" && request.method != "PUT") {
     return not_found();
   }
   if (is_repo_path(s)) {
@@ -542,6 +563,9 @@ Answer answer_route(const MockGitHub::State& state, const RouteRequest& request,
     }
     return repo_route_answer(request, *it->second, std::vector<std::string>(s.begin() + 2, s.end()),
                              now);
+  }
+  if (request.method == "PUT") {
+    return not_found();
   }
   if (s.size() == 2 && s[0] == "user" && s[1] == "repos") {
     std::vector<MockRepo*> all;

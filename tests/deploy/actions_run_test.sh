@@ -1,0 +1,284 @@
+#!/usr/bin/env bash
+# Runs deploy/actions/run as GitHub Actions would (the INPUT_*/GITHUB_* environment, a
+# checkout whose remote is a local bare repository) against the mock GitHub server, over
+# several simulated days:
+#  1. the first run on an empty remote starts the data branch with its README; the branch's
+#     CSV files equal the export of a store that collected the same days directly;
+#  2. one commit per run with something new, none without, with the message and outputs
+#     (collected, failed, new-days, at-risk, commit) of the run;
+#  3. two runs racing, on an empty remote and on an existing branch: both land their days,
+#     nothing is force-pushed;
+#  4. a failing repository fails the run after the data is pushed; the workflow is
+#     re-enabled with PUT .../actions/workflows/FILE/enable, a refusal is only a warning;
+#  5. the token (a canary) is in no commit, no file and no output; in Actions it is masked;
+#  6. bad inputs are exit 2 with a message that names the input.
+# Usage: actions_run_test.sh RUN_SCRIPT GHTRAFFIC_BINARY MOCK_BINARY
+set -euo pipefail
+
+run_script=$1 gt=$2 mock=$3
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+for tool in git jq curl; do
+  command -v "$tool" >/dev/null || fail "$tool is missing; run scripts/setup"
+done
+
+scratch=$(mktemp -d)
+mock_pid=
+cleanup() {
+  [[ -n $mock_pid ]] && kill "$mock_pid" 2>/dev/null
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+canary="ghtraffic-canary-$RANDOM$RANDOM-do-not-print"
+export GIT_CONFIG_GLOBAL=$scratch/gitconfig GIT_CONFIG_NOSYSTEM=1
+git config --global init.defaultBranch main
+git config --global advice.detachedHead false
+
+# The simulated days end today (UTC), so that `status` in the run counts days left as it
+# does on a runner: runs on day -6, -5, -3, -2, then the races on day -1 and today.
+day() { date -u -d "$(date -u +%F) $1 days" +%F; }
+at() { echo "$(day "$1")T10:17:00Z"; }
+
+# --- the mock: three repositories with 90 days of history; requests need the canary.
+cat >"$scratch/scenario.json" <<EOF
+{"synthetic": [{"owner": "octo-org", "count": 3, "first_day": "$(day -80)",
+                "last_day": "$(day 10)", "seed": 7}]}
+EOF
+"$mock" --port 0 --scenario "$scratch/scenario.json" --now "$(at -6)" \
+  --token "$canary" >"$scratch/mock.out" 2>&1 &
+mock_pid=$!
+for _ in $(seq 100); do
+  grep -q '^listening on ' "$scratch/mock.out" && break
+  sleep 0.05
+done
+api=$(sed -n 's/^listening on //p' "$scratch/mock.out")
+[[ -n $api ]] || fail "the mock server did not start: $(cat "$scratch/mock.out")"
+set_now() { curl -sf -X POST "$api/_mock/now" -d "{\"now\":\"$1\"}" >/dev/null; }
+mock_fault() { curl -sf -X POST "$api/_mock/fault" -d "$1" >/dev/null; }
+
+# --- remotes and checkouts
+new_remote() {
+  git init --quiet --bare "$scratch/$1.git"
+}
+# A checkout with a commit on main, as actions/checkout leaves it, holding the config of the
+# `config` input: the sources, and no pacing (the mock has no limit; GitHub's is the default).
+new_checkout() { # NAME REMOTE
+  git init --quiet "$scratch/$1"
+  git -C "$scratch/$1" remote add origin "$scratch/$2.git"
+  printf 'max_per_minute = 1000000\n[[sources]]\nowner = "octo-org"\n' >"$scratch/$1/ghtraffic.toml"
+  git -C "$scratch/$1" add ghtraffic.toml
+  git -C "$scratch/$1" -c user.name=dev -c user.email=dev@example.com commit --quiet -m init
+}
+branch_commits() { git -C "$scratch/$1.git" rev-list --count ghtraffic-data 2>/dev/null || echo 0; }
+
+# run_action NAME CHECKOUT [VAR=VALUE ...]: one run of the script; its exit code in $rc, its
+# output in NAME.log, its step outputs in NAME.output.
+run_action() {
+  local name=$1 checkout=$2
+  shift 2
+  mkdir -p "$scratch/runner-temp"
+  : >"$scratch/$name.output"
+  rc=0
+  env -u GITHUB_TOKEN -u GH_TOKEN -u GITHUB_ACTIONS \
+    INPUT_TOKEN="$canary" INPUT_CONFIG=ghtraffic.toml INPUT_REPORT=false \
+    GITHUB_WORKSPACE="$scratch/$checkout" GITHUB_API_URL="$api" GHTRAFFIC_BIN="$gt" \
+    GITHUB_OUTPUT="$scratch/$name.output" GITHUB_STEP_SUMMARY="$scratch/$name.summary" \
+    RUNNER_TEMP="$scratch/runner-temp" "$@" \
+    "$run_script" >"$scratch/$name.log" 2>&1 || rc=$?
+  [[ -z $(ls -A "$scratch/runner-temp") ]] || fail "$name left files in RUNNER_TEMP"
+}
+output_of() { sed -n "s/^$2=//p" "$scratch/$1.output"; }
+expect_rc() { # NAME WANT
+  [[ $rc == "$2" ]] || fail "$1 exited $rc, expected $2: $(cat "$scratch/$1.log")"
+}
+expect_output() { # NAME KEY WANT
+  local got
+  got=$(output_of "$1" "$2")
+  [[ $got == "$3" ]] || fail "$1: output $2 is '$got', expected '$3'"
+}
+
+# The direct collection the branch must equal: one store collected at the same times.
+collect_direct() {
+  GITHUB_TOKEN=$canary "$gt" collect --quiet --store "sqlite:$scratch/$1.db" --api-url "$api" \
+    --max-per-minute 1000000 --owner octo-org >/dev/null
+}
+expect_branch_equals_direct() { # REMOTE STORE
+  rm -rf "$scratch/direct"
+  "$gt" export --quiet --store "sqlite:$scratch/$2.db" --out "$scratch/direct" >/dev/null
+  local want got f
+  want=$( (echo README.md && ls "$scratch/direct") | sort)
+  got=$(git -C "$scratch/$1.git" ls-tree --name-only ghtraffic-data | sort)
+  [[ $got == "$want" ]] || fail "the data branch holds ${got//$'\n'/ }, expected ${want//$'\n'/ }"
+  for f in "$scratch"/direct/*.csv; do
+    git -C "$scratch/$1.git" show "ghtraffic-data:${f##*/}" >"$scratch/branch.csv"
+    cmp -s "$f" "$scratch/branch.csv" ||
+      fail "${f##*/} on the branch differs from a direct collection's export: $(diff "$f" "$scratch/branch.csv" | head -20)"
+  done
+}
+
+# === 1-2. Days on one remote, the first on an empty one.
+new_remote remote
+new_checkout work remote
+
+run_action day1 work GITHUB_WORKFLOW_REF=octo-org/repo-0/.github/workflows/ghtraffic.yml@refs/heads/main \
+  GITHUB_REPOSITORY=octo-org/repo-0 INPUT_REPORT=true
+expect_rc day1 0
+collect_direct direct
+[[ $(branch_commits remote) == 1 ]] || fail "the first run made $(branch_commits remote) commits"
+[[ -z $(git -C "$scratch/remote.git" log --format=%P -1 ghtraffic-data) ]] ||
+  fail "the data branch does not start as an orphan"
+git -C "$scratch/remote.git" show ghtraffic-data:README.md | grep -q 'never collected' ||
+  fail "the data branch has no README that explains its files"
+expect_branch_equals_direct remote direct
+expect_output day1 collected 3
+expect_output day1 failed 0
+expect_output day1 at-risk 0
+expect_output day1 commit "$(git -C "$scratch/remote.git" rev-parse ghtraffic-data)"
+first_days=$(output_of day1 new-days)
+((first_days == 3 * 15)) || fail "the first run reports $first_days new days"
+subject=$(git -C "$scratch/remote.git" log --format=%s -1 ghtraffic-data)
+[[ $subject == "3 repositories, $first_days new days" ]] || fail "commit message '$subject'"
+[[ -s $scratch/work/report/index.html ]] || fail "report: true wrote no report/index.html"
+grep -q 'octo-org/repo-1' "$scratch/work/report/index.html" || fail "the report lacks the data"
+[[ -z $(git -C "$scratch/work" status --porcelain --untracked-files=no) ]] ||
+  fail "the run changed the checkout's tracked files"
+[[ $(git -C "$scratch/work" rev-parse HEAD) == $(git -C "$scratch/work" rev-parse main) ]] ||
+  fail "the run moved the checkout's HEAD"
+curl -sf "$api/_mock/stats" | jq -e '.enabled_workflows == ["octo-org/repo-0/ghtraffic.yml"]' >/dev/null ||
+  fail "the run did not re-enable its workflow: $(curl -sf "$api/_mock/stats" | jq -c .enabled_workflows)"
+grep -q "3 repositories, $first_days new days" "$scratch/day1.summary" || fail "no job summary"
+
+# The same time again: nothing new, no commit (and in Actions: the token is masked).
+run_action again work GITHUB_ACTIONS=true
+expect_rc again 0
+[[ $(branch_commits remote) == 1 ]] || fail "a run with nothing new made a commit"
+expect_output again commit ""
+expect_output again new-days 0
+if [[ $(grep -c "$canary" "$scratch/again.log") != 1 ]] ||
+  ! grep -qx "::add-mask::$canary" "$scratch/again.log"; then
+  fail "in Actions the token must appear once, in the ::add-mask:: command"
+fi
+
+# The next day: one commit, one new day per repository; then two days later, after a gap.
+set_now "$(at -5)"
+run_action day2 work
+expect_rc day2 0
+collect_direct direct
+[[ $(branch_commits remote) == 2 ]] || fail "day 2 made $(($(branch_commits remote) - 1)) commits"
+expect_output day2 new-days 3
+[[ $(git -C "$scratch/remote.git" log --format=%s -1 ghtraffic-data) == "3 repositories, 3 new days" ]] ||
+  fail "day 2's commit message is '$(git -C "$scratch/remote.git" log --format=%s -1 ghtraffic-data)'"
+set_now "$(at -3)"
+run_action day4 work
+expect_rc day4 0
+collect_direct direct
+expect_output day4 new-days 6
+[[ $(branch_commits remote) == 3 ]] || fail "day 4 did not make exactly one commit"
+expect_branch_equals_direct remote direct
+# Stored history outlives GitHub's window: the first day of the first run is still there.
+git -C "$scratch/remote.git" show ghtraffic-data:daily.csv | grep -q "^octo-org/repo-0,$(day -20)," ||
+  fail "day 1's oldest day left the branch"
+
+# A failing repository: the others are saved, then the run is red; a refused re-enable warns.
+set_now "$(at -2)"
+mock_fault '{"url":"repo-2/traffic/views","fault":"forbidden_push","times":1}'
+mock_fault '{"url":"actions/workflows","fault":"forbidden_push","times":1}'
+# warn-days 11: collected on day -2, 12 days are left; repo-2, last collected on day -3, has 11.
+run_action failing work GITHUB_WORKFLOW_REF=octo-org/repo-0/.github/workflows/ghtraffic.yml@main \
+  GITHUB_REPOSITORY=octo-org/repo-0 INPUT_WARN_DAYS=11 INPUT_OWNER=octo-org
+expect_rc failing 1
+expect_output failing failed 1
+expect_output failing collected 2
+expect_output failing at-risk 1
+[[ $(branch_commits remote) == 4 ]] || fail "a run with a failing repository did not save the others"
+git -C "$scratch/remote.git" show ghtraffic-data:daily.csv | grep -q "^octo-org/repo-0,$(day -2)," ||
+  fail "the failing run did not save repo-0's new day"
+grep -q 'could not re-enable the workflow ghtraffic.yml (HTTP 403)' "$scratch/failing.log" ||
+  fail "a refused re-enable gave no warning: $(cat "$scratch/failing.log")"
+grep -q 'octo-org/repo-2' "$scratch/failing.log" || fail "the failing run does not name repo-2"
+
+# === 3. Races: the remote's pre-receive hook runs a whole second run (a day later) before it
+# lets the first run's push through, so the first push is rejected.
+race() { # REMOTE: runs "first" on day -1, "second" inside its push today
+  local remote=$1
+  new_checkout "$remote-a" "$remote"
+  new_checkout "$remote-b" "$remote"
+  cat >"$scratch/$remote-second.sh" <<EOF
+curl -sf -X POST "$api/_mock/now" -d '{"now":"$(at 0)"}' >/dev/null
+cd "$scratch"
+INPUT_TOKEN="$canary" INPUT_REPORT=false GITHUB_WORKSPACE="$scratch/$remote-b" \\
+  INPUT_CONFIG="$scratch/$remote-b/ghtraffic.toml" \\
+  INPUT_REPOSITORIES=\$'octo-org/repo-0\\nocto-org/repo-1 octo-org/repo-2' \\
+  GITHUB_API_URL="$api" GHTRAFFIC_BIN="$gt" RUNNER_TEMP="$scratch/runner-temp" \\
+  GIT_CONFIG_GLOBAL="$scratch/gitconfig" GIT_CONFIG_NOSYSTEM=1 \\
+  "$run_script" >"$scratch/$remote-second.log" 2>&1
+echo \$? >"$scratch/$remote-second.rc"
+EOF
+  cat >"$scratch/$remote.git/hooks/pre-receive" <<EOF
+#!/usr/bin/env bash
+[[ -e "$scratch/$remote.raced" ]] && exit 0
+touch "$scratch/$remote.raced"
+env -i PATH="\$PATH" HOME="\$HOME" bash "$scratch/$remote-second.sh"
+exit 0
+EOF
+  chmod +x "$scratch/$remote.git/hooks/pre-receive"
+  set_now "$(at -1)"
+  run_action "$remote-first" "$remote-a"
+  expect_rc "$remote-first" 0
+  [[ $(cat "$scratch/$remote-second.rc") == 0 ]] || fail "the second run failed: $(cat "$scratch/$remote-second.log")"
+  grep -q 'another run pushed' "$scratch/$remote-first.log" ||
+    fail "the push of $remote-first was not rejected: the race did not happen"
+  local observed
+  observed=$(git -C "$scratch/$remote.git" show ghtraffic-data:windows.csv | cut -d, -f2 | sort -u | tr '\n' ' ')
+  [[ $observed == *"$(at -1)"* && $observed == *"$(at 0)"* ]] ||
+    fail "after the race on $remote the branch lacks a run's observations: $observed"
+  git -C "$scratch/$remote.git" merge-base --is-ancestor \
+    "$(git -C "$scratch/$remote-b" rev-parse "origin/ghtraffic-data")" ghtraffic-data ||
+    fail "the second run's commit was overwritten (a force-push)"
+}
+# On an existing branch: its earlier days stay, both runs add theirs.
+race remote
+collect_at() {
+  set_now "$1"
+  collect_direct direct
+}
+collect_at "$(at -1)"
+collect_at "$(at 0)"
+expect_branch_equals_direct remote direct
+[[ $(branch_commits remote) == 6 ]] || fail "the race on the branch made $(($(branch_commits remote) - 4)) commits"
+# On an empty remote: both first runs try to start the branch.
+new_remote fresh
+race fresh
+[[ $(branch_commits fresh) == 2 ]] || fail "the race on an empty remote made $(branch_commits fresh) commits"
+collect_fresh() {
+  set_now "$1"
+  GITHUB_TOKEN=$canary "$gt" collect --quiet --store "sqlite:$scratch/fresh-direct.db" \
+    --api-url "$api" --max-per-minute 1000000 octo-org/repo-0 octo-org/repo-1 octo-org/repo-2 >/dev/null
+}
+collect_fresh "$(at -1)"
+collect_fresh "$(at 0)"
+expect_branch_equals_direct fresh fresh-direct
+
+# === 5. The token: in no commit, no file, no output (but the one masked line above).
+for repo in "$scratch"/*.git "$scratch"/work "$scratch"/*-a "$scratch"/*-b; do
+  if git -C "$repo" cat-file --batch-all-objects --batch 2>/dev/null | grep -aq "$canary"; then
+    fail "the token is in a git object of $repo"
+  fi
+done
+leaks=$(grep -rlF --exclude=again.log --exclude='*-second.sh' --exclude=mock.out "$canary" "$scratch" || true)
+[[ -z $leaks ]] || fail "the token is in $leaks"
+
+# === 6. Bad inputs: exit 2, a message that names the input, before anything is fetched.
+run_action bad-days work INPUT_WARN_DAYS=soon
+expect_rc bad-days 2
+grep -q "warn-days must be a whole number" "$scratch/bad-days.log" || fail "bad warn-days: $(cat "$scratch/bad-days.log")"
+run_action bad-repo work INPUT_REPOSITORIES="octo-org"
+expect_rc bad-repo 2
+grep -q "'octo-org' is not OWNER/REPO" "$scratch/bad-repo.log" || fail "bad repositories: $(cat "$scratch/bad-repo.log")"
+run_action no-token work INPUT_TOKEN=
+expect_rc no-token 2
+grep -q "GITHUB_TOKEN cannot read traffic" "$scratch/no-token.log" || fail "no token: $(cat "$scratch/no-token.log")"
+
+echo "PASS: deploy/actions/run over 6 simulated days, 2 races, a failing repository"
