@@ -261,8 +261,22 @@ collect_fresh "$(at -1)"
 collect_fresh "$(at 0)"
 expect_branch_equals_direct fresh fresh-direct
 
+# A file of the branch broken by hand: the run stops before collecting and writes nothing.
+git clone --quiet --branch ghtraffic-data "$scratch/fresh.git" "$scratch/hand"
+echo 'octo-org/repo-0,not-a-day,1,1,1,1,,' >>"$scratch/hand/daily.csv"
+git -C "$scratch/hand" -c user.name=dev -c user.email=dev@example.com commit --quiet -am "by hand"
+git -C "$scratch/hand" push --quiet origin ghtraffic-data
+broken_tip=$(git -C "$scratch/fresh.git" rev-parse ghtraffic-data)
+run_action broken fresh-a
+expect_rc broken 1
+grep -q 'could not read the CSV files of ghtraffic-data' "$scratch/broken.log" ||
+  fail "a broken data branch gave no clear error: $(cat "$scratch/broken.log")"
+grep -q 'daily.csv' "$scratch/broken.log" || fail "the error does not name the file: $(cat "$scratch/broken.log")"
+[[ $(git -C "$scratch/fresh.git" rev-parse ghtraffic-data) == "$broken_tip" ]] ||
+  fail "a run over a broken data branch pushed"
+
 # === 5. The token: in no commit, no file, no output (but the one masked line above).
-for repo in "$scratch"/*.git "$scratch"/work "$scratch"/*-a "$scratch"/*-b; do
+for repo in "$scratch"/*.git "$scratch"/work "$scratch"/*-a "$scratch"/*-b "$scratch"/hand; do
   if git -C "$repo" cat-file --batch-all-objects --batch 2>/dev/null | grep -aq "$canary"; then
     fail "the token is in a git object of $repo"
   fi
@@ -280,5 +294,15 @@ grep -q "'octo-org' is not OWNER/REPO" "$scratch/bad-repo.log" || fail "bad repo
 run_action no-token work INPUT_TOKEN=
 expect_rc no-token 2
 grep -q "GITHUB_TOKEN cannot read traffic" "$scratch/no-token.log" || fail "no token: $(cat "$scratch/no-token.log")"
+
+# The action's cached binary: `run build` finds it in GHTRAFFIC_BIN_DIR and builds nothing.
+mkdir -p "$scratch/bin/lib"
+cp "$gt" "$scratch/bin/ghtraffic"
+rc=0
+env -u GHTRAFFIC_BIN GHTRAFFIC_BIN_DIR="$scratch/bin" RUNNER_TEMP="$scratch/runner-temp" \
+  "$run_script" build >"$scratch/build.log" 2>&1 || rc=$?
+expect_rc build 0
+grep -q 'is ready' "$scratch/build.log" && ! grep -q 'Building' "$scratch/build.log" ||
+  fail "run build did not use the cached binary: $(cat "$scratch/build.log")"
 
 echo "PASS: deploy/actions/run over 6 simulated days, 2 races, a failing repository"
