@@ -3,15 +3,12 @@
 // history for the renamed repository), and serves the dashboard until SIGINT, after which
 // its temporary store is gone.
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <httplib.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -50,94 +47,15 @@ std::vector<std::string> demo_folders(const std::string& tmp) {
   return out;
 }
 
-// A ghtraffic demo child: stdout read for its "Dashboard:" line, stderr to a file.
-class DemoProcess {
- public:
-  DemoProcess(std::vector<std::string> args, const std::string& tmp, const std::string& err_path) {
-    int out[2];
-    if (::pipe2(out, O_CLOEXEC) != 0) {
-      throw std::runtime_error("pipe failed");
-    }
-    std::vector<std::string> argv{GHTRAFFIC_BINARY};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<std::string> environment{
-        "HOME=" + tmp, "TMPDIR=" + tmp,
-        std::string("PATH=") + (std::getenv("PATH") ? std::getenv("PATH") : "")};
-    std::vector<char*> argv_c;
-    for (auto& a : argv) {
-      argv_c.push_back(a.data());
-    }
-    argv_c.push_back(nullptr);
-    std::vector<char*> env_c;
-    for (auto& e : environment) {
-      env_c.push_back(e.data());
-    }
-    env_c.push_back(nullptr);
-    m_pid = ::fork();
-    if (m_pid == 0) {
-      int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(out[1], STDOUT_FILENO);
-      ::dup2(err, STDERR_FILENO);
-      ::execve(argv_c[0], argv_c.data(), env_c.data());
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    m_out = out[0];
-  }
-  ~DemoProcess() {
-    if (m_pid > 0 && !m_exited) {
-      ::kill(m_pid, SIGKILL);
-      ::waitpid(m_pid, nullptr, 0);
-    }
-    ::close(m_out);
-  }
+// The port of the demo's "Dashboard: http://127.0.0.1:PORT/" line, or 0.
+int wait_for_dashboard(BackgroundProcess& child) {
+  return child.wait_for_port("Dashboard: http://127.0.0.1:", 60s);
+}
 
-  // The port of "Dashboard: http://127.0.0.1:PORT/", or 0 after the timeout.
-  int wait_for_dashboard(std::chrono::milliseconds timeout = 60s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd fd{m_out, POLLIN, 0};
-      if (::poll(&fd, 1, 100) > 0) {
-        char buffer[256];
-        auto got = ::read(m_out, buffer, sizeof buffer);
-        if (got <= 0) {
-          return 0;
-        }
-        m_text.append(buffer, static_cast<size_t>(got));
-        constexpr std::string_view k_prefix = "Dashboard: http://127.0.0.1:";
-        auto at = m_text.find(k_prefix);
-        if (at != std::string::npos &&
-            m_text.find('/', at + k_prefix.size()) != std::string::npos) {
-          return std::stoi(m_text.substr(at + k_prefix.size()));
-        }
-      }
-    }
-    return 0;
-  }
-  const std::string& out() const { return m_text; }
-
-  void signal(int sig) { ::kill(m_pid, sig); }
-
-  // The exit code, or -1 when it did not exit in time (or died of a signal).
-  int wait_exit(std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
-        m_exited = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return -1;
-  }
-
- private:
-  pid_t m_pid = -1;
-  int m_out = -1;
-  bool m_exited = false;
-  std::string m_text;
-};
+// ghtraffic demo with its HOME and temporary folder in tmp.
+std::map<std::string, std::string> demo_env(const std::string& tmp) {
+  return {{"HOME", tmp}, {"TMPDIR", tmp}};
+}
 
 // Holds a loopback port, so that the demo finds it in use.
 class HeldPort {
@@ -249,8 +167,8 @@ TEST(demo_process, collects_sixty_simulated_days_with_a_gap_and_a_rename) {
 TEST(demo_process, serves_the_dashboard_until_sigint_and_removes_its_temporary_store) {
   auto tmp = scratch_dir("demo-serve");
   auto err = tmp + "/demo.err";
-  DemoProcess child({"demo", "--listen", "127.0.0.1:0", "--days", "30"}, tmp, err);
-  auto port = child.wait_for_dashboard();
+  BackgroundProcess child({"demo", "--listen", "127.0.0.1:0", "--days", "30"}, demo_env(tmp), err);
+  auto port = wait_for_dashboard(child);
   ASSERT_GT(port, 0) << child.out() << read_file(err);
   EXPECT_EQ(demo_folders(tmp).size(), 1u);
 
@@ -281,9 +199,10 @@ TEST(demo_process, takes_another_port_when_the_one_asked_for_is_in_use) {
   auto tmp = scratch_dir("demo-port");
   auto err = tmp + "/demo.err";
   HeldPort held;
-  DemoProcess child({"demo", "--listen", fmt::format("127.0.0.1:{}", held.port()), "--days", "3"},
-                    tmp, err);
-  auto port = child.wait_for_dashboard();
+  BackgroundProcess child(
+      {"demo", "--listen", fmt::format("127.0.0.1:{}", held.port()), "--days", "3"}, demo_env(tmp),
+      err);
+  auto port = wait_for_dashboard(child);
   ASSERT_GT(port, 0) << child.out() << read_file(err);
   EXPECT_NE(port, held.port());
   EXPECT_THAT(read_file(err), HasSubstr(fmt::format("port {} is in use", held.port())));

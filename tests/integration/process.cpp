@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 
 namespace ghtraffic::testing {
 namespace {
@@ -131,6 +132,90 @@ ProcessResult run_ghtraffic(const std::vector<std::string>& args, const ProcessO
     opts.env["XDG_DATA_HOME"] = scratch_dir("xdg");
   }
   return run_process(argv, opts);
+}
+
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& args,
+                                     const std::map<std::string, std::string>& env,
+                                     const std::string& err_path) {
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) {
+    throw std::runtime_error("pipe failed");
+  }
+  std::vector<std::string> argv{GHTRAFFIC_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<std::string> environment;
+  for (const auto& [k, v] : env) {
+    environment.push_back(k + "=" + v);
+  }
+  environment.push_back(std::string("PATH=") + (std::getenv("PATH") ? std::getenv("PATH") : ""));
+  std::vector<char*> argv_c;
+  for (auto& a : argv) {
+    argv_c.push_back(a.data());
+  }
+  argv_c.push_back(nullptr);
+  std::vector<char*> env_c;
+  for (auto& e : environment) {
+    env_c.push_back(e.data());
+  }
+  env_c.push_back(nullptr);
+  m_pid = ::fork();
+  if (m_pid < 0) {
+    throw std::runtime_error("fork failed");
+  }
+  if (m_pid == 0) {
+    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(out[1], STDOUT_FILENO);
+    ::dup2(err, STDERR_FILENO);
+    ::execve(argv_c[0], argv_c.data(), env_c.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  m_out = out[0];
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (m_pid > 0 && !m_exited) {
+    ::kill(m_pid, SIGKILL);
+    ::waitpid(m_pid, nullptr, 0);
+  }
+  ::close(m_out);
+}
+
+int BackgroundProcess::wait_for_port(std::string_view prefix, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto at = m_out_text.find(prefix);
+    if (at != std::string::npos && m_out_text.find('/', at + prefix.size()) != std::string::npos) {
+      return std::stoi(m_out_text.substr(at + prefix.size()));
+    }
+    pollfd fd{m_out, POLLIN, 0};
+    if (::poll(&fd, 1, 100) > 0) {
+      char buffer[256];
+      auto got = ::read(m_out, buffer, sizeof buffer);
+      if (got <= 0) {
+        return 0;
+      }
+      m_out_text.append(buffer, static_cast<size_t>(got));
+    }
+  }
+  return 0;
+}
+
+void BackgroundProcess::signal(int sig) {
+  ::kill(m_pid, sig);
+}
+
+int BackgroundProcess::wait_exit(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
+      m_exited = true;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return -1;
 }
 
 std::string scratch_dir(const std::string& name) {
