@@ -77,6 +77,7 @@ describe('ghtraffic serve in a browser', () => {
     const series = await page.evaluate(() => window.__ghtraffic.charts.overview.series.map((s) => s.label));
     assert.deepEqual(series.slice(1), ['Views', 'Clones']);
     assert.equal(await page.locator('#status').isVisible(), true, 'the status strip is shown');
+    assert.equal(await page.locator('#alert-banner').isVisible(), false, 'a banner although every repository was collected today');
     await page.screenshot({ path: artifact('overview.png'), fullPage: true });
     keep('overview.png');
     assertClean(watch);

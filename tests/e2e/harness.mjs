@@ -99,8 +99,10 @@ const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
 export const GAP_OFFSET_DAYS = 40;
 
 // repos: how many repositories the mock has; gap: collect twice, GAP_OFFSET_DAYS apart
-// (else once, today).
-export async function startStack({ repos = 3, gap = true } = {}) {
+// (else once, today); collections, instead: [{ daysAgo, repos }] in order, each collecting
+// the names in repos (every repository of the owner when absent) with the mock's clock
+// daysAgo days back.
+export async function startStack({ repos = 3, gap = true, collections = null } = {}) {
   const { binary, mock, playwright } = requirements();
   const work = mkdtempSync(path.join(tmpdir(), 'ghtraffic-e2e-'));
   const store = `sqlite:${path.join(work, 'ghtraffic.db')}`;
@@ -117,10 +119,10 @@ export async function startStack({ repos = 3, gap = true } = {}) {
     const response = await fetch(`${stack.mockUrl}/_mock/now`, { method: 'POST', body: JSON.stringify({ now: iso }), headers: { 'Content-Type': 'application/json' } });
     if (!response.ok) throw new Error(`POST /_mock/now answered ${response.status}`);
   };
-  const collect = async () => {
+  const collect = async (names) => {
     try {
       // Unpaced: the mock has no secondary rate limit to stay under.
-      await run(binary, ['collect', '--api-url', stack.mockUrl, '--store', store, '--owner', 'octo-org', '--quiet',
+      await run(binary, ['collect', '--api-url', stack.mockUrl, '--store', store, ...(names || ['--owner', 'octo-org']), '--quiet',
         '--max-per-minute', '1000000', '--concurrency', '16'], {
         env: { ...process.env, GITHUB_TOKEN: 't' },
         timeout: 30000,
@@ -129,12 +131,20 @@ export async function startStack({ repos = 3, gap = true } = {}) {
       throw new Error(`ghtraffic collect failed: ${e.message}\n${e.stderr || ''}`);
     }
   };
-  if (gap) {
-    await setNow(`${earlier}T12:00:00Z`);
+  const iso = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+  if (collections) {
+    for (const { daysAgo, repos: names } of collections) {
+      await setNow(iso(now - daysAgo * 864e5));
+      await collect(names);
+    }
+  } else {
+    if (gap) {
+      await setNow(`${earlier}T12:00:00Z`);
+      await collect();
+    }
+    await setNow(iso(now));
     await collect();
   }
-  await setNow(new Date(now).toISOString().replace(/\.\d+Z$/, 'Z'));
-  await collect();
 
   const port = await freePort();
   const serve = startListening(binary, ['serve', '--listen', `127.0.0.1:${port}`, '--store', store, '--collect-every', 'off'], {}, 'ghtraffic serve');

@@ -304,6 +304,44 @@ TEST_F(LambdaTest, near_the_deadline_leaves_repositories_for_the_next_invocation
   EXPECT_EQ(q("SELECT count(*) FROM repos"), (std::vector<std::string>{std::to_string(k_repos)}));
 }
 
+TEST_F(LambdaTest, the_answer_and_one_log_line_each_name_the_repositories_at_risk) {
+  add_repos("octo", 4);
+  // By the real clock: repo-00 collected 12 days ago (2 days left), repo-01 20 days ago
+  // (6 days lost), repo-03 two days ago (12 left).
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  for (auto [name, days_ago] : std::vector<std::pair<std::string, int>>{
+           {"octo/repo-00", 12}, {"octo/repo-01", 20}, {"octo/repo-03", 2}}) {
+    m_github.set_now(now - std::chrono::days(days_ago));
+    ASSERT_EQ(run_collect({name}).exit_code, 0);
+  }
+  m_github.set_now(now);
+  // The schedule collects only repo-02 and repo-01.
+  FakeRuntimeApi api({{R"({"repos": ["octo/repo-02", "octo/repo-01"]})", milliseconds(60000), ""}});
+  auto result = run_lambda(api, {{"GHTRAFFIC_WARN_DAYS", "3"}});
+  auto answers = api.answers();
+  ASSERT_EQ(answers.size(), 1u) << result.err;
+  ASSERT_EQ(answers[0].kind, "response") << answers[0].body;
+  auto answer = json::parse(answers[0].body);
+  ASSERT_EQ(answer["at_risk"].size(), 1u) << answers[0].body;
+  EXPECT_EQ(answer["at_risk"][0]["repo"], "octo/repo-00");
+  EXPECT_EQ(answer["at_risk"][0]["days_left"], 2);
+  EXPECT_EQ(answer["at_risk"][0]["urgency"], "at-risk");
+  ASSERT_EQ(answer["lost_before_run"].size(), 1u);
+  EXPECT_EQ(answer["lost_before_run"][0]["repo"], "octo/repo-01");
+  EXPECT_EQ(answer["lost_before_run"][0]["lost_days"], 6);
+
+  // One line per repository at risk, in the form docs/aws.md's metric filter matches.
+  auto last_success = util::format_iso8601(now - std::chrono::days(12));
+  auto expected =
+      "GHTRAFFIC_AT_RISK repo=octo/repo-00 urgency=at-risk days_left=2 lost_days=0 "
+      "last_success=" +
+      last_success + "\n";
+  EXPECT_NE(result.err.find(expected), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("GHTRAFFIC_AT_RISK"), result.err.rfind("GHTRAFFIC_AT_RISK"))
+      << result.err;
+  EXPECT_NE(result.err.find("octo/repo-01 was last collected on"), std::string::npos) << result.err;
+}
+
 TEST_F(LambdaTest, no_token_source_is_an_init_error) {
   FakeRuntimeApi api({{"{}", milliseconds(60000), ""}});
   auto result = run_lambda(api, {{"GITHUB_TOKEN", ""}});

@@ -1,13 +1,11 @@
 // `ghtraffic serve` as a child process against the mock GitHub server: the scheduler
 // collects on its interval without overlapping runs, reports its runs at /api/status, and
 // SIGTERM stops it cleanly with every stored repository whole and the port released.
-#include <fcntl.h>
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <httplib.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,6 +15,7 @@
 
 #include "fixture.hpp"
 #include "ghtraffic/store/store.hpp"
+#include "webhook_listener.hpp"
 
 using namespace ghtraffic;
 using namespace ghtraffic::testing;
@@ -27,106 +26,22 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A ghtraffic serve child: stdout read for its "listening on" line, stderr to a file.
-class ServeProcess {
- public:
-  ServeProcess(std::vector<std::string> args, const std::map<std::string, std::string>& env,
-               const std::string& err_path) {
-    int out[2];
-    if (::pipe2(out, O_CLOEXEC) != 0) {
-      throw std::runtime_error("pipe failed");
-    }
-    std::vector<std::string> argv{GHTRAFFIC_BINARY};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<std::string> environment;
-    for (const auto& [k, v] : env) {
-      environment.push_back(k + "=" + v);
-    }
-    environment.push_back(std::string("PATH=") + (std::getenv("PATH") ? std::getenv("PATH") : ""));
-    std::vector<char*> argv_c;
-    for (auto& a : argv) {
-      argv_c.push_back(a.data());
-    }
-    argv_c.push_back(nullptr);
-    std::vector<char*> env_c;
-    for (auto& e : environment) {
-      env_c.push_back(e.data());
-    }
-    env_c.push_back(nullptr);
-    m_pid = ::fork();
-    if (m_pid == 0) {
-      int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(out[1], STDOUT_FILENO);
-      ::dup2(err, STDERR_FILENO);
-      ::execve(argv_c[0], argv_c.data(), env_c.data());
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    m_out = out[0];
-  }
-  ~ServeProcess() {
-    if (m_pid > 0 && !m_exited) {
-      ::kill(m_pid, SIGKILL);
-      ::waitpid(m_pid, nullptr, 0);
-    }
-    ::close(m_out);
-  }
-
-  // The port from "listening on http://127.0.0.1:PORT/", or 0 after the timeout.
-  int wait_for_port(std::chrono::milliseconds timeout = 20s) {
-    std::string text;
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd fd{m_out, POLLIN, 0};
-      if (::poll(&fd, 1, 100) > 0) {
-        char buffer[256];
-        auto got = ::read(m_out, buffer, sizeof buffer);
-        if (got <= 0) {
-          return 0;
-        }
-        text.append(buffer, static_cast<size_t>(got));
-        auto at = text.find("http://127.0.0.1:");
-        if (at != std::string::npos && text.find('/', at + 17) != std::string::npos) {
-          return std::stoi(text.substr(at + 17));
-        }
-      }
-    }
-    return 0;
-  }
-
-  void signal(int sig) { ::kill(m_pid, sig); }
-
-  // The exit code, or -1 when it did not exit in time (then it is killed).
-  int wait_exit(std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
-        m_exited = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return -1;
-  }
-
- private:
-  pid_t m_pid = -1;
-  int m_out = -1;
-  bool m_exited = false;
-};
+// The port of serve's "listening on http://127.0.0.1:PORT/" line, or 0.
+int wait_for_serve(BackgroundProcess& child) {
+  return child.wait_for_port("http://127.0.0.1:");
+}
 
 class serve_process : public CollectFixture {
  protected:
-  std::unique_ptr<ServeProcess> serve(std::vector<std::string> extra) {
+  std::unique_ptr<BackgroundProcess> serve(std::vector<std::string> extra) {
     std::vector<std::string> args{"serve",        "--listen", "127.0.0.1:0", "--api-url",
                                   m_github.url(), "--store",  m_store};
     args.insert(args.end(), extra.begin(), extra.end());
     m_err = m_dir + "/serve.err";
-    auto child = std::make_unique<ServeProcess>(
+    auto child = std::make_unique<BackgroundProcess>(
         args, std::map<std::string, std::string>{{"GITHUB_TOKEN", k_token}, {"HOME", m_dir}},
         m_err);
-    m_port = child->wait_for_port();
+    m_port = wait_for_serve(*child);
     EXPECT_GT(m_port, 0) << read_file(m_err);
     return child;
   }
@@ -254,9 +169,9 @@ TEST_F(serve_process, a_run_that_could_not_list_its_repositories_is_failed_in_st
 
 TEST_F(serve_process, without_a_token_it_serves_and_says_once_that_it_does_not_collect) {
   m_err = m_dir + "/serve.err";
-  ServeProcess child({"serve", "--listen", "127.0.0.1:0", "--store", m_store}, {{"HOME", m_dir}},
-                     m_err);
-  m_port = child.wait_for_port();
+  BackgroundProcess child({"serve", "--listen", "127.0.0.1:0", "--store", m_store},
+                          {{"HOME", m_dir}}, m_err);
+  m_port = wait_for_serve(child);
   ASSERT_GT(m_port, 0) << read_file(m_err);
   auto s = status();
   EXPECT_EQ(s["scheduler"]["enabled"], false);
@@ -343,4 +258,53 @@ TEST_F(serve_process,
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
   EXPECT_TRUE(again.bind_to_port("127.0.0.1", m_port)) << "port " << m_port << " still held";
+}
+
+TEST_F(serve_process, alerts_once_names_the_repository_at_risk_in_status_and_gives_metrics) {
+  // Collected 12 days ago by the real clock: 2 days left today.
+  add_repo("octo/soon", 301);
+  add_repo("octo/fresh", 302);
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  m_github.set_now(now - std::chrono::days(12));
+  ASSERT_EQ(run_collect({"octo/soon"}).exit_code, 0);
+  m_github.set_now(now);
+  ASSERT_EQ(run_collect({"octo/fresh"}).exit_code, 0);
+  WebhookListener hook;
+  std::ofstream(m_dir + "/ghtraffic.toml")
+      << "notify_url = \"" << hook.url() << "\"\n[[sources]]\nrepos = [\"octo/fresh\"]\n";
+  // Runs every second: the alert is posted at start-up, not again after each run.
+  auto child = serve({"--collect-every", "1s", "--config", m_dir + "/ghtraffic.toml"});
+  ASSERT_GT(m_port, 0);
+  auto s = wait_status([](const json& st) {
+    return !st["last_run"].is_null() && !st["last_run"]["finished_at"].is_null() &&
+           st["scheduler"]["running"] == false;
+  });
+  auto runs_before = q("SELECT count(*) FROM runs")[0];
+  std::this_thread::sleep_for(2500ms);
+  EXPECT_GT(q("SELECT count(*) FROM runs")[0], runs_before) << "the scheduler did not run again";
+  auto bodies = hook.bodies();
+  ASSERT_EQ(bodies.size(), 1u) << read_file(m_err);
+  auto text = json::parse(bodies[0])["text"].get<std::string>();
+  EXPECT_THAT(text, HasSubstr("octo/soon (2 days left)"));
+  EXPECT_THAT(text, Not(HasSubstr("octo/fresh")));
+
+  s = status();
+  ASSERT_EQ(s["attention"]["repositories"].size(), 1u) << s.dump();
+  EXPECT_EQ(s["attention"]["repositories"][0]["repo"], "octo/soon");
+  EXPECT_EQ(s["attention"]["repositories"][0]["days_left"], 2);
+  EXPECT_EQ(s["attention"]["warn_days"], 3);
+  httplib::Client client("127.0.0.1", m_port);
+  auto metrics = client.Get("/metrics")->body;
+  EXPECT_THAT(metrics, HasSubstr("ghtraffic_days_left{repo=\"octo/soon\"} 2\n"));
+  EXPECT_THAT(metrics, HasSubstr("ghtraffic_days_left{repo=\"octo/fresh\"} 14\n"));
+  EXPECT_THAT(metrics, HasSubstr(fmt::format(
+                           "ghtraffic_last_success_timestamp_seconds{{repo=\"octo/soon\"}} {}\n",
+                           (now - std::chrono::days(12)).time_since_epoch().count())));
+  child->signal(SIGTERM);
+  EXPECT_EQ(child->wait_exit(20s), 0) << read_file(m_err);
+  auto err = read_file(m_err);
+  // Logged once too, at start-up.
+  EXPECT_THAT(err, HasSubstr("warning: ghtraffic: 1 repository needs collecting"));
+  EXPECT_EQ(err.find("octo/soon (2 days left)"), err.rfind("octo/soon (2 days left)")) << err;
+  EXPECT_THAT(err, Not(HasSubstr("T0SECRETPATH")));
 }

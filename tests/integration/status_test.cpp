@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "fixture.hpp"
+#include "webhook_listener.hpp"
 
 using namespace ghtraffic;
 using namespace ghtraffic::testing;
@@ -21,51 +22,6 @@ using ::testing::Not;
 using json = nlohmann::json;
 
 namespace {
-
-// A chat webhook on loopback that records what is posted to it and answers with status.
-class WebhookListener {
- public:
-  explicit WebhookListener(int status = 200) : m_status(status) {
-    m_server.Post("/hooks/T0SECRETPATH",
-                  [this](const httplib::Request& req, httplib::Response& res) {
-                    std::lock_guard lock(m_mutex);
-                    m_bodies.push_back(req.body);
-                    m_content_types.push_back(req.get_header_value("Content-Type"));
-                    res.status = m_status;
-                    res.set_content(m_status == 200 ? "ok" : "boom", "text/plain");
-                  });
-    m_port = m_server.bind_to_any_port("127.0.0.1");
-    m_thread = std::thread([this] { m_server.listen_after_bind(); });
-    while (!m_server.is_running()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-  }
-  ~WebhookListener() {
-    m_server.stop();
-    m_thread.join();
-  }
-
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(m_port) + "/hooks/T0SECRETPATH";
-  }
-  std::vector<std::string> bodies() const {
-    std::lock_guard lock(m_mutex);
-    return m_bodies;
-  }
-  std::vector<std::string> content_types() const {
-    std::lock_guard lock(m_mutex);
-    return m_content_types;
-  }
-
- private:
-  int m_status;
-  httplib::Server m_server;
-  std::thread m_thread;
-  int m_port = 0;
-  mutable std::mutex m_mutex;
-  std::vector<std::string> m_bodies;
-  std::vector<std::string> m_content_types;
-};
 
 // A loopback port with nothing listening on it: bound to learn a free one, then closed.
 int refused_port() {

@@ -69,6 +69,8 @@ api_url = "https://ghe.example/api/v3"
 token_command = "gh auth token"
 concurrency = 12
 max_per_minute = 600
+warn_days = 5
+notify_url = "https://hooks.example/T0"
 
 [[sources]]
 owner = "acme"
@@ -85,6 +87,8 @@ repos = ["octocat/hello-world"]
   EXPECT_EQ(c.token_command, "gh auth token");
   EXPECT_EQ(c.concurrency, 12);
   EXPECT_EQ(c.max_per_minute, 600);
+  EXPECT_EQ(c.warn_days, 5);
+  EXPECT_EQ(c.notify_url, "https://hooks.example/T0");
   ASSERT_EQ(c.owners.size(), 1u);
   EXPECT_EQ(c.owners[0].owner, "acme");
   EXPECT_EQ(c.owners[0].filters.include, std::vector<std::string>{"docs-*"});
@@ -153,6 +157,9 @@ TEST(config, takes_the_same_ranges_as_the_command_line) {
   EXPECT_EQ(collect::parse_config("concurrency = 100\n", "t.toml").concurrency,
             github::k_max_concurrency);
   EXPECT_THAT(error_of("concurrency = 0\n"), HasSubstr("concurrency must be from 1 to 100"));
+  EXPECT_EQ(collect::parse_config("warn_days = 0\n", "t.toml").warn_days, 0);
+  EXPECT_THAT(error_of("warn_days = 15\n"), HasSubstr("warn_days must be from 0 to 14"));
+  EXPECT_THAT(error_of("notify_url = 3\n"), HasSubstr("notify_url must be a string"));
 }
 
 TEST(settings, come_from_the_flags_then_the_environment_then_the_config_then_the_defaults) {

@@ -215,11 +215,51 @@ TEST_F(web_api, windows_and_counters_of_one_repository) {
 TEST_F(web_api, metrics_are_prometheus_text_with_escaped_labels) {
   auto text = web::metrics_text(
       *m_snapshot,
-      web::run_report_from({1, at("2026-03-20T12:00:00Z"), at("2026-03-20T12:00:05Z"), 2, 0}));
+      web::run_report_from({1, at("2026-03-20T12:00:00Z"), at("2026-03-20T12:00:05Z"), 2, 0}),
+      day("2026-03-26"));
   EXPECT_THAT(text, HasSubstr("# TYPE ghtraffic_views_total gauge\n"));
   EXPECT_THAT(text, HasSubstr("ghtraffic_views_total{repo=\"acme/alpha\"} 5\n"));
   EXPECT_THAT(text, HasSubstr("ghtraffic_last_collection_success 1\n"));
   EXPECT_THAT(text, HasSubstr("ghtraffic_last_collection_timestamp_seconds 1774008005\n"));
+}
+
+TEST_F(web_api, metrics_give_days_left_and_the_last_success_of_each_repository) {
+  // alpha was collected on 03-20 and beta on 03-25: 14 days after that, less today.
+  auto text = web::metrics_text(*m_snapshot, std::nullopt, day("2026-03-26"));
+  EXPECT_THAT(text, HasSubstr("# TYPE ghtraffic_days_left gauge\n"));
+  EXPECT_THAT(text, HasSubstr("ghtraffic_days_left{repo=\"acme/alpha\"} 8\n"));
+  EXPECT_THAT(text, HasSubstr("ghtraffic_days_left{repo=\"acme/beta\"} 13\n"));
+  EXPECT_THAT(text, HasSubstr("# TYPE ghtraffic_last_success_timestamp_seconds gauge\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("ghtraffic_last_success_timestamp_seconds{repo=\"acme/alpha\"} 1774008000\n"));
+  EXPECT_THAT(
+      text, HasSubstr("ghtraffic_last_success_timestamp_seconds{repo=\"acme/beta\"} 1774440000\n"));
+  // Below 0 once days are lost.
+  auto later = web::metrics_text(*m_snapshot, std::nullopt, day("2026-04-05"));
+  EXPECT_THAT(later, HasSubstr("ghtraffic_days_left{repo=\"acme/alpha\"} -2\n"));
+  EXPECT_THAT(later, HasSubstr("ghtraffic_days_left{repo=\"acme/beta\"} 3\n"));
+}
+
+TEST_F(web_api, status_names_the_repositories_that_need_attention) {
+  web::StatusInfo info;
+  info.today = day("2026-04-05");
+  info.attention = web::needing_attention(read::store_freshness(*m_store, info.today));
+  auto status = web::status_json(info);
+  EXPECT_EQ(status["attention"]["warn_days"], 3);
+  const auto& repos = status["attention"]["repositories"];
+  ASSERT_EQ(repos.size(), 2u) << status.dump();
+  EXPECT_EQ(repos[0]["repo"], "acme/alpha");
+  EXPECT_EQ(repos[0]["urgency"], "lost");
+  EXPECT_EQ(repos[0]["lost_days"], 2);
+  EXPECT_EQ(repos[0]["lost_from"], "2026-03-21");
+  EXPECT_EQ(repos[0]["lost_to"], "2026-03-22");
+  EXPECT_EQ(repos[1]["repo"], "acme/beta");
+  EXPECT_EQ(repos[1]["urgency"], "at-risk");
+  EXPECT_EQ(repos[1]["days_left"], 3);
+  // A day earlier beta has 4 days left and is not named.
+  info.attention = web::needing_attention(read::store_freshness(*m_store, day("2026-04-04")));
+  EXPECT_EQ(web::status_json(info)["attention"]["repositories"].size(), 1u);
 }
 
 TEST_F(web_api, the_snapshot_cache_reloads_only_changed_repositories) {

@@ -9,11 +9,13 @@
 #include <thread>
 
 #include "ghtraffic/cli/common.hpp"
+#include "ghtraffic/cli/run_freshness.hpp"
 #include "ghtraffic/collect/github_transport.hpp"
 #include "ghtraffic/collect/job.hpp"
 #include "ghtraffic/collect/summary_json.hpp"
 #include "ghtraffic/github/client.hpp"
 #include "ghtraffic/store/store.hpp"
+#include "ghtraffic/util/clock.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/number.hpp"
@@ -33,6 +35,8 @@ struct CollectOptions {
   std::optional<int> max_per_minute;
   bool json = false;
   std::optional<std::string> token_ssm;  // --token-ssm NAME
+  std::optional<int> warn_days;
+  std::string today;  // hidden, for tests: the UTC day to count days left from
 };
 
 // Redraws the progress line a few times a second while the collection runs.
@@ -150,14 +154,29 @@ void print_table(const collect::Summary& summary) {
   std::fputs(util::scrub(out).c_str(), stdout);
 }
 
-void print_json(const collect::Summary& summary, const std::string& store_url) {
+void print_json(const collect::Summary& summary, const std::string& store_url,
+                const RunFreshness& freshness) {
   auto doc = collect::summary_to_json(summary, store_url);
+  doc.update(to_json(freshness));
   std::fputs((util::scrub(doc.dump(2)) + "\n").c_str(), stdout);
+}
+
+util::Day today_for(const CollectOptions& opts) {
+  if (opts.today.empty()) {
+    return util::day_of(util::system_clock().now());
+  }
+  auto day = util::parse_day(opts.today);
+  if (!day) {
+    throw util::Error("--today takes a day like 2026-03-01, not '{}'", opts.today);
+  }
+  return *day;
 }
 
 int run_collect(const GlobalOptions& global, const CollectOptions& opts) {
   auto config = load_config_file(global);
   auto plan = make_plan(opts, config);
+  int warn_days = resolve_warn_days(opts.warn_days, config);
+  auto today = today_for(opts);
 
   auto flags = client_flags(global);
   flags.concurrency = opts.concurrency;
@@ -177,17 +196,23 @@ int run_collect(const GlobalOptions& global, const CollectOptions& opts) {
 
   auto transport = collect::make_github_transport();
   github::Client client(client_options, *transport);
+  auto before = last_successes(*store);
   collect::Progress progress;
   collect::Summary summary;
   {
     ProgressLine line(progress, client);
     summary = collect::run_collection(client, *store, plan, &progress);
   }
+  auto freshness = run_freshness(*store, summary, before, today, warn_days);
 
   if (opts.json) {
-    print_json(summary, store->describe());
+    print_json(summary, store->describe(), freshness);
   } else {
     print_table(summary);
+  }
+  // Shown with --quiet too: they are what must not go unnoticed.
+  for (const auto& line : warning_lines(freshness)) {
+    util::log_line(util::LogLevel::quiet, "warning: " + line);
   }
   if (summary.repos.empty() && summary.errors.empty()) {
     util::log_warn("found no repositories to collect{}",
@@ -221,6 +246,9 @@ void add_collect_command(CLI::App& app, GlobalOptions& global, Action& action) {
                              "limit; at most {})",
                              github::k_max_per_minute));
   cmd->add_flag("--json", opts->json, "Print the summary as JSON");
+  add_warn_days_option(*cmd, opts->warn_days);
+  // The day to count days left from instead of today (UTC), so that tests need no clock.
+  cmd->add_option("--today", opts->today)->group("");
   add_token_ssm_option(*cmd, opts->token_ssm);
   add_global_options(*cmd, global);
   cmd->footer(
@@ -228,6 +256,9 @@ void add_collect_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "  ghtraffic collect octocat/hello-world\n"
       "  ghtraffic collect --owner my-org --exclude 'sandbox-*' --no-forks\n"
       "  ghtraffic collect --config ghtraffic.toml --json\n"
+      "Ends with a warning when a repository it did not collect is at risk (--warn-days or fewer\n"
+      "days left before GitHub forgets uncollected traffic), and when one it collected had lost\n"
+      "days since its previous collection; `ghtraffic status` says more.\n"
       "Exit codes: 0 all collected, 1 some failed, 2 usage or configuration error, 3 store busy.");
   cmd->callback([&action, &global, opts] {
     action = [&global, opts] { return run_collect(global, *opts); };

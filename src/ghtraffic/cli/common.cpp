@@ -2,7 +2,9 @@
 
 #include <cstdlib>
 
+#include "ghtraffic/read/freshness.hpp"
 #include "ghtraffic/store/store.hpp"
+#include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/number.hpp"
 
@@ -72,6 +74,36 @@ CLI::Validator whole_number(int min, int max) {
 CLI::Option* add_int_option(CLI::App& app, const std::string& name, std::optional<int>& value,
                             int min, int max, const std::string& description) {
   return app.add_option(name, value, description)->check(whole_number(min, max))->type_name("INT");
+}
+
+int resolve_warn_days(std::optional<int> flag, const collect::ConfigFile& config) {
+  if (flag) {
+    return *flag;
+  }
+  if (const char* env = std::getenv("GHTRAFFIC_WARN_DAYS"); env && *env) {
+    auto days = util::parse_int<int>(env, 0, read::k_window_days);
+    if (!days) {
+      throw util::Error("GHTRAFFIC_WARN_DAYS: {}", days.error().message);
+    }
+    return *days;
+  }
+  return config.warn_days.value_or(read::k_default_warn_days);
+}
+
+CLI::Option* add_warn_days_option(CLI::App& app, std::optional<int>& value) {
+  return add_int_option(app, "--warn-days", value, 0, read::k_window_days,
+                        "At this many days left or fewer a repository is at risk (default 3; "
+                        "env GHTRAFFIC_WARN_DAYS, config warn_days)");
+}
+
+std::string resolve_notify_url(const std::string& flag, const collect::ConfigFile& config) {
+  if (!flag.empty()) {
+    return flag;
+  }
+  if (const char* env = std::getenv("GHTRAFFIC_NOTIFY_URL"); env && *env) {
+    return env;
+  }
+  return config.notify_url.value_or("");
 }
 
 void add_token_ssm_option(CLI::App& app, std::optional<std::string>& value) {

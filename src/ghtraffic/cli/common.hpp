@@ -41,6 +41,17 @@ CLI::Validator whole_number(int min, int max);
 CLI::Option* add_int_option(CLI::App& app, const std::string& name, std::optional<int>& value,
                             int min, int max, const std::string& description);
 
+// --warn-days N, else GHTRAFFIC_WARN_DAYS, else the config file's warn_days, else 3: at
+// that many days left or fewer a repository is at risk. A bad environment value is a
+// util::Error.
+int resolve_warn_days(std::optional<int> flag, const collect::ConfigFile& config);
+
+// --warn-days N (0 to 14) for the commands that check days left.
+CLI::Option* add_warn_days_option(CLI::App& app, std::optional<int>& value);
+
+// --notify URL, else GHTRAFFIC_NOTIFY_URL, else the config file's notify_url; empty: none.
+std::string resolve_notify_url(const std::string& flag, const collect::ConfigFile& config);
+
 // --token-ssm NAME, for the commands that look for a GitHub token.
 void add_token_ssm_option(CLI::App& app, std::optional<std::string>& value);
 

@@ -15,6 +15,7 @@
 
 #include "ghtraffic/aws/lambda_runtime.hpp"
 #include "ghtraffic/cli/common.hpp"
+#include "ghtraffic/cli/run_freshness.hpp"
 #include "ghtraffic/collect/github_transport.hpp"
 #include "ghtraffic/collect/job.hpp"
 #include "ghtraffic/collect/settings.hpp"
@@ -23,6 +24,7 @@
 #include "ghtraffic/export/s3_sink.hpp"
 #include "ghtraffic/github/client.hpp"
 #include "ghtraffic/store/store.hpp"
+#include "ghtraffic/util/clock.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/number.hpp"
@@ -81,6 +83,7 @@ struct Settings {
   std::vector<core::RepoRef> repos;
   std::vector<collect::OwnerSource> owners;
   github::ClientOptions client;
+  int warn_days = 3;
 };
 
 // An init error: reported to /init/error, then the process exits.
@@ -123,6 +126,7 @@ Settings load_settings(const GlobalOptions& global) {
       settings.repos = config.repos;
       settings.owners = config.owners;
     }
+    settings.warn_days = resolve_warn_days(std::nullopt, config);
   });
   auto client_settings = init_step("Config.Invalid", [&] {
     return collect::resolve_client_settings(client_flags(global), config);
@@ -213,10 +217,14 @@ class Function {
     limit_to_deadline(*plan, invocation);
 
     collect::Summary summary;
+    RunFreshness freshness;
     try {
       auto lock = store::lock_for_collect(m_settings.store_url);
+      auto before = last_successes(*m_store);
       github::Client client(m_settings.client, m_transport);
       summary = collect::run_collection(client, *m_store, *plan);
+      freshness = run_freshness(*m_store, summary, before, util::day_of(util::system_clock().now()),
+                                m_settings.warn_days);
     } catch (const util::Error& e) {
       return std::unexpected(ErrorReport{
           e.exit_code() == util::k_exit_busy ? "Store.Busy" : "Collect.Failed", e.what()});
@@ -227,9 +235,11 @@ class Function {
       m_repo_estimate = summary.longest_repo;
     }
     log_summary(invocation, summary);
+    log_freshness(freshness);
 
     auto answer = collect::summary_to_json(summary, m_store->describe());
     answer["left_for_next_run"] = summary.left_for_next_run;
+    answer.update(to_json(freshness));
     answer["export"] = nullptr;
     if (m_settings.export_url) {
       try {
@@ -281,6 +291,25 @@ class Function {
     if (!summary.left_for_next_run.empty()) {
       util::log_info("left for the next run (the function's timeout came near): {}",
                      fmt::join(summary.left_for_next_run, " "));
+    }
+  }
+
+  // One line per repository at risk in a fixed form, for a CloudWatch metric filter
+  // (docs/aws.md): GHTRAFFIC_AT_RISK repo=OWNER/REPO urgency=... days_left=N lost_days=N
+  // last_success=TIME.
+  static void log_freshness(const RunFreshness& freshness) {
+    for (const auto& repo : freshness.at_risk) {
+      const auto& f = repo.freshness;
+      util::log_line(
+          util::LogLevel::quiet,
+          fmt::format("GHTRAFFIC_AT_RISK repo={} urgency={} days_left={} lost_days={} "
+                      "last_success={}",
+                      repo.full_name, read::to_string(f.urgency),
+                      f.days_left ? std::to_string(*f.days_left) : "none", f.lost_days,
+                      repo.last_success ? util::format_iso8601(*repo.last_success) : "never"));
+    }
+    for (const auto& line : warning_lines(freshness)) {
+      util::log_warn("{}", line);
     }
   }
 
@@ -340,8 +369,9 @@ void add_lambda_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "Settings come from the environment: AWS_LAMBDA_RUNTIME_API (set by Lambda),\n"
       "GHTRAFFIC_STORE, GHTRAFFIC_EXPORT_URL (s3://BUCKET/PREFIX, optional), GHTRAFFIC_REPOS\n"
       "and GHTRAFFIC_OWNERS (separated by spaces or commas), GHTRAFFIC_TOKEN_SSM_PARAMETER,\n"
-      "GITHUB_API_URL, GHTRAFFIC_CONCURRENCY. An event {\"repos\": [...], \"owners\": [...]}\n"
-      "replaces the repositories for one invocation. See docs/aws.md.");
+      "GITHUB_API_URL, GHTRAFFIC_CONCURRENCY, GHTRAFFIC_WARN_DAYS. An event {\"repos\": [...],\n"
+      "\"owners\": [...]} replaces the repositories for one invocation. The answer and the\n"
+      "log name the repositories at risk (GHTRAFFIC_AT_RISK lines). See docs/aws.md.");
   cmd->callback([&action, &global] { action = [&global] { return run_lambda(global); }; });
 }
 

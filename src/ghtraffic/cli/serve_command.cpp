@@ -3,18 +3,24 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "ghtraffic/cli/common.hpp"
+#include "ghtraffic/cli/freshness_watch.hpp"
 #include "ghtraffic/cli/signals.hpp"
 #include "ghtraffic/collect/settings.hpp"
+#include "ghtraffic/net/transport.hpp"
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/number.hpp"
+#include "ghtraffic/util/redact.hpp"
 #include "ghtraffic/web/scheduler.hpp"
 #include "ghtraffic/web/server.hpp"
 
@@ -27,9 +33,47 @@ struct ServeOptions {
   std::string read_token;
   std::vector<std::string> allowed_hosts;
   std::optional<std::string> token_ssm;  // --token-ssm NAME
+  std::optional<int> warn_days;
+  std::string notify;
 };
 
 constexpr int k_store_connections = 4;
+// Between collections days left still fall (and with collection off nothing else checks).
+constexpr std::chrono::hours k_watch_every{1};
+
+// Runs the freshness watch every k_watch_every until stopped.
+class WatchTimer {
+ public:
+  explicit WatchTimer(std::function<void()> check)
+      : m_thread([this, check = std::move(check)] {
+          std::unique_lock lock(m_mutex);
+          while (!m_wake.wait_for(lock, k_watch_every, [this] { return m_stop; })) {
+            lock.unlock();
+            check();
+            lock.lock();
+          }
+        }) {}
+  ~WatchTimer() { stop(); }
+  WatchTimer(const WatchTimer&) = delete;
+  WatchTimer& operator=(const WatchTimer&) = delete;
+
+  void stop() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stop = true;
+    }
+    m_wake.notify_all();
+    if (m_thread.joinable() && m_thread.get_id() != std::this_thread::get_id()) {
+      m_thread.join();
+    }
+  }
+
+ private:
+  std::mutex m_mutex;
+  std::condition_variable m_wake;
+  bool m_stop = false;
+  std::thread m_thread;  // last: started once the fields above exist
+};
 
 std::string read_token_from(const ServeOptions& opts) {
   if (!opts.read_token.empty()) {
@@ -87,6 +131,19 @@ int run_serve(const GlobalOptions& global, const ServeOptions& opts) {
   web::StorePool stores([store_url] { return store::make_store(store_url, {.read_only = true}); },
                         k_store_connections);
   web::SnapshotCache cache;
+  int warn_days = resolve_warn_days(opts.warn_days, config);
+  auto notify_transport = net::make_curl_transport();
+  FreshnessWatch watch(
+      {.notify_url = resolve_notify_url(opts.notify, config), .warn_days = warn_days},
+      *notify_transport);
+  auto check_freshness = [&stores, &watch] {
+    try {
+      auto lease = stores.acquire();
+      watch.check(*lease);
+    } catch (const std::exception& e) {
+      util::log_error("could not check days left in the store: {}", util::scrub(e.what()));
+    }
+  };
 
   std::unique_ptr<web::Scheduler> scheduler;
   auto warm = [&stores, &cache] {
@@ -94,8 +151,8 @@ int run_serve(const GlobalOptions& global, const ServeOptions& opts) {
     cache.invalidate();
     return cache.get(*lease);
   };
-  web::ServerContext context{stores, cache,           description,         {},
-                             {},     disabled_reason, util::system_clock()};
+  web::ServerContext context{stores, cache,           description,          {},
+                             {},     disabled_reason, util::system_clock(), warn_days};
   if (client && interval) {
     scheduler = std::make_unique<web::Scheduler>(
         scheduler_options(config, *client, store_url, *interval), [&] {
@@ -104,6 +161,7 @@ int run_serve(const GlobalOptions& global, const ServeOptions& opts) {
           } catch (const std::exception& e) {
             util::log_error("could not read the store after the collection: {}", e.what());
           }
+          check_freshness();
         });
     context.scheduler_state = [&scheduler] { return scheduler->state(); };
     context.repo_errors = [&scheduler] { return scheduler->repo_errors(); };
@@ -118,6 +176,8 @@ int run_serve(const GlobalOptions& global, const ServeOptions& opts) {
                  std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::steady_clock::now() - started)
                      .count());
+  check_freshness();
+  WatchTimer watch_timer(check_freshness);
   if (scheduler) {
     scheduler->start();
   } else {
@@ -138,6 +198,7 @@ int run_serve(const GlobalOptions& global, const ServeOptions& opts) {
   std::fputs(fmt::format("listening on {}\n", url).c_str(), stdout);
   std::fflush(stdout);
   server.run();
+  watch_timer.stop();
   if (scheduler) {
     scheduler->request_stop();
     scheduler->join();
@@ -166,11 +227,17 @@ void add_serve_command(CLI::App& app, GlobalOptions& global, Action& action) {
                   "Without a read token, answer requests for this host name too (repeatable); "
                   "by default only 127.0.0.1, [::1] and localhost, so that no web page can "
                   "read the dashboard through a DNS name it points at 127.0.0.1");
+  add_warn_days_option(*cmd, opts->warn_days);
+  cmd->add_option("--notify", opts->notify,
+                  "When a repository becomes at risk or loses days, POST an alert to this "
+                  "webhook URL (Slack, Mattermost, Teams, Discord), once per repository per "
+                  "UTC day (env GHTRAFFIC_NOTIFY_URL, config notify_url)");
   add_token_ssm_option(*cmd, opts->token_ssm);
   add_global_options(*cmd, global);
   cmd->footer(
       "Examples:\n"
       "  ghtraffic serve\n"
+      "  ghtraffic serve --notify \"$SLACK_WEBHOOK_URL\"\n"
       "  ghtraffic serve --config /etc/ghtraffic/ghtraffic.toml --collect-every 12h\n"
       "  GHTRAFFIC_READ_TOKEN=$(openssl rand -hex 32) ghtraffic serve --listen 0.0.0.0:8080\n"
       "Stops cleanly on SIGINT or SIGTERM: the repository being collected is committed first.");

@@ -20,13 +20,14 @@
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/strings.hpp"
+#include "ghtraffic/web/api.hpp"
 
 namespace ghtraffic::cli {
 namespace {
 
 struct StatusCommandOptions {
   std::vector<std::string> repos;
-  int warn_days = read::k_default_warn_days;
+  std::optional<int> warn_days;
   bool json = false;
   bool no_color = false;
   std::string notify;
@@ -96,33 +97,11 @@ std::string time_text(const std::optional<util::Timestamp>& at) {
   return iso.substr(0, 10) + " " + iso.substr(11, 5) + " UTC";
 }
 
-nlohmann::json optional_day(const std::optional<util::Day>& day) {
-  return day ? nlohmann::json(util::format_day(*day)) : nlohmann::json(nullptr);
-}
-
 nlohmann::json to_json(const std::vector<read::RepoFreshness>& repos, util::Day today,
                        int warn_days) {
   auto list = nlohmann::json::array();
   for (const auto& repo : repos) {
-    const auto& f = repo.freshness;
-    list.push_back({
-        {"repo", repo.full_name},
-        {"id", repo.id == 0 ? nlohmann::json(nullptr) : nlohmann::json(repo.id)},
-        {"last_success", repo.last_success
-                             ? nlohmann::json(util::format_iso8601(*repo.last_success))
-                             : nlohmann::json(nullptr)},
-        {"days_left", f.days_left ? nlohmann::json(*f.days_left) : nlohmann::json(nullptr)},
-        {"lost_days", f.lost_days},
-        {"lost_from", optional_day(f.lost_from)},
-        {"lost_to", optional_day(f.lost_to)},
-        {"urgency", read::to_string(f.urgency)},
-        {"needs_attention", f.needs_attention()},
-        {"last_attempt", repo.last_attempt
-                             ? nlohmann::json(util::format_iso8601(repo.last_attempt->at))
-                             : nlohmann::json(nullptr)},
-        {"last_error",
-         repo.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(repo.last_error)},
-    });
+    list.push_back(web::freshness_json(repo));
   }
   return {{"today", util::format_day(today)}, {"warn_days", warn_days}, {"repositories", list}};
 }
@@ -206,12 +185,13 @@ std::string summary_line(const std::vector<read::RepoFreshness>& repos, int warn
 int run_status(const GlobalOptions& global, const StatusCommandOptions& opts) {
   auto today = today_for(opts);
   auto config = load_config_file(global);
+  int warn_days = resolve_warn_days(opts.warn_days, config);
   auto store = store::make_store(resolve_store_url(global, config), {.read_only = true});
-  auto repos = selected(read::store_freshness(*store, today, opts.warn_days), opts.repos, *store);
+  auto repos = selected(read::store_freshness(*store, today, warn_days), opts.repos, *store);
   bool attention = !read::names_needing_attention(repos).empty();
 
   if (opts.json) {
-    std::fputs((to_json(repos, today, opts.warn_days).dump(2) + "\n").c_str(), stdout);
+    std::fputs((to_json(repos, today, warn_days).dump(2) + "\n").c_str(), stdout);
   } else if (repos.empty()) {
     if (!global.quiet) {
       std::fprintf(stdout, "No repository in %s yet: run `ghtraffic collect` first.\n",
@@ -222,7 +202,7 @@ int run_status(const GlobalOptions& global, const StatusCommandOptions& opts) {
                 std::getenv("NO_COLOR") == nullptr);
     auto text = render_table(repos, global.quiet, style);
     if (!global.quiet || attention) {
-      text += summary_line(repos, opts.warn_days);
+      text += summary_line(repos, warn_days);
     }
     std::fputs(text.c_str(), stdout);
   }
@@ -248,9 +228,7 @@ void add_status_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "every repository has more than --warn-days days left, 1 when any has that many or "
       "fewer or has lost days, 2 for usage errors: for cron, timers and monitoring.");
   cmd->add_option("repos", opts->repos, "Only these repositories, OWNER/REPO");
-  cmd->add_option("--warn-days", opts->warn_days,
-                  "At this many days left or fewer a repository is at risk (default 3)")
-      ->check(CLI::Range(0, 14));
+  add_warn_days_option(*cmd, opts->warn_days);
   cmd->add_flag("--json", opts->json, "The same per repository as JSON, for scripts");
   cmd->add_option("--notify", opts->notify,
                   "When any repository is at risk or has lost days, POST one alert to this "

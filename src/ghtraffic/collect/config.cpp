@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "ghtraffic/github/client.hpp"
+#include "ghtraffic/read/freshness.hpp"
 #include "ghtraffic/util/error.hpp"
 
 namespace ghtraffic::collect {
@@ -126,7 +127,7 @@ class ConfigReader {
   ConfigFile read(const toml::table& root) const {
     check_keys(root,
                {"store", "api_url", "token_command", "token_file", "token_ssm_parameter",
-                "concurrency", "max_per_minute", "sources"},
+                "concurrency", "max_per_minute", "warn_days", "notify_url", "sources"},
                "");
     ConfigFile config;
     config.store = string(root, "store");
@@ -136,6 +137,8 @@ class ConfigReader {
     config.token_ssm_parameter = string(root, "token_ssm_parameter");
     config.concurrency = integer(root, "concurrency", 1, github::k_max_concurrency);
     config.max_per_minute = integer(root, "max_per_minute", 1, github::k_max_per_minute);
+    config.warn_days = integer(root, "warn_days", 0, read::k_window_days);
+    config.notify_url = string(root, "notify_url");
     if (const auto* sources = root.get("sources")) {
       const auto* array = sources->as_array();
       if (!array || !array->is_array_of_tables()) {

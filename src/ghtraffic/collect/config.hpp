@@ -20,6 +20,10 @@ struct ConfigFile {
   std::optional<std::string> token_ssm_parameter;
   std::optional<int> concurrency;
   std::optional<int> max_per_minute;
+  // At this many days left or fewer a repository is at risk (`status`, `collect`, `serve`).
+  std::optional<int> warn_days;
+  // The chat webhook `serve` posts to when a repository becomes at risk.
+  std::optional<std::string> notify_url;
   std::vector<core::RepoRef> repos;
   std::vector<OwnerSource> owners;
 };

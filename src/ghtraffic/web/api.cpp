@@ -233,6 +233,10 @@ json status_json(const StatusInfo& status) {
   auto optional_int = [](const std::optional<std::int64_t>& v) {
     return v ? json(*v) : json(nullptr);
   };
+  json attention = json::array();
+  for (const auto& repo : status.attention) {
+    attention.push_back(freshness_json(repo));
+  }
   return {
       {"version", GHTRAFFIC_VERSION},
       {"store", status.store},
@@ -249,7 +253,33 @@ json status_json(const StatusInfo& status) {
        {{"remaining", optional_int(scheduler.rate_limit.remaining)},
         {"limit", optional_int(scheduler.rate_limit.limit)},
         {"reset", optional_time(scheduler.rate_limit.reset)}}},
+      {"attention", {{"warn_days", status.warn_days}, {"repositories", attention}}},
   };
+}
+
+json freshness_json(const read::RepoFreshness& repo) {
+  const auto& f = repo.freshness;
+  return {
+      {"repo", repo.full_name},
+      {"id", repo.id == 0 ? json(nullptr) : json(repo.id)},
+      {"last_success", optional_time(repo.last_success)},
+      {"days_left", f.days_left ? json(*f.days_left) : json(nullptr)},
+      {"lost_days", f.lost_days},
+      {"lost_from", optional_day(f.lost_from)},
+      {"lost_to", optional_day(f.lost_to)},
+      {"urgency", read::to_string(f.urgency)},
+      {"needs_attention", f.needs_attention()},
+      {"last_attempt",
+       repo.last_attempt ? json(util::format_iso8601(repo.last_attempt->at)) : json(nullptr)},
+      {"last_error", repo.last_error.empty() ? json(nullptr) : json(repo.last_error)},
+  };
+}
+
+std::vector<read::RepoFreshness> needing_attention(const std::vector<read::RepoFreshness>& all) {
+  std::vector<read::RepoFreshness> out;
+  std::copy_if(all.begin(), all.end(), std::back_inserter(out),
+               [](const read::RepoFreshness& repo) { return repo.freshness.needs_attention(); });
+  return out;
 }
 
 json repos_json(const Snapshot& snapshot, util::Day today,
@@ -410,7 +440,8 @@ json windows_json(store::Store& store, const Snapshot& snapshot, const Params& p
   return {{"repo", repo.record.full_name}, {"windows", out}};
 }
 
-std::string metrics_text(const Snapshot& snapshot, const std::optional<RunReport>& last_run) {
+std::string metrics_text(const Snapshot& snapshot, const std::optional<RunReport>& last_run,
+                         util::Day today) {
   std::string out;
   auto family = [&](std::string_view name, std::string_view help, auto value_of) {
     out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", name, help, name);
@@ -437,6 +468,21 @@ std::string metrics_text(const Snapshot& snapshot, const std::optional<RunReport
   family("ghtraffic_forks", "Forks at the latest snapshot.", [](const RepoData& r) -> Value {
     return r.latest_counters ? Value(r.latest_counters->forks) : Value();
   });
+  // DESIGN.md "Days left": below 0, days have left GitHub's window uncollected.
+  family("ghtraffic_days_left",
+         "Days until GitHub forgets a day that was not collected: the UTC day of the last "
+         "successful collection + 14 - today; below 0, days were lost.",
+         [&](const RepoData& r) -> Value {
+           auto left = read::freshness(r.record.last_collected, today).days_left;
+           return left ? Value(*left) : Value();
+         });
+  family("ghtraffic_last_success_timestamp_seconds",
+         "When the repository was last collected successfully (GitHub's Date header).",
+         [](const RepoData& r) -> Value {
+           return r.record.last_collected
+                      ? Value(r.record.last_collected->time_since_epoch().count())
+                      : Value();
+         });
   if (last_run) {
     auto at = last_run->finished_at.value_or(last_run->started_at);
     out += fmt::format(

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "ghtraffic/read/freshness.hpp"
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/web/request_error.hpp"
 #include "ghtraffic/web/snapshot.hpp"
@@ -61,9 +62,21 @@ struct StatusInfo {
   util::Day today;
   SchedulerState scheduler;
   std::optional<RunReport> last_run;  // the scheduler's, else the store's
+  // The repositories at risk, with lost days or never collected, most urgent first (the
+  // dashboard's banner); at risk means warn_days days left or fewer.
+  int warn_days = read::k_default_warn_days;
+  std::vector<read::RepoFreshness> attention;
 };
 
 nlohmann::json status_json(const StatusInfo& status);
+
+// One repository's days left, lost days and latest error, as `status --json`, /api/status
+// and the Lambda's answer give it: repo, id, last_success, days_left, lost_days,
+// lost_from, lost_to, urgency, needs_attention, last_attempt, last_error.
+nlohmann::json freshness_json(const read::RepoFreshness& repo);
+
+// The repositories among all that need attention, in their order.
+std::vector<read::RepoFreshness> needing_attention(const std::vector<read::RepoFreshness>& all);
 
 // GET /api/repos. errors: each repository's error in the last run, by full name.
 nlohmann::json repos_json(const Snapshot& snapshot, util::Day today,
@@ -78,7 +91,9 @@ nlohmann::json referrers_json(store::Store& store, const Snapshot& snapshot, con
 nlohmann::json counters_json(store::Store& store, const Snapshot& snapshot, const Params& params);
 nlohmann::json windows_json(store::Store& store, const Snapshot& snapshot, const Params& params);
 
-// GET /metrics: the Prometheus text exposition format, version 0.0.4.
-std::string metrics_text(const Snapshot& snapshot, const std::optional<RunReport>& last_run);
+// GET /metrics: the Prometheus text exposition format, version 0.0.4. Days left per
+// repository are counted from today.
+std::string metrics_text(const Snapshot& snapshot, const std::optional<RunReport>& last_run,
+                         util::Day today);
 
 }  // namespace ghtraffic::web

@@ -256,6 +256,12 @@ ReportSummary write_report(store::Store& store, const ReportOptions& options, st
   if (selection.last_run) {
     status.last_run = run_report_from(*selection.last_run);
   }
+  // The banner of the report: the repositories it shows that were at risk when it was made.
+  for (auto& repo : needing_attention(read::store_freshness(store, today))) {
+    if (selection.find(repo.full_name)) {
+      status.attention.push_back(std::move(repo));
+    }
+  }
   json overview = json::object();
   auto status_answer = status_json(status);
   status_answer["generated_at"] = util::format_iso8601(options.generated_at);

@@ -263,6 +263,7 @@ struct Server::Impl {
     StatusInfo info;
     info.store = context.store_description;
     info.today = today();
+    info.warn_days = context.warn_days;
     if (context.scheduler_state) {
       info.scheduler = context.scheduler_state();
       info.last_run = info.scheduler.last_run;
@@ -387,11 +388,14 @@ struct Server::Impl {
       auto lease = context.stores.acquire();
       auto snapshot = context.cache.get(*lease);
       res.set_header("Cache-Control", "no-store");
-      res.set_content(metrics_text(*snapshot, status(*snapshot).last_run),
+      res.set_content(metrics_text(*snapshot, status(*snapshot).last_run, today()),
                       "text/plain; version=0.0.4; charset=utf-8");
     });
-    api("/api/status", [this](store::Store&, const Snapshot& snapshot, const Params&) {
-      return status_json(status(snapshot));
+    api("/api/status", [this](store::Store& store, const Snapshot& snapshot, const Params&) {
+      auto info = status(snapshot);
+      info.attention =
+          needing_attention(read::store_freshness(store, info.today, context.warn_days));
+      return status_json(info);
     });
     api("/api/repos", [this](store::Store&, const Snapshot& snapshot, const Params&) {
       return repos_json(snapshot, today(), repo_errors());

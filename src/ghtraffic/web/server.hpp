@@ -57,6 +57,8 @@ struct ServerContext {
   std::function<std::map<std::string, std::string>()> repo_errors;
   std::string disabled_reason;
   util::Clock& clock = util::system_clock();
+  // At this many days left or fewer a repository is at risk (/api/status's attention).
+  int warn_days = read::k_default_warn_days;
 };
 
 class Server {

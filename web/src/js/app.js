@@ -1,14 +1,65 @@
-// The router and the status strip, loaded last: it draws the view the address names
-// (#/, #/repo/OWNER/NAME, #/compare?repo=...) with the last collection, the schedule and
-// the rate limit above it, and starts the page.
+// The router, the status strip and the banner, loaded last: it draws the view the address
+// names (#/, #/repo/OWNER/NAME, #/compare?repo=...) with the last collection, the schedule
+// and the rate limit above it, the repositories at risk or with lost days under that, and
+// starts the page.
 'use strict';
 
 (() => {
   const g = window.ghtraffic;
   const {
-    hooks, el, setChildren, fmtNum, fmtTime, ApiError, api, isReport, clearApiCache, destroyCharts,
+    hooks, el, setChildren, fmtNum, fmtTime, repoHref, ApiError, api, isReport, clearApiCache, destroyCharts,
     setupRangeControl, syncRangeControl, renderOverview, renderRepo, renderCompare,
   } = g;
+
+  // ---- banner: repositories at risk or with lost days (DESIGN.md "Days left") -------
+
+  const BANNER_NAMED = 8;
+  const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+
+  function describeFreshness(repo) {
+    if (repo.days_left === null) return 'never collected';
+    if (repo.lost_days > 0) {
+      const range = repo.lost_from === repo.lost_to ? repo.lost_from : `${repo.lost_from} to ${repo.lost_to}`;
+      return `${plural(repo.lost_days, 'day', 'days')} lost (${range})`;
+    }
+    if (repo.days_left === 0) return '0 days left: collect it today';
+    return `${plural(repo.days_left, 'day', 'days')} left`;
+  }
+
+  let bannerKey = null;
+  function renderBanner(status) {
+    const banner = document.getElementById('alert-banner');
+    const repos = (status.attention && status.attention.repositories) || [];
+    // Redrawn only when it changes, so that a screen reader hears it once.
+    const key = JSON.stringify(repos.map((r) => [r.repo, r.days_left, r.lost_days]));
+    if (key === bannerKey) return;
+    bannerKey = key;
+    banner.hidden = repos.length === 0;
+    if (!repos.length) {
+      banner.replaceChildren();
+      return;
+    }
+    const lost = repos.filter((r) => r.lost_days > 0).length;
+    const rest = repos.length - lost;
+    const title = lost
+      ? `Days are being lost: ${plural(lost, 'repository has', 'repositories have')} lost days that GitHub no longer shows` +
+        (rest ? `, and ${rest} more ${rest === 1 ? 'needs' : 'need'} collecting soon` : '')
+      : `${plural(repos.length, 'repository needs', 'repositories need')} collecting before GitHub forgets ${repos.length === 1 ? 'its' : 'their'} traffic`;
+    const items = repos.slice(0, BANNER_NAMED).map((r) => el('li', { 'data-repo': r.repo, 'data-urgency': r.urgency },
+      el('a', { href: repoHref(r.repo), text: r.repo }), ': ', describeFreshness(r),
+      r.last_error ? el('span', { class: 'banner-error', text: ` · last attempt failed: ${r.last_error}` }) : null));
+    if (repos.length > BANNER_NAMED) items.push(el('li', { text: `and ${repos.length - BANNER_NAMED} more` }));
+    const advice = isReport()
+      ? `As of the report (${status.generated_at ? fmtTime(status.generated_at) : status.today}). `
+      : '';
+    setChildren(banner,
+      el('p', { class: 'banner-title' }, el('strong', { text: title })),
+      el('ul', null, items),
+      el('p', { class: 'banner-advice' }, advice, 'Run ', el('code', { text: 'ghtraffic collect' }),
+        ' now, then check why the schedule stopped (an expired token, a broken cron line or timer, a disabled schedule); ',
+        el('code', { text: 'ghtraffic status' }), ` tells each repository's last error. At ${plural(status.attention.warn_days, 'day', 'days')} left or fewer a repository is at risk.`));
+    banner.dataset.lost = String(lost);
+  }
 
   // ---- status strip ------------------------------------------------------------------
 
@@ -22,6 +73,7 @@
       strip.hidden = true;
       return;
     }
+    renderBanner(status);
     const runKey = status.last_run ? status.last_run.finished_at || status.last_run.started_at : null;
     if (lastRunSeen !== undefined && runKey !== lastRunSeen) {
       clearApiCache();
