@@ -25,19 +25,24 @@ std::string default_scratch_root() {
   return tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
 }
 
-int run_command(const std::vector<std::string>& names, const RunOptions& options,
+int run_command(const std::vector<std::string>& names, bool names_given, const RunOptions& options,
                 const std::string& json_out) {
   if (!std::filesystem::exists(options.binary)) {
     fmt::print(stderr, "ghtraffic-bench: no ghtraffic binary at {}; build it or pass --binary\n",
                options.binary);
     return 2;
   }
-  auto results = run_scenarios(names, options);
+  if (!options.before_binary.empty() && !std::filesystem::exists(options.before_binary)) {
+    fmt::print(stderr, "ghtraffic-bench: no ghtraffic binary at {} (--before-binary)\n",
+               options.before_binary);
+    return 2;
+  }
+  auto results = run_scenarios(names, options, names_given);
   auto growth = growth_of(results);
   std::fputs(markdown_report(results, growth).c_str(), stdout);
   if (!json_out.empty()) {
     std::ofstream out(json_out);
-    out << json_report(results, growth, options.binary).dump(2) << "\n";
+    out << json_report(results, growth, options.binary, options.before_binary).dump(2) << "\n";
     if (!out) {
       fmt::print(stderr, "ghtraffic-bench: could not write {}\n", json_out);
       return 2;
@@ -88,6 +93,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   run->add_flag("--keep", options.keep, "Keep the stores and the collector's output");
+  run->add_option("--before-binary", options.before_binary,
+                  "A ghtraffic executable to compare with (e.g. built from main before a "
+                  "change): runs the \"-before\" scenarios with it, beside the others");
 
   auto* list = app.add_subcommand("list", "List the scenarios");
 
@@ -161,13 +169,14 @@ int main(int argc, char** argv) {
       }
       return run_micro(args);
     }
+    const bool names_given = !names.empty();
     if (names.empty()) {
       for (const auto& s : all_scenarios()) {
         names.push_back(s.name);
       }
     }
     options.timeout = std::chrono::seconds(timeout_s);
-    return run_command(names, options, json_out);
+    return run_command(names, names_given, options, json_out);
   } catch (const std::exception& e) {
     fmt::print(stderr, "ghtraffic-bench: {}\n", e.what());
     return 1;

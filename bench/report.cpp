@@ -21,7 +21,9 @@ const Measurement* find(const std::vector<Measurement>& results, const std::stri
 std::string ceiling_text(const Scenario& s) {
   auto client = s.max_per_minute ? fmt::format("{}", *s.max_per_minute)
                                  : fmt::format("{} (default)", k_client_default_max_per_minute);
-  auto server = s.mock_max_per_minute > 0 ? fmt::format("{}", s.mock_max_per_minute) : "off";
+  auto server = s.github_limits             ? std::string("900 (GitHub's limits)")
+                : s.mock_max_per_minute > 0 ? fmt::format("{}", s.mock_max_per_minute)
+                                            : std::string("off");
   return client + " / " + server;
 }
 
@@ -130,7 +132,8 @@ std::string markdown_report(const std::vector<Measurement>& results,
 }
 
 nlohmann::json json_report(const std::vector<Measurement>& results,
-                           const std::vector<Growth>& growth, const std::string& binary) {
+                           const std::vector<Growth>& growth, const std::string& binary,
+                           const std::string& before_binary) {
   nlohmann::json scenarios = nlohmann::json::array();
   for (const auto& m : results) {
     const auto& s = m.scenario;
@@ -145,7 +148,9 @@ nlohmann::json json_report(const std::vector<Measurement>& results,
         {"latency_ms", s.latency.count()},
         {"concurrency", s.effective_concurrency()},
         {"client_max_per_minute", s.effective_max_per_minute()},
-        {"server_max_per_minute", s.mock_max_per_minute},
+        {"server_max_per_minute", s.github_limits ? 900 : s.mock_max_per_minute},
+        {"server_github_limits", s.github_limits},
+        {"binary", s.before ? "before" : "under test"},
         {"listing", s.by_owner},
         {"warm_store", s.warm},
         {"exit_code", m.exit_code},
@@ -186,6 +191,7 @@ nlohmann::json json_report(const std::vector<Measurement>& results,
       {"generated_at", util::format_iso8601(now)},
       {"machine", machine_text()},
       {"binary", binary},
+      {"before_binary", before_binary},
       {"scenarios", scenarios},
       {"growth", growth_json},
   };

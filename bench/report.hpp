@@ -25,6 +25,7 @@ std::string markdown_report(const std::vector<Measurement>& results,
                             const std::vector<Growth>& growth);
 
 nlohmann::json json_report(const std::vector<Measurement>& results,
-                           const std::vector<Growth>& growth, const std::string& binary);
+                           const std::vector<Growth>& growth, const std::string& binary,
+                           const std::string& before_binary);
 
 }  // namespace ghtraffic::bench

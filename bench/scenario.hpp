@@ -19,7 +19,9 @@ inline constexpr int k_client_default_max_per_minute = 900;
 enum class Ideal {
   none,     // no latency and no ceiling: nothing to compare with
   latency,  // requests x latency / requests in flight
-  paced,    // requests / (ceiling per minute / 60 s)
+  // max(requests x latency / requests in flight, 60 s x floor((requests - 1) / ceiling)):
+  // the latency bound, or the whole windows a sliding window of the ceiling must wait
+  window,
 };
 
 struct Scenario {
@@ -28,6 +30,7 @@ struct Scenario {
   int repos = 0;
   std::chrono::milliseconds latency{0};
   int mock_max_per_minute = 0;        // 0: the mock enforces no per-minute limit
+  bool github_limits = false;         // the mock enforces GitHub's secondary limits
   std::optional<int> concurrency;     // empty: the client's default
   std::optional<int> max_per_minute;  // empty: the client's default
   bool by_owner = false;              // --owner instead of naming every repository
@@ -35,6 +38,9 @@ struct Scenario {
   bool warm = false;                  // reuse the store and the server of `needs`
   Ideal ideal = Ideal::none;
   bool check_goals = true;  // false: reported for comparison only
+  // Collected by RunOptions::before_binary (the collector before a change), side by side
+  // with the scenario of the same settings collected by the binary under test.
+  bool before = false;
 
   int effective_concurrency() const { return concurrency.value_or(k_client_default_concurrency); }
   int effective_max_per_minute() const {
@@ -79,14 +85,16 @@ struct Measurement {
 
 struct RunOptions {
   std::string binary;
-  std::string scratch_root;  // a fresh folder is made under it for each store
-  bool keep = false;         // keep the stores and the child's output
+  std::string before_binary;  // empty: the "-before" scenarios are left out
+  std::string scratch_root;   // a fresh folder is made under it for each store
+  bool keep = false;          // keep the stores and the child's output
   std::chrono::seconds timeout{900};
 };
 
 // Runs the named scenarios (with what they need first), in the canonical order, and
-// reports progress on stderr.
+// reports progress on stderr. A "-before" scenario without RunOptions::before_binary is
+// an error when named (names_given), else left out.
 std::vector<Measurement> run_scenarios(const std::vector<std::string>& names,
-                                       const RunOptions& options);
+                                       const RunOptions& options, bool names_given);
 
 }  // namespace ghtraffic::bench

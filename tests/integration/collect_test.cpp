@@ -223,35 +223,42 @@ TEST_F(collect, transient_server_errors_are_retried) {
   EXPECT_EQ(daily("octo/alpha").size(), 15u);
 }
 
-TEST_F(collect, a_secondary_limit_with_retry_after_is_waited_out) {
+TEST_F(collect, a_secondary_limit_with_retry_after_is_waited_out_and_shrinks_the_window) {
   add_repo("octo/alpha", 101);
   m_github.set_retry_after(1);
   m_github.set_max_in_flight(1);
-  auto r = run_collect({"octo/alpha", "--concurrency", "4"});
+  m_github.set_latency(std::chrono::milliseconds(50));  // so that requests overlap
+  auto r = run_collect({"octo/alpha", "--concurrency", "4", "--json"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(daily("octo/alpha").size(), 15u);
+  auto summary = nlohmann::json::parse(r.out);
+  EXPECT_GE(summary["secondary_limited"].get<int>(), 1);
+  EXPECT_LT(summary["max_per_minute"].get<int>(), 900);
+  EXPECT_THAT(r.err, HasSubstr("secondary rate limit: pacing to 675 requests a minute (was 900)"));
 }
 
-TEST_F(collect, stays_under_the_per_minute_ceiling_and_concurrency) {
+TEST_F(collect, a_run_below_the_window_goes_at_the_speed_of_the_answers) {
   for (int i = 0; i < 6; ++i) {
     add_repo("octo/r" + std::to_string(i), 200 + i);
   }
-  m_github.set_secondary_window(std::chrono::milliseconds(2000));
-  m_github.set_max_per_minute(20);  // 20 requests in any 2 s = 600 a minute
-  m_github.set_retry_after(1);
-  // Answers slower than the pacing interval, so several requests are in flight at once.
-  m_github.set_latency(std::chrono::milliseconds(300));
+  // GitHub's own limits: the run's 24 traffic requests are far below the window of 900,
+  // so they go 3 at a time as fast as the 100 ms answers come.
+  m_github.enforce_github_secondary_limits();
+  m_github.set_max_per_minute(24);
+  m_github.set_latency(std::chrono::milliseconds(100));
   std::vector<std::string> args;
   for (int i = 0; i < 6; ++i) {
     args.push_back("octo/r" + std::to_string(i));
   }
-  args.insert(args.end(), {"--concurrency", "3", "--max-per-minute", "500"});
+  args.insert(args.end(), {"--concurrency", "3", "--max-per-minute", "24", "--json"});
   auto r = run_collect(args);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   auto stats = m_github.stats();
   EXPECT_EQ(stats.secondary_limited, 0);
+  EXPECT_EQ(stats.by_route["graphql"], 1);  // paced apart: not one of the 24
   EXPECT_LE(stats.max_in_flight, 3);
   EXPECT_GE(stats.max_in_flight, 2);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["max_per_minute"], 24);
 }
 
 TEST_F(collect, an_owner_collects_only_what_the_token_can_push_to_with_filters) {

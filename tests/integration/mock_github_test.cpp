@@ -359,6 +359,39 @@ TEST_F(mock_github, answers_a_secondary_limit_with_retry_after) {
   EXPECT_EQ(c.Get("/repos/octo-org/hello")->status, 200);
 }
 
+TEST_F(mock_github, counts_secondary_points_as_github_does_graphql_apart_and_a_write_as_five) {
+  github.set_max_per_minute(7);
+  github.set_max_graphql_per_minute(2);
+  github.set_secondary_window(400ms);
+  auto c = client();
+  // A REST write costs 5 points, whatever its answer.
+  EXPECT_EQ(c.Post("/repos/octo-org/hello", "{}", "application/json")->status, 404);
+  EXPECT_EQ(c.Get("/repos/octo-org/hello")->status, 200);
+  EXPECT_EQ(c.Get("/repos/octo-org/hello")->status, 200);
+  EXPECT_EQ(c.Get("/repos/octo-org/hello")->status, 403);  // the 8th point
+  // GraphQL has its own window.
+  const std::string query =
+      R"({"query":"{ r0: repository(owner:\"octo-org\", name:\"hello\") { databaseId } }"})";
+  EXPECT_EQ(c.Post("/graphql", query, "application/json")->status, 200);
+  EXPECT_EQ(c.Post("/graphql", query, "application/json")->status, 200);
+  EXPECT_EQ(c.Post("/graphql", query, "application/json")->status, 403);
+  EXPECT_EQ(github.stats().secondary_limited, 2);
+
+  std::this_thread::sleep_for(450ms);
+  EXPECT_EQ(c.Get("/repos/octo-org/hello")->status, 200);
+  EXPECT_EQ(c.Post("/graphql", query, "application/json")->status, 200);
+}
+
+TEST_F(mock_github, enforces_githubs_own_secondary_limits_on_request) {
+  github.enforce_github_secondary_limits();
+  auto c = client();
+  for (int i = 0; i < 900; ++i) {
+    ASSERT_EQ(c.Get("/repos/octo-org/hello")->status, 200) << i;
+  }
+  EXPECT_EQ(c.Get("/repos/octo-org/hello")->status, 403);
+  EXPECT_EQ(github.stats().secondary_limited, 1);
+}
+
 TEST_F(mock_github, tracks_and_limits_requests_in_flight) {
   github.set_latency(150ms);
   auto run_parallel = [&](int n) {

@@ -26,6 +26,8 @@ struct Options {
   int latency_ms = 0;
   int max_per_minute = 0;
   int max_in_flight = 0;
+  int max_graphql_per_minute = 0;
+  bool github_limits = false;
   int retry_after = 60;
   std::string token;
   std::string scenario;
@@ -70,8 +72,15 @@ int main(int argc, char** argv) {
   app.add_option("--latency-ms", options.latency_ms, "Delay added to every request")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--max-per-minute", options.max_per_minute,
-                 "Secondary rate limit: requests per sliding minute (0: none)")
+                 "Secondary rate limit: REST points per sliding minute, a GET 1, a POST 5 "
+                 "(0: none)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-graphql-per-minute", options.max_graphql_per_minute,
+                 "Secondary rate limit: GraphQL requests per sliding minute (0: none)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("--github-limits", options.github_limits,
+               "GitHub's secondary limits: 900 REST points and 2000 GraphQL points a minute, "
+               "100 requests in flight (instead of the three options above)");
   app.add_option("--max-in-flight", options.max_in_flight,
                  "Secondary rate limit: concurrent requests (0: none)")
       ->check(CLI::NonNegativeNumber);
@@ -101,7 +110,11 @@ int main(int argc, char** argv) {
     }
     github.set_latency(std::chrono::milliseconds{options.latency_ms});
     github.set_max_per_minute(options.max_per_minute);
+    github.set_max_graphql_per_minute(options.max_graphql_per_minute);
     github.set_max_in_flight(options.max_in_flight);
+    if (options.github_limits) {
+      github.enforce_github_secondary_limits();
+    }
     github.set_retry_after(options.retry_after);
     github.set_token(options.token);
 

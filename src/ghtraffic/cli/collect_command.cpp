@@ -242,8 +242,9 @@ void add_collect_command(CLI::App& app, GlobalOptions& global, Action& action) {
                              "GHTRAFFIC_CONCURRENCY)",
                              github::k_max_concurrency));
   add_int_option(*cmd, "--max-per-minute", opts->max_per_minute, 1, github::k_max_per_minute,
-                 fmt::format("Ceiling on requests per minute (default 900, GitHub's secondary "
-                             "limit; at most {})",
+                 fmt::format("Pacing window: at most N points of requests start in any 60 s "
+                             "(a GET is 1, a POST 5; GraphQL has its own 2000). Default 900, "
+                             "GitHub's secondary limit; at most {}. Below it nothing waits",
                              github::k_max_per_minute));
   cmd->add_flag("--json", opts->json, "Print the summary as JSON");
   add_warn_days_option(*cmd, opts->warn_days);

@@ -33,6 +33,8 @@ nlohmann::json summary_to_json(const Summary& summary, const std::string& store_
       {"requests", summary.client.requests},
       {"not_modified", summary.client.not_modified},
       {"secondary_limited", summary.client.secondary_limited},
+      // The pacing window at the end: smaller than --max-per-minute after a secondary limit.
+      {"max_per_minute", summary.client.max_per_minute},
       {"rate_limit_remaining", summary.client.rate_limit_remaining},
   };
 }

@@ -51,13 +51,15 @@ struct Client::State {
       : options(o),
         transport(t),
         clock(c),
-        pacer(c, o.concurrency, o.max_per_minute),
+        pacer(c, o.concurrency, o.max_per_minute, o.graphql_per_minute, o.pace_window),
+        graphql_endpoint(graphql_url(o.api_url)),
         random(std::random_device{}()) {}
 
   const ClientOptions& options;
   net::HttpTransport& transport;
   util::Clock& clock;
   Pacer pacer;
+  const std::string graphql_endpoint;
 
   mutable std::mutex mutex;  // guards the members below
   ClientStats stats;
@@ -80,6 +82,7 @@ struct Client::State {
   RetryLimits retry_limits() const;
   void note_rate_limit(const RateLimitHeaders& limits);
   void begin_wait(const Pause& pause);
+  void shrink_window(Budget budget, Pacer::SteadyTime started);
   void back_off(milliseconds ceiling, std::optional<milliseconds> at_least);
   // A success or a 304 made into one with the cached body.
   Result<ApiResponse> use_answer(net::HttpResponse response, std::optional<util::Timestamp> date,
@@ -193,6 +196,20 @@ void Client::State::begin_wait(const Pause& pause) {
   }
 }
 
+// Another process spends the same token: what is left of the window is smaller than
+// the window, so the rest of the run keeps under a smaller one.
+void Client::State::shrink_window(Budget budget, Pacer::SteadyTime started) {
+  const int before = pacer.window_size(budget);
+  auto smaller = pacer.shrink(budget, started);
+  if (!smaller) {
+    return;
+  }
+  util::log_warn(
+      "secondary rate limit: pacing to {} {} a minute (was {}) for the rest of the run; "
+      "something else may be using the same token",
+      *smaller, budget == Budget::graphql ? "GraphQL requests" : "requests", before);
+}
+
 void Client::State::note_rate_limit(const RateLimitHeaders& limits) {
   std::lock_guard lock(mutex);
   if (limits.remaining) {
@@ -249,10 +266,16 @@ Result<ApiResponse> Client::State::execute(const std::string& method, const std:
   int redirects = 0;
   AttemptsSoFar so_far;
 
+  // GitHub's secondary limits count GraphQL apart from REST; a REST request that writes
+  // costs 5 points, a read 1, a GraphQL query 1.
+  const Budget budget = key == graphql_endpoint ? Budget::graphql : Budget::rest;
   for (;;) {
     net::HttpResponse response;
+    Pacer::SteadyTime started;
     {
-      auto permit = pacer.acquire();
+      const bool reads = current_method == "GET" || current_method == "HEAD";
+      auto permit = pacer.acquire(budget, budget == Budget::rest && !reads ? 5 : 1);
+      started = permit.started();
       response = transport.send(
           build_request(current_method, url, extra, current_body, cached, send_token));
     }
@@ -267,12 +290,17 @@ Result<ApiResponse> Client::State::execute(const std::string& method, const std:
       note_rate_limit(facts.limits);
     }
     const Decision decision = decide(facts, so_far, limits, display_path(url));
-    if (decision.secondary_limit) {
-      std::lock_guard lock(mutex);
-      ++stats.secondary_limited;
-    }
     if (decision.pause) {
       begin_wait(*decision.pause);
+    }
+    if (decision.secondary_limit) {
+      {
+        std::lock_guard lock(mutex);
+        ++stats.secondary_limited;
+      }
+      // After the pause has begun: a request started later than the shrink was sent
+      // after the pause and so knew of it.
+      shrink_window(budget, started);
     }
     switch (decision.next) {
       case Next::give_up:
@@ -378,6 +406,7 @@ Client::Client(ClientOptions options, net::HttpTransport& transport, util::Clock
     : m_options(std::move(options)), m_transport(transport), m_clock(clock) {
   m_options.concurrency = std::clamp(m_options.concurrency, 1, k_max_concurrency);
   m_options.max_per_minute = std::max(m_options.max_per_minute, 1);
+  m_options.graphql_per_minute = std::max(m_options.graphql_per_minute, 1);
   m_options.max_retries = std::max(m_options.max_retries, 0);
   while (m_options.api_url.ends_with('/')) {
     m_options.api_url.pop_back();
@@ -459,6 +488,7 @@ ClientStats Client::stats() const {
     copy = m_state->stats;
   }
   copy.current_wait = m_state->pacer.current_pause();
+  copy.max_per_minute = m_state->pacer.window_size(Budget::rest);
   return copy;
 }
 

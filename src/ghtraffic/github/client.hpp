@@ -38,10 +38,14 @@ struct ClientOptions {
   std::string api_url = k_default_api_url;  // e.g. https://HOST/api/v3 for Enterprise
   std::string token;
   std::string user_agent = "ghtraffic/" GHTRAFFIC_VERSION;
-  int concurrency = 8;                         // requests in flight, 1..100
-  int max_per_minute = 900;                    // evenly paced ceiling on request starts
-  int max_retries = 4;                         // transient failures: 5xx, timeouts, resets
-  std::chrono::milliseconds retry_base{1000};  // first transient backoff, jittered
+  int concurrency = 8;  // requests in flight, 1..100
+  // The REST window: at most this many points (a GET is 1, a POST 5) start in any 60 s;
+  // below it requests go as fast as latency and the concurrency allow.
+  int max_per_minute = 900;
+  int graphql_per_minute = 2000;                  // GraphQL's own window, in points (a query is 1)
+  std::chrono::milliseconds pace_window{60'000};  // the windows' length; tests shorten it
+  int max_retries = 4;                            // transient failures: 5xx, timeouts, resets
+  std::chrono::milliseconds retry_base{1000};     // first transient backoff, jittered
   std::chrono::seconds secondary_backoff{
       60};                                   // first wait on a secondary limit without retry-after
   std::chrono::seconds max_wait{3600 + 60};  // longest single wait before giving up
@@ -94,6 +98,7 @@ struct ClientStats {
   std::int64_t rate_limit_limit = -1;
   std::optional<util::Timestamp> rate_limit_reset;
   std::int64_t secondary_limited = 0;  // 403/429 secondary-limit answers drawn
+  int max_per_minute = 0;              // the REST window now: smaller after a secondary limit
   std::chrono::milliseconds waited{0};
   std::string current_wait;  // reason of the wait in progress, empty when none
 };

@@ -1,49 +1,80 @@
 #include "ghtraffic/github/pacer.hpp"
 
 #include <algorithm>
-#include <cstdint>
 
 namespace ghtraffic::github {
-namespace {
 
-// Rounded up to a whole millisecond: a slightly slower pace keeps every 60-second window
-// within the ceiling even on clocks that count in milliseconds.
-std::chrono::milliseconds start_interval(int max_per_minute) {
-  const auto per_minute = static_cast<std::int64_t>(std::max(max_per_minute, 1));
-  return std::chrono::milliseconds((60'000 + per_minute - 1) / per_minute);
-}
-
-}  // namespace
-
-Pacer::Pacer(util::Clock& clock, int concurrency, int max_per_minute)
+Pacer::Pacer(util::Clock& clock, int concurrency, int max_per_minute, int graphql_per_minute,
+             std::chrono::milliseconds window)
     : m_clock(clock),
       m_concurrency(std::max(concurrency, 1)),
-      m_interval(start_interval(max_per_minute)) {}
+      m_window(std::max(window, std::chrono::milliseconds(1))) {
+  this->window(Budget::rest).size = std::max(max_per_minute, 1);
+  this->window(Budget::graphql).size = std::max(graphql_per_minute, 1);
+}
 
-Pacer::Permit Pacer::acquire() {
-  {
-    std::unique_lock lock(m_mutex);
-    m_place_freed.wait(lock, [this] { return m_in_flight < m_concurrency; });
-    ++m_in_flight;
+std::optional<Pacer::SteadyTime> Pacer::room_at(Window& w, int points, SteadyTime now) {
+  auto it = w.leaving.begin();
+  while (it != w.leaving.end() && it->first <= now) {
+    w.leaving_points -= it->second;
+    it = w.leaving.erase(it);
   }
-  // The place is taken before the start slot so that requests released together by a
-  // freed place cannot start in a burst.
-  Permit permit(this);
+  int excess = w.in_flight_points + w.leaving_points + points - w.size;
+  if (excess <= 0) {
+    return now;
+  }
+  for (const auto& [at, leaving] : w.leaving) {
+    excess -= leaving;
+    if (excess <= 0) {
+      return at;
+    }
+  }
+  return std::nullopt;  // the window is held by requests still waiting for their answers
+}
+
+Pacer::Permit Pacer::acquire(Budget budget, int points) {
+  std::unique_lock lock(m_mutex);
+  m_changed.wait(lock, [this] { return m_in_flight < m_concurrency; });
+  ++m_in_flight;
+  // The place is held while waiting for the window, so that it is given back (by the
+  // permit) whatever happens.
+  Window& w = window(budget);
   for (;;) {
-    SteadyTime slot;
-    {
-      std::lock_guard lock(m_mutex);
-      const SteadyTime now = m_clock.steady_now();
-      slot = std::max({m_next_slot.value_or(now), now, m_paused_until});
-      m_next_slot = slot + m_interval;
+    const SteadyTime now = m_clock.steady_now();
+    SteadyTime wake = m_paused_until;
+    if (now >= m_paused_until) {
+      const int need = std::clamp(points, 1, w.size);
+      auto room = room_at(w, need, now);
+      if (!room) {
+        m_changed.wait(lock);
+        continue;
+      }
+      if (*room <= now) {
+        w.in_flight_points += need;
+        return Permit(this, budget, need, now);
+      }
+      wake = *room;
     }
-    m_clock.sleep_until(slot);
-    std::lock_guard lock(m_mutex);
-    if (m_paused_until <= slot) {
-      return permit;
-    }
-    // A pause began while this request waited for its slot; queue again behind it.
+    // A pause, a shrink or another request may have changed things meanwhile: check again.
+    lock.unlock();
+    m_clock.sleep_until(wake);
+    lock.lock();
   }
+}
+
+std::optional<int> Pacer::shrink(Budget budget, SteadyTime started) {
+  std::lock_guard lock(m_mutex);
+  Window& w = window(budget);
+  if (w.last_shrink && started <= *w.last_shrink) {
+    return std::nullopt;
+  }
+  w.last_shrink = m_clock.steady_now();
+  const int smaller = std::max(1, static_cast<int>(static_cast<long long>(w.size) * 3 / 4));
+  if (smaller == w.size) {
+    return std::nullopt;
+  }
+  w.size = smaller;
+  return smaller;
 }
 
 std::chrono::milliseconds Pacer::pause_until(SteadyTime until, const std::string& reason) {
@@ -65,12 +96,21 @@ std::string Pacer::current_pause() const {
   return m_pause_reason;
 }
 
-void Pacer::release() {
+int Pacer::window_size(Budget budget) const {
+  std::lock_guard lock(m_mutex);
+  return window(budget).size;
+}
+
+void Pacer::release(Budget budget, int points) {
   {
     std::lock_guard lock(m_mutex);
     --m_in_flight;
+    Window& w = window(budget);
+    w.in_flight_points -= points;
+    w.leaving.emplace(m_clock.steady_now() + m_window, points);
+    w.leaving_points += points;
   }
-  m_place_freed.notify_one();
+  m_changed.notify_all();
 }
 
 }  // namespace ghtraffic::github

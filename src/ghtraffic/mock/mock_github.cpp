@@ -197,7 +197,7 @@ class Pipeline {
   void run();
 
  private:
-  Settings read_settings(std::int64_t in_flight, const std::string& target);
+  Settings read_settings(std::int64_t in_flight, const std::string& target, bool graphql);
   void sleep_latency(std::chrono::milliseconds latency);
   bool take_primary_budget_check(bool graphql, util::Timestamp now);
   void spend(bool graphql);
@@ -217,7 +217,37 @@ class Pipeline {
   httplib::Response& m_res;
 };
 
-Settings Pipeline::read_settings(std::int64_t in_flight, const std::string& target) {
+// GitHub's secondary-limit points: a REST read costs 1, a REST write 5, a GraphQL query 1
+// (a mutation 5; ghtraffic sends none, and the mock does not tell them apart).
+int secondary_points(const std::string& method, bool graphql) {
+  if (graphql || method == "GET" || method == "HEAD" || method == "OPTIONS") {
+    return 1;
+  }
+  return 5;
+}
+
+}  // namespace
+
+bool PointWindow::take(std::chrono::steady_clock::time_point now, std::chrono::milliseconds length,
+                       int cost) {
+  if (max_points <= 0) {
+    return true;
+  }
+  while (!accepted.empty() && now - accepted.front().first >= length) {
+    points -= accepted.front().second;
+    accepted.pop_front();
+  }
+  if (points + cost > max_points) {
+    return false;
+  }
+  accepted.emplace_back(now, cost);
+  points += cost;
+  return true;
+}
+
+namespace {
+
+Settings Pipeline::read_settings(std::int64_t in_flight, const std::string& target, bool graphql) {
   Settings settings;
   std::lock_guard lock(m_state.config_mutex);
   settings.now = m_state.now();
@@ -229,17 +259,10 @@ Settings Pipeline::read_settings(std::int64_t in_flight, const std::string& targ
 
   if (m_state.max_in_flight > 0 && in_flight > m_state.max_in_flight) {
     settings.secondary_limited = true;
-  } else if (m_state.max_per_minute > 0) {
-    auto now = SteadyClock::now();
-    auto& recent = m_state.recent;
-    while (!recent.empty() && now - recent.front() >= m_state.secondary_window) {
-      recent.pop_front();
-    }
-    if (std::cmp_greater_equal(recent.size(), m_state.max_per_minute)) {
-      settings.secondary_limited = true;
-    } else {
-      recent.push_back(now);
-    }
+  } else {
+    auto& window = graphql ? m_state.graphql_window : m_state.rest_window;
+    settings.secondary_limited = !window.take(SteadyClock::now(), m_state.secondary_window,
+                                              secondary_points(m_http.method, graphql));
   }
   if (settings.secondary_limited) {
     return settings;
@@ -423,7 +446,7 @@ void Pipeline::run() {
     ++stats.by_route[key];
     stats.graphql_requests += graphql ? 1 : 0;
   });
-  auto settings = read_settings(in_flight.value, m_http.target);
+  auto settings = read_settings(in_flight.value, m_http.target, graphql);
   request.listing_page_size = settings.listing_page_size;
   sleep_latency(settings.latency);
 
@@ -736,8 +759,21 @@ void MockGitHub::set_rate_limit(std::int64_t limit, std::int64_t remaining, util
 
 void MockGitHub::set_max_per_minute(int n) {
   std::lock_guard lock(m_state->config_mutex);
-  m_state->max_per_minute = n;
-  m_state->recent.clear();
+  m_state->rest_window.max_points = n;
+  m_state->rest_window.clear();
+}
+
+void MockGitHub::set_max_graphql_per_minute(int n) {
+  std::lock_guard lock(m_state->config_mutex);
+  m_state->graphql_window.max_points = n;
+  m_state->graphql_window.clear();
+}
+
+void MockGitHub::enforce_github_secondary_limits() {
+  set_max_per_minute(k_github_rest_points_per_minute);
+  set_max_graphql_per_minute(k_github_graphql_points_per_minute);
+  set_max_in_flight(k_github_max_in_flight);
+  set_secondary_window(std::chrono::minutes(1));
 }
 
 void MockGitHub::set_max_in_flight(int n) {

@@ -19,6 +19,11 @@
 
 namespace ghtraffic::mock {
 
+// GitHub's documented secondary limits.
+inline constexpr int k_github_rest_points_per_minute = 900;
+inline constexpr int k_github_graphql_points_per_minute = 2000;
+inline constexpr int k_github_max_in_flight = 100;
+
 struct MockRepo {
   std::int64_t id = 0;  // 0: add_repo assigns the next free id
   std::string owner;
@@ -121,11 +126,18 @@ class MockGitHub {
   // refills to `limit` for another hour. Without this call the headers show 5000 and
   // nothing is enforced.
   void set_rate_limit(std::int64_t limit, std::int64_t remaining, util::Timestamp reset);
-  // Secondary limits: more than n requests in any sliding window (60 s of real time by
-  // default), or more than n requests in flight, answer 403 "You have exceeded a secondary
-  // rate limit" with retry-after. 0 turns a limit off.
+  // Secondary limits, counted as GitHub does: more than n points of REST requests in any
+  // sliding window (60 s of real time by default; a GET costs 1 point, a POST, PATCH, PUT
+  // or DELETE 5), more than n GraphQL requests in any window (apart from REST), or more
+  // than n requests in flight (REST and GraphQL together) answer 403 "You have exceeded a
+  // secondary rate limit" with retry-after. A refused request takes no points. 0 turns a
+  // limit off (the default for each).
   void set_max_per_minute(int n);
+  void set_max_graphql_per_minute(int n);
   void set_max_in_flight(int n);
+  // GitHub's own secondary limits: 900 REST points and 2,000 GraphQL points in any 60 s,
+  // 100 requests in flight.
+  void enforce_github_secondary_limits();
   void set_secondary_window(std::chrono::milliseconds window);  // for tests; default 60 s
   void set_retry_after(int seconds);  // 0: no retry-after header; default 60
   // The next `times` requests whose path contains `url_substring` fail that way.

@@ -40,6 +40,20 @@ struct RateBucket {
   util::Timestamp reset{};
 };
 
+// A secondary limit's sliding window: the points of the requests it accepted, by arrival.
+struct PointWindow {
+  int max_points = 0;  // 0: no limit
+  std::deque<std::pair<std::chrono::steady_clock::time_point, int>> accepted;
+  std::int64_t points = 0;  // the sum of `accepted`
+
+  // Whether `cost` more points at `now` stay within the limit; if so they are taken.
+  bool take(std::chrono::steady_clock::time_point now, std::chrono::milliseconds length, int cost);
+  void clear() {
+    accepted.clear();
+    points = 0;
+  }
+};
+
 struct FaultRule {
   std::string url_substring;
   Fault fault = Fault::server_error;
@@ -65,11 +79,11 @@ struct MockGitHub::State {
   bool rate_enforced = false;
   RateBucket core_bucket;
   RateBucket graphql_bucket;
-  int max_per_minute = 0;
+  PointWindow rest_window;     // REST points of accepted requests
+  PointWindow graphql_window;  // GraphQL points of accepted requests
   int max_in_flight = 0;
   std::chrono::milliseconds secondary_window{60'000};
   int retry_after = 60;
-  std::deque<std::chrono::steady_clock::time_point> recent;  // accepted requests
   std::vector<FaultRule> faults;
   bool graphql_enabled = true;
   int listing_page_size = 0;
