@@ -224,16 +224,27 @@ TEST_F(collect, transient_server_errors_are_retried) {
 }
 
 TEST_F(collect, a_secondary_limit_with_retry_after_is_waited_out_and_shrinks_the_window) {
-  add_repo("octo/alpha", 101);
+  // Another process has left room for 10 requests in the server's window (1 s here):
+  // the client, pacing to 900 a minute, runs into the limit once, waits, and goes on
+  // with a window a quarter smaller.
+  const std::vector<std::string> names{"octo/alpha", "octo/beta", "octo/gamma", "octo/delta"};
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    add_repo(names[i], 101 + static_cast<std::int64_t>(i));
+  }
   m_github.set_retry_after(1);
-  m_github.set_max_in_flight(1);
-  m_github.set_latency(std::chrono::milliseconds(50));  // so that requests overlap
-  auto r = run_collect({"octo/alpha", "--concurrency", "4", "--json"});
+  m_github.set_secondary_window(std::chrono::milliseconds(1000));
+  m_github.set_max_per_minute(10);
+  m_github.set_latency(std::chrono::milliseconds(20));
+  std::vector<std::string> args = names;
+  args.insert(args.end(), {"--concurrency", "4", "--json"});
+  auto r = run_collect(args);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_EQ(daily("octo/alpha").size(), 15u);
+  for (const auto& name : names) {
+    EXPECT_EQ(daily(name).size(), 15u) << name;
+  }
   auto summary = nlohmann::json::parse(r.out);
   EXPECT_GE(summary["secondary_limited"].get<int>(), 1);
-  EXPECT_LT(summary["max_per_minute"].get<int>(), 900);
+  EXPECT_EQ(summary["max_per_minute"].get<int>(), 675);
   EXPECT_THAT(r.err, HasSubstr("secondary rate limit: pacing to 675 requests a minute (was 900)"));
 }
 

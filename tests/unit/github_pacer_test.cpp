@@ -163,6 +163,17 @@ TEST(github_pacer, shrinks_by_a_quarter_once_per_burst_of_refusals) {
   const SteadyTime later = pacer.acquire().started();
   EXPECT_EQ(pacer.shrink(Budget::rest, later), 506);
 
+  // Never below a quarter of the size it started with: 900 / 4 = 225.
+  std::vector<int> sizes;
+  for (int i = 0; i < 10; ++i) {
+    clock.advance(seconds(1));
+    if (auto size = pacer.shrink(Budget::rest, pacer.acquire().started())) {
+      sizes.push_back(*size);
+    }
+  }
+  EXPECT_EQ(sizes, (std::vector<int>{379, 284, 225}));
+  EXPECT_EQ(pacer.window_size(Budget::rest), 225);
+
   Pacer tiny(clock, 1, 1);
   clock.advance(seconds(1));
   EXPECT_EQ(tiny.shrink(Budget::rest, clock.steady_now()), std::nullopt);  // 1 stays 1

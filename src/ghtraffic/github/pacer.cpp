@@ -9,8 +9,12 @@ Pacer::Pacer(util::Clock& clock, int concurrency, int max_per_minute, int graphq
     : m_clock(clock),
       m_concurrency(std::max(concurrency, 1)),
       m_window(std::max(window, std::chrono::milliseconds(1))) {
-  this->window(Budget::rest).size = std::max(max_per_minute, 1);
-  this->window(Budget::graphql).size = std::max(graphql_per_minute, 1);
+  for (auto [budget, size] :
+       {std::pair{Budget::rest, max_per_minute}, std::pair{Budget::graphql, graphql_per_minute}}) {
+    Window& w = this->window(budget);
+    w.size = std::max(size, 1);
+    w.smallest = std::max(w.size / 4, 1);
+  }
 }
 
 std::optional<Pacer::SteadyTime> Pacer::room_at(Window& w, int points, SteadyTime now) {
@@ -69,7 +73,8 @@ std::optional<int> Pacer::shrink(Budget budget, SteadyTime started) {
     return std::nullopt;
   }
   w.last_shrink = m_clock.steady_now();
-  const int smaller = std::max(1, static_cast<int>(static_cast<long long>(w.size) * 3 / 4));
+  const int smaller =
+      std::max(w.smallest, static_cast<int>(static_cast<long long>(w.size) * 3 / 4));
   if (smaller == w.size) {
     return std::nullopt;
   }

@@ -73,10 +73,11 @@ class Pacer {
   Permit acquire(Budget budget = Budget::rest, int points = 1);
 
   // GitHub answered a secondary limit anyway (another process spends the same token): the
-  // budget's window loses a quarter of its size (at least 1 is left) for the rest of the
-  // run. Only a refusal of a request started after the last shrink shrinks it again, so
-  // the answers of requests in flight together count once. Returns the new size, or
-  // nullopt when nothing changed.
+  // budget's window loses a quarter of its size for the rest of the run, but never falls
+  // below a quarter of the size it started with, so that a run keeps going. Only a refusal
+  // of a request started after the last shrink shrinks it again, so the answers of
+  // requests in flight together count once. Returns the new size, or nullopt when nothing
+  // changed.
   std::optional<int> shrink(Budget budget, SteadyTime started);
 
   // Holds every request not yet started until `until`. Returns how much later the pause
@@ -93,6 +94,7 @@ class Pacer {
  private:
   struct Window {
     int size = 1;
+    int smallest = 1;  // what shrinking leaves at least
     int in_flight_points = 0;
     // When points of answered requests leave the window, and how many.
     std::multimap<SteadyTime, int> leaving;
