@@ -21,6 +21,7 @@
 
 #include "fixture.hpp"
 #include "ghtraffic/net/transport.hpp"
+#include "webhook_listener.hpp"
 
 namespace ghtraffic::testing {
 namespace {
@@ -340,6 +341,25 @@ TEST_F(LambdaTest, the_answer_and_one_log_line_each_name_the_repositories_at_ris
   EXPECT_EQ(result.err.find("GHTRAFFIC_AT_RISK"), result.err.rfind("GHTRAFFIC_AT_RISK"))
       << result.err;
   EXPECT_NE(result.err.find("octo/repo-01 was last collected on"), std::string::npos) << result.err;
+}
+
+TEST_F(LambdaTest, a_webhook_hears_of_a_repository_at_risk_once_a_day_not_at_every_invocation) {
+  add_repos("octo", 2);
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  m_github.set_now(now - std::chrono::days(13));
+  ASSERT_EQ(run_collect({"octo/repo-00"}).exit_code, 0);
+  m_github.set_now(now);
+  WebhookListener hook;
+  FakeRuntimeApi api({{R"({"repos": ["octo/repo-01"]})", milliseconds(60000), ""},
+                      {R"({"repos": ["octo/repo-01"]})", milliseconds(60000), ""}});
+  auto result = run_lambda(api, {{"GHTRAFFIC_NOTIFY_URL", hook.url()}});
+  ASSERT_EQ(api.answers().size(), 2u) << result.err;
+  auto bodies = hook.bodies();
+  ASSERT_EQ(bodies.size(), 1u) << result.err;
+  auto text = json::parse(bodies[0])["text"].get<std::string>();
+  EXPECT_NE(text.find("octo/repo-00 (1 day left)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("octo/repo-01"), std::string::npos) << text;
+  EXPECT_EQ(result.err.find("T0SECRETPATH"), std::string::npos) << result.err;
 }
 
 TEST_F(LambdaTest, no_token_source_is_an_init_error) {

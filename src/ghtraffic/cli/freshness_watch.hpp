@@ -1,7 +1,8 @@
-// The alerts of `ghtraffic serve`: the days-left check (read/freshness) at start-up, after
-// each scheduled run and now and then between runs. A repository that needs attention (at
-// risk, due today or with lost days) is named in one warning line of the log and, with a
-// webhook, in one posted alert: once per repository per UTC day, not at every check.
+// The alerts of `ghtraffic serve` (and of `lambda` with a webhook): the days-left check
+// (read/freshness) at start-up, after each scheduled run and now and then between runs. A
+// repository that needs attention (at risk, due today or with lost days) is named in one
+// warning line of the log and, with a webhook, in one posted alert: once per repository
+// per UTC day, not at every check.
 #pragma once
 
 #include <map>

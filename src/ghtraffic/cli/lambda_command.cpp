@@ -15,6 +15,7 @@
 
 #include "ghtraffic/aws/lambda_runtime.hpp"
 #include "ghtraffic/cli/common.hpp"
+#include "ghtraffic/cli/freshness_watch.hpp"
 #include "ghtraffic/cli/run_freshness.hpp"
 #include "ghtraffic/collect/github_transport.hpp"
 #include "ghtraffic/collect/job.hpp"
@@ -23,6 +24,7 @@
 #include "ghtraffic/export/export.hpp"
 #include "ghtraffic/export/s3_sink.hpp"
 #include "ghtraffic/github/client.hpp"
+#include "ghtraffic/net/transport.hpp"
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/clock.hpp"
 #include "ghtraffic/util/error.hpp"
@@ -83,7 +85,8 @@ struct Settings {
   std::vector<core::RepoRef> repos;
   std::vector<collect::OwnerSource> owners;
   github::ClientOptions client;
-  int warn_days = 3;
+  int warn_days = read::k_default_warn_days;
+  std::string notify_url;  // GHTRAFFIC_NOTIFY_URL: a webhook for the repositories at risk
 };
 
 // An init error: reported to /init/error, then the process exits.
@@ -127,6 +130,7 @@ Settings load_settings(const GlobalOptions& global) {
       settings.owners = config.owners;
     }
     settings.warn_days = resolve_warn_days(std::nullopt, config);
+    settings.notify_url = resolve_notify_url("", config);
   });
   auto client_settings = init_step("Config.Invalid", [&] {
     return collect::resolve_client_settings(client_flags(global), config);
@@ -206,7 +210,11 @@ std::expected<collect::Plan, ErrorReport> plan_for(const Settings& settings,
 class Function {
  public:
   Function(Settings settings, std::unique_ptr<store::Store> store, net::HttpTransport& transport)
-      : m_settings(std::move(settings)), m_store(std::move(store)), m_transport(transport) {}
+      : m_settings(std::move(settings)),
+        m_store(std::move(store)),
+        m_transport(transport),
+        m_watch({.notify_url = m_settings.notify_url, .warn_days = m_settings.warn_days},
+                *m_notify_transport) {}
 
   HandlerResult handle(const Invocation& invocation) {
     auto plan = plan_for(m_settings, invocation.event);
@@ -236,6 +244,10 @@ class Function {
     }
     log_summary(invocation, summary);
     log_freshness(freshness);
+    if (!m_settings.notify_url.empty()) {
+      // Once per repository per UTC day while this execution environment lives.
+      m_watch.check(*m_store);
+    }
 
     auto answer = collect::summary_to_json(summary, m_store->describe());
     answer["left_for_next_run"] = summary.left_for_next_run;
@@ -316,6 +328,9 @@ class Function {
   Settings m_settings;
   std::unique_ptr<store::Store> m_store;
   net::HttpTransport& m_transport;
+  // The webhook's own: the GitHub transport's request log is for GitHub.
+  std::unique_ptr<net::HttpTransport> m_notify_transport = net::make_curl_transport();
+  FreshnessWatch m_watch;
   std::vector<std::string> m_left_for_next_run;
   milliseconds m_repo_estimate = k_first_repo_estimate;
 };
@@ -369,9 +384,10 @@ void add_lambda_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "Settings come from the environment: AWS_LAMBDA_RUNTIME_API (set by Lambda),\n"
       "GHTRAFFIC_STORE, GHTRAFFIC_EXPORT_URL (s3://BUCKET/PREFIX, optional), GHTRAFFIC_REPOS\n"
       "and GHTRAFFIC_OWNERS (separated by spaces or commas), GHTRAFFIC_TOKEN_SSM_PARAMETER,\n"
-      "GITHUB_API_URL, GHTRAFFIC_CONCURRENCY, GHTRAFFIC_WARN_DAYS. An event {\"repos\": [...],\n"
-      "\"owners\": [...]} replaces the repositories for one invocation. The answer and the\n"
-      "log name the repositories at risk (GHTRAFFIC_AT_RISK lines). See docs/aws.md.");
+      "GITHUB_API_URL, GHTRAFFIC_CONCURRENCY, GHTRAFFIC_WARN_DAYS, GHTRAFFIC_NOTIFY_URL (a chat\n"
+      "webhook for the repositories at risk). An event {\"repos\": [...], \"owners\": [...]}\n"
+      "replaces the repositories for one invocation. The answer and the log name the\n"
+      "repositories at risk (GHTRAFFIC_AT_RISK lines). See docs/aws.md.");
   cmd->callback([&action, &global] { action = [&global] { return run_lambda(global); }; });
 }
 

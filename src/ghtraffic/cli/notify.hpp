@@ -1,5 +1,5 @@
-// Alerts to a chat webhook (Slack, Mattermost, Microsoft Teams, Discord): `status` and
-// `serve` post the same one-message JSON when repositories need collecting.
+// Alerts to a chat webhook (Slack, Mattermost, Microsoft Teams, Discord): `status`, `serve`
+// and `lambda` post the same one-message JSON when repositories need collecting.
 #pragma once
 
 #include <string>

@@ -231,7 +231,8 @@ void add_serve_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_option("--notify", opts->notify,
                   "When a repository becomes at risk or loses days, POST an alert to this "
                   "webhook URL (Slack, Mattermost, Teams, Discord), once per repository per "
-                  "UTC day (env GHTRAFFIC_NOTIFY_URL, config notify_url)");
+                  "UTC day (env GHTRAFFIC_NOTIFY_URL, config notify_url)")
+      ->type_name("URL");
   add_token_ssm_option(*cmd, opts->token_ssm);
   add_global_options(*cmd, global);
   cmd->footer(

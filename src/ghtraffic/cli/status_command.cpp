@@ -232,7 +232,8 @@ void add_status_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_flag("--json", opts->json, "The same per repository as JSON, for scripts");
   cmd->add_option("--notify", opts->notify,
                   "When any repository is at risk or has lost days, POST one alert to this "
-                  "webhook URL (Slack, Mattermost, Teams, Discord)");
+                  "webhook URL (Slack, Mattermost, Teams, Discord)")
+      ->type_name("URL");
   cmd->add_flag("--no-color", opts->no_color, "Plain text even on a terminal (also NO_COLOR)");
   // The day to count from instead of today (UTC), so that tests need no real clock.
   cmd->add_option("--today", opts->today)->group("");
