@@ -78,6 +78,14 @@ describe('ghtraffic serve in a browser', () => {
     assert.deepEqual(series.slice(1), ['Views', 'Clones']);
     assert.equal(await page.locator('#status').isVisible(), true, 'the status strip is shown');
     assert.equal(await page.locator('#alert-banner').isVisible(), false, 'a banner although every repository was collected today');
+    // Today's collection covers the last 15 days: the 14-day sums are whole, the 30-day
+    // ones say how many days they cover.
+    const row = 'tr[data-repo="octo-org/repo-0"]';
+    assert.equal(await page.locator(`${row} td.partial`).count(), 2, 'views and clones, 30 d');
+    assert.deepEqual(await page.$$eval(`${row} td.partial .coverage`, (cells) => cells.map((c) => c.textContent.trim())), ['(15 of 30 days)', '(15 of 30 days)']);
+    assert.equal(await page.locator(`${row} td.no-data`).count(), 0);
+    assert.match(await page.textContent('#overview-totals'), /^In this range: [\d,]+ \(15 of 30 days\) views, [\d,]+ \(15 of 30 days\) clones\.$/);
+    assert.equal(await page.locator('.stale-range').count(), 0, 'a range with data is not stale');
     await page.screenshot({ path: artifact('overview.png'), fullPage: true });
     keep('overview.png');
     assertClean(watch);
@@ -117,6 +125,14 @@ describe('ghtraffic serve in a browser', () => {
     }
     assert.ok(await page.locator('table.referrers tbody tr').count() > 0, 'no referrers listed');
     assert.ok(await page.locator('table.paths tbody tr').count() > 0, 'no paths listed');
+    // The headline: 14 days wholly covered, the 30-day range partly.
+    const stats = await page.$$eval('.stats .stat', (nodes) => nodes.map((n) => ({
+      value: n.querySelector('.value').textContent, label: n.querySelector('.label').textContent, title: n.title,
+    })));
+    assert.match(stats[0].value, /^[\d,]+$/, `views, 14 d: ${stats[0].value}`);
+    const ranged = stats.find((st) => st.label.startsWith('views, ') && st.label.includes(' to '));
+    assert.match(ranged.value, /^[\d,]+ \(15 of 30 days\)$/);
+    assert.match(ranged.title, /15 of 30 days a collection covered/);
     await page.screenshot({ path: artifact('repository.png'), fullPage: true });
     keep('repository.png');
 
@@ -236,6 +252,7 @@ describe('ghtraffic serve in a browser', () => {
     const labels = await page.evaluate(() => window.__ghtraffic.charts.compare.series.slice(1).map((s) => s.label));
     assert.deepEqual(labels, ['octo-org/repo-0', 'octo-org/repo-2']);
     assert.ok(await paintedPixels(page, '#compare-chart') > 0, 'the compare chart is blank');
+    assert.deepEqual(await page.$$eval('#compare-totals tbody tr .coverage', (cells) => cells.map((c) => c.textContent.trim())), ['(15 of 30 days)', '(15 of 30 days)']);
     await page.check('.picker input[value="octo-org/repo-1"]');
     await page.waitForFunction(() => window.__ghtraffic.ready && window.__ghtraffic.charts.compare && window.__ghtraffic.charts.compare.series.length === 4);
     await page.screenshot({ path: artifact('compare.png'), fullPage: true });
@@ -256,8 +273,9 @@ describe('ghtraffic serve in a browser', () => {
     ]);
     const text = readFileSync(await download.path(), 'utf8');
     const lines = text.trimEnd().split('\r\n');
-    assert.equal(lines[0], 'repo,views_14d,unique_visitors_14d_github,views_30d,clones_14d,clones_30d,stars,forks,gap_days_30d,last_collected,error');
+    assert.equal(lines[0], 'repo,views_14d,unique_visitors_14d_github,views_30d,clones_14d,clones_30d,stars,forks,gap_days_30d,last_collected,error,views_14d_days,views_30d_days,clones_14d_days,clones_30d_days');
     assert.equal(lines.length, 4);
+    assert.ok(lines.slice(1).every((line) => line.endsWith(',14,15,14,15')), `coverage columns: ${lines.join(' | ')}`);
 
     await page.goto(`${stack.baseUrl}/#/repo/octo-org/repo-0`);
     await waitReady(page, 'repo');
@@ -361,6 +379,109 @@ describe('ghtraffic report', () => {
     }
     const missing = await page.evaluate(() => window.__ghtraffic.api('/api/daily?repo=octo-org%2Fnobody').then(() => 'found', (e) => e.message));
     assert.match(missing, /no repository octo-org\/nobody/);
+    assertClean(watch);
+    await watch.context.close();
+  });
+});
+
+describe('a store whose collector stopped months ago', () => {
+  const AGO = 113;
+  let stale;
+  before(async () => {
+    stale = await startStack({ repos: 2, collections: [{ daysAgo: AGO }], days: 200 });
+    stale.lastCollected = new Date(Date.now() - AGO * 864e5).toISOString().slice(0, 10);
+  });
+  after(async () => {
+    if (stale) await stale.stop();
+  });
+
+  // The stored days: the 15 ending on the day of the only collection.
+  const storedFrom = () => new Date(Date.parse(`${stale.lastCollected}T00:00:00Z`) - 14 * 864e5).toISOString().slice(0, 10);
+
+  async function staleNoticeOffersTheStoredDays(page, view, chartKey) {
+    const notice = page.locator('.stale-range');
+    assert.match(await notice.textContent(), new RegExp(`^Last collected ${AGO} days ago: these days are gaps\\.`));
+    await page.click('.stale-range button.show-stored');
+    await waitReady(page, view);
+    await page.waitForFunction((key) => window.__ghtraffic.charts[key], chartKey);
+    assert.equal(await page.inputValue('#range-from'), storedFrom());
+    assert.equal(await page.inputValue('#range-to'), stale.lastCollected);
+    assert.equal(await page.locator('.stale-range').count(), 0, 'the stored days are not stale');
+    const values = await page.evaluate((key) => Array.from(window.__ghtraffic.charts[key].data[1]), chartKey);
+    assert.equal(values.length, 15);
+    assert.ok(values.every((v) => typeof v === 'number'), `the stored days are drawn: ${values}`);
+  }
+
+  test('the overview shows "–" for periods no collection covered and offers the stored days', async () => {
+    const watch = await watchedPage(browser);
+    const { page } = watch;
+    await page.goto(`${stale.baseUrl}/`);
+    await waitReady(page, 'overview');
+    const row = 'tr[data-repo="octo-org/repo-0"]';
+    const gaps = await page.$$eval(`${row} td.no-data`, (cells) => cells.map((c) => ({ text: c.textContent, title: c.title })));
+    assert.deepEqual(gaps, Array(4).fill({ text: '–', title: 'no collection covered these days' }));
+    assert.equal(await page.textContent('#overview-totals'), 'In this range: – views, – clones.');
+    assert.equal(await page.getAttribute('#overview-totals strong', 'title'), 'no collection covered these days');
+    await page.screenshot({ path: artifact('gap-period.png'), fullPage: true });
+    keep('gap-period.png');
+
+    // The CSV has an empty cell where the table has "–", never 0.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('button[aria-label="Download CSV: repositories table"]'),
+    ]);
+    const lines = readFileSync(await download.path(), 'utf8').trimEnd().split('\r\n');
+    const header = lines[0].split(',');
+    const cells = lines.find((l) => l.startsWith('octo-org/repo-0,')).split(',');
+    for (const column of ['views_14d', 'views_30d', 'clones_14d', 'clones_30d']) {
+      assert.equal(cells[header.indexOf(column)], '', `${column} in the CSV: ${lines.join(' | ')}`);
+      assert.equal(cells[header.indexOf(`${column}_days`)], '0');
+    }
+
+    await staleNoticeOffersTheStoredDays(page, 'overview', 'overview');
+    assert.match(await page.textContent('#overview-totals'), /^In this range: [\d,]+ views, [\d,]+ clones\.$/);
+    assertClean(watch);
+    await watch.context.close();
+  });
+
+  test('the repository headline and compare show "–" too, and the range with data is one click away', async () => {
+    const watch = await watchedPage(browser);
+    const { page } = watch;
+    await page.goto(`${stale.baseUrl}/#/repo/octo-org/repo-1`);
+    await waitReady(page, 'repo');
+    const headline = await page.$$eval('.stats .stat', (nodes) => nodes.slice(0, 4).map((n) => [n.querySelector('.value').textContent, n.title]));
+    const none = 'no collection covered these days';
+    assert.deepEqual(headline[0], ['–', none], 'views, 14 d');
+    assert.deepEqual(headline[2], ['–', none], 'clones, 14 d');
+    assert.deepEqual(headline[3], ['–', none], 'views in the range');
+    await staleNoticeOffersTheStoredDays(page, 'repo', 'views');
+    assert.match(await page.textContent('.stats .stat:nth-child(4) .value'), /^[\d,]+$/);
+
+    await page.goto(`${stale.baseUrl}/#/compare?repo=octo-org%2Frepo-0&repo=octo-org%2Frepo-1`);
+    await page.click('button[data-range="30"]');
+    await waitReady(page, 'compare');
+    assert.deepEqual(await page.$$eval('#compare-totals tbody td.no-data', (cells) => cells.map((c) => [c.textContent, c.title])), [['–', none], ['–', none]]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('button[aria-label="Download CSV: compared daily views"]'),
+    ]);
+    const rows = readFileSync(await download.path(), 'utf8').trimEnd().split('\r\n').slice(1);
+    assert.equal(rows.length, 30);
+    assert.ok(rows.every((r) => /^\d{4}-\d{2}-\d{2},,$/.test(r)), `gap days are empty cells: ${rows[0]}`);
+    await staleNoticeOffersTheStoredDays(page, 'compare', 'compare');
+    assert.equal(await page.locator('#compare-totals tbody td.no-data').count(), 0);
+    assertClean(watch);
+    await watch.context.close();
+  });
+
+  test('the report shows the same', async () => {
+    const file = await writeReport(stale);
+    const watch = await watchedPage(browser);
+    const { page } = watch;
+    await page.goto(pathToFileURL(file).href);
+    await waitReady(page, 'overview');
+    assert.equal(await page.locator('tr[data-repo="octo-org/repo-1"] td.no-data').count(), 4);
+    await staleNoticeOffersTheStoredDays(page, 'overview', 'overview');
     assertClean(watch);
     await watch.context.close();
   });

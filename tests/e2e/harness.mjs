@@ -101,8 +101,8 @@ export const GAP_OFFSET_DAYS = 40;
 // repos: how many repositories the mock has; gap: collect twice, GAP_OFFSET_DAYS apart
 // (else once, today); collections, instead: [{ daysAgo, repos }] in order, each collecting
 // the names in repos (every repository of the owner when absent) with the mock's clock
-// daysAgo days back.
-export async function startStack({ repos = 3, gap = true, collections = null } = {}) {
+// daysAgo days back; days: the mock's days of history, ending today.
+export async function startStack({ repos = 3, gap = true, collections = null, days = 90 } = {}) {
   const { binary, mock, playwright } = requirements();
   const work = mkdtempSync(path.join(tmpdir(), 'ghtraffic-e2e-'));
   const store = `sqlite:${path.join(work, 'ghtraffic.db')}`;
@@ -111,7 +111,7 @@ export async function startStack({ repos = 3, gap = true, collections = null } =
   const earlier = isoDay(now - GAP_OFFSET_DAYS * 864e5);
   const stack = { work, store, today, earlier, children: [], playwright, binary };
 
-  const mockServer = startListening(mock, ['--port', '0', '--repos', String(repos), '--owner', 'octo-org', '--days', '90', '--token', 't'], {}, 'the mock GitHub server');
+  const mockServer = startListening(mock, ['--port', '0', '--repos', String(repos), '--owner', 'octo-org', '--days', String(days), '--token', 't'], {}, 'the mock GitHub server');
   stack.children.push(mockServer.child);
   stack.mockUrl = await mockServer.url;
 

@@ -96,7 +96,7 @@ TEST_F(cli, v_shows_each_repository_and_vv_also_each_request) {
   auto verbose = run_collect({"octo/alpha", "-v"});
   ASSERT_EQ(verbose.exit_code, 0) << verbose.err;
   EXPECT_THAT(verbose.err, HasSubstr("using the GitHub token from GITHUB_TOKEN"));
-  EXPECT_THAT(verbose.err, HasSubstr("octo/alpha: 30 days stored, "));
+  EXPECT_THAT(verbose.err, HasSubstr("octo/alpha: 15 days stored, "));  // UTC days
   EXPECT_THAT(verbose.err, Not(HasSubstr("/traffic/views")));
 
   auto debug = run_collect({"octo/alpha", "-vv"});

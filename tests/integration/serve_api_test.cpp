@@ -164,6 +164,10 @@ TEST_F(serve_api, repos_lists_every_repository_with_summary_figures) {
                           "uniques_14d_window_end",
                           "clones_14d",
                           "clones_30d",
+                          "views_14d_days",
+                          "views_30d_days",
+                          "clones_14d_days",
+                          "clones_30d_days",
                           "stars",
                           "forks",
                           "gap_days_30d",
@@ -175,8 +179,10 @@ TEST_F(serve_api, repos_lists_every_repository_with_summary_figures) {
   EXPECT_EQ(alpha["id"], 101);
   EXPECT_EQ(alpha["first_day"], "2026-03-06");
   EXPECT_EQ(alpha["last_day"], "2026-04-10");
-  EXPECT_EQ(alpha["views_30d"], 9);  // 03-12..04-10 holds 03-18
-  EXPECT_EQ(alpha["views_14d"], 0);
+  EXPECT_EQ(alpha["views_30d"], 9);        // 03-12..04-10 holds 03-18
+  EXPECT_EQ(alpha["views_30d_days"], 24);  // and 6 days of gap
+  EXPECT_EQ(alpha["views_14d"], 0);        // covered days without views: a true zero
+  EXPECT_EQ(alpha["views_14d_days"], 14);
   EXPECT_EQ(alpha["gap_days_30d"], 6);  // 03-21..03-26
   EXPECT_EQ(alpha["sparkline"].size(), 30u);
   EXPECT_TRUE(alpha["sparkline"][9].is_null());  // 03-21

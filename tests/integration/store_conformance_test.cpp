@@ -109,7 +109,7 @@ TEST_P(store_conformance, keeps_views_and_clones_in_separate_day_buckets) {
   o.clones = window(TrafficKind::clones, "2026-03-20T12:00:00Z", {{day("2026-03-19"), 3, 2}});
   auto result = store->commit(o);
   EXPECT_EQ(result.repo_id, 1);
-  EXPECT_EQ(result.days_stored, 30);
+  EXPECT_EQ(result.days_stored, 15);  // UTC days: one with views and clones counts once
   EXPECT_EQ(result.new_days, 30);
 
   auto views = store->days(1, TrafficKind::views);
@@ -118,6 +118,21 @@ TEST_P(store_conformance, keeps_views_and_clones_in_separate_day_buckets) {
   ASSERT_EQ(clones.size(), 15u);
   EXPECT_EQ(find_day(views, day("2026-03-19")), (DayCount{day("2026-03-19"), 40, 10}));
   EXPECT_EQ(find_day(clones, day("2026-03-19")), (DayCount{day("2026-03-19"), 3, 2}));
+}
+
+TEST_P(store_conformance, counts_the_days_stored_once_whichever_kinds_cover_them) {
+  auto store = open();
+  auto o = observation(3, "octo/cat", "2026-03-20T12:00:00Z");
+  o.views = window(TrafficKind::views, "2026-03-20T12:00:00Z", {});  // 03-06..03-20
+  EXPECT_EQ(store->commit(o).days_stored, 15);
+  auto later = observation(3, "octo/cat", "2026-03-25T12:00:00Z");
+  later.clones = window(TrafficKind::clones, "2026-03-25T12:00:00Z", {});  // 03-11..03-25
+  EXPECT_EQ(store->commit(later).days_stored, 20);                         // 03-06..03-25
+  auto both = observation(3, "octo/cat", "2026-04-20T12:00:00Z");
+  both.views = window(TrafficKind::views, "2026-04-20T12:00:00Z", {});  // 04-06..04-20
+  both.clones = window(TrafficKind::clones, "2026-04-20T12:00:00Z", {});
+  EXPECT_EQ(store->commit(both).days_stored, 35);  // and a gap of 03-26..04-05 between
+  EXPECT_EQ(store->commit(both).days_stored, 35);
 }
 
 TEST_P(store_conformance, keeps_the_largest_count_and_uniques_a_day_was_ever_reported_with) {

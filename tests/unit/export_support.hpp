@@ -17,6 +17,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -93,7 +94,13 @@ class FakeStore final : public store::Store {
         record.last_day = record.last_day ? std::max(*record.last_day, last) : last;
       }
     }
-    result.days_stored = static_cast<int>(repo.views.size() + repo.clones.size());
+    std::set<util::Day> days_stored;
+    for (const auto* days : {&repo.views, &repo.clones}) {
+      for (const auto& [day, count] : *days) {
+        days_stored.insert(day);
+      }
+    }
+    result.days_stored = static_cast<int>(days_stored.size());
     return result;
   }
 

@@ -6,6 +6,7 @@
 
 using namespace export_test;
 using namespace ghtraffic::cli;
+using nlohmann::json;
 
 namespace {
 
@@ -66,15 +67,21 @@ TEST(show, sums_views_and_clones_over_14_and_30_days) {
   EXPECT_TRUE(contains(last30[0], " 45 ")) << last30[0];
 }
 
-TEST(show, periods_with_missing_days_say_so) {
+TEST(show, periods_with_missing_days_say_how_many_days_they_cover) {
   FakeStore store;
   fill_scenario(store);
   auto text = summary(store, "2026-03-20", "octo-org/alpha");
-  EXPECT_TRUE(contains(text, "Last 30 days: 13 days missing for views, 12 days for clones"))
+  EXPECT_TRUE(contains(text, "! Last 30 days: views (17 of 30 days), clones (18 of 30 days)\n"))
       << text;
   EXPECT_FALSE(contains(text, "Last 14 days:")) << text;
   auto later = summary(store, "2026-03-22", "octo-org/alpha");
-  EXPECT_TRUE(contains(later, "Last 14 days: 2 days missing")) << later;
+  EXPECT_TRUE(contains(
+      later, "! Last 14 days: views and clones (12 of 14 days); the other days are gaps\n"))
+      << later;
+  // The sums are those of the covered days: 03-09..03-20, views 10+d, clones d%4+1.
+  auto last14 = lines_starting(later, "Last 14 days ");
+  ASSERT_EQ(last14.size(), 1u) << later;
+  EXPECT_TRUE(contains(last14[0], " 294 ")) << last14[0];
 }
 
 TEST(show, lists_the_gaps_per_kind) {
@@ -111,15 +118,66 @@ TEST(show, unique_visitors_for_longer_periods_are_a_labeled_lower_bound) {
   EXPECT_TRUE(contains(all[0], "≥ 75 (largest 14-day window)")) << all[0];
 }
 
-TEST(show, periods_without_data_show_na_not_zero) {
+TEST(show, periods_without_data_say_no_data_not_zero) {
   FakeStore store;
   fill_scenario(store);
   auto text = summary(store, "2026-03-20", "octo-org/beta");
   auto last14 = lines_starting(text, "Last 14 days ");
   ASSERT_EQ(last14.size(), 1u);
-  EXPECT_TRUE(contains(last14[0], "n/a")) << last14[0];
+  EXPECT_TRUE(contains(last14[0], "   no data   no data  ")) << last14[0];
   EXPECT_FALSE(contains(last14[0], " 0 ")) << last14[0];
-  EXPECT_TRUE(contains(text, "Last 14 days: 14 days missing")) << text;
+  EXPECT_TRUE(contains(text, "! Last 14 days: no data, no collection covered these 14 days\n"))
+      << text;
+}
+
+TEST(show, json_answers_null_for_a_period_without_data_and_says_what_each_sum_covers) {
+  FakeStore store;
+  fill_scenario(store);
+  ShowOptions options;
+  options.today = day("2026-03-22");
+  auto out = summary_json(store, options);
+  EXPECT_EQ(out["today"], "2026-03-22");
+  ASSERT_EQ(out["repos"].size(), 2u);
+  const auto& alpha = out["repos"][0];
+  EXPECT_EQ(alpha["repo"], "octo-org/alpha");
+  const auto& last14 = alpha["periods"]["last_14_days"];
+  EXPECT_EQ(last14["from"], "2026-03-09");
+  EXPECT_EQ(last14["days"], 14);
+  EXPECT_EQ(last14["views"], 294);
+  EXPECT_EQ(last14["views_days"], 12);
+  EXPECT_EQ(last14["clones_days"], 12);
+  EXPECT_EQ(last14["unique_visitors"], 61);
+  // 02-21..03-22: views 03-06..03-20, clones 02-21 too.
+  EXPECT_EQ(alpha["periods"]["last_30_days"]["views_days"], 15);
+  EXPECT_EQ(alpha["periods"]["last_30_days"]["clones_days"], 16);
+  EXPECT_EQ(alpha["periods"]["last_30_days"]["unique_visitors_at_least"], 61);
+  EXPECT_EQ(alpha["gaps"]["views"][0],
+            json({{"from", "2026-02-21"}, {"to", "2026-03-05"}, {"days", 13}}));
+  EXPECT_EQ(alpha["stars"], 1234);
+
+  const auto& beta = out["repos"][1];
+  EXPECT_EQ(beta["repo"], "octo-org/beta");
+  const auto& none = beta["periods"]["last_14_days"];
+  EXPECT_TRUE(none["views"].is_null()) << none;
+  EXPECT_TRUE(none["clones"].is_null()) << none;
+  EXPECT_EQ(none["views_days"], 0);
+  EXPECT_TRUE(none["unique_visitors"].is_null()) << none;
+
+  options.repo = "octo-org/beta";
+  EXPECT_EQ(summary_json(store, options)["repos"].size(), 1u);
+}
+
+TEST(show, days_stored_counts_each_utc_day_once) {
+  FakeStore store;
+  fill_scenario(store);
+  ShowOptions options;
+  options.today = day("2026-03-20");
+  options.repo = "octo-org/alpha";
+  const auto alpha = summary_json(store, options)["repos"][0];
+  // Views 02-06..02-20 and 03-06..03-20, clones 02-06..02-21 and 03-06..03-20: 31 days with
+  // views, clones or both, not 61 day figures.
+  EXPECT_EQ(alpha["first_day"], "2026-02-06");
+  EXPECT_EQ(alpha["days_stored"], 31);
 }
 
 TEST(show, stars_forks_and_names) {

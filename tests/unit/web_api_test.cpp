@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <tuple>
 
 #include "ghtraffic/store/store.hpp"
@@ -160,6 +161,55 @@ TEST_F(web_api, overview_sums_14_and_30_days_and_takes_uniques_from_the_window) 
   const auto& beta = out["repos"][1];
   EXPECT_TRUE(beta["uniques_14d"].is_null());  // its only window ends after "today"
   EXPECT_EQ(beta["error"], "boom");
+}
+
+TEST_F(web_api, overview_sums_say_how_many_days_they_cover_and_a_period_with_none_is_null) {
+  auto out = web::repos_json(*m_snapshot, day("2026-03-20"));
+  const auto& alpha = out["repos"][0];  // covers 03-06..03-20
+  EXPECT_EQ(alpha["views_14d_days"], 14);
+  EXPECT_EQ(alpha["views_30d"], 5);
+  EXPECT_EQ(alpha["views_30d_days"], 15);  // 02-19..03-05 are gaps
+  EXPECT_EQ(alpha["clones_30d_days"], 15);
+  const auto& beta = out["repos"][1];  // covers 03-11..03-25
+  EXPECT_EQ(beta["views_14d"], 7);
+  EXPECT_EQ(beta["views_14d_days"], 10);  // 03-07..03-10 are gaps
+  EXPECT_EQ(beta["clones_14d"], 0);       // covered days without a clone: a true zero
+  EXPECT_EQ(beta["clones_14d_days"], 10);
+
+  // Months after the last collection, no day of either period is covered: no number at all.
+  auto stale = web::repos_json(*m_snapshot, day("2026-07-01"));
+  for (const auto& repo : stale["repos"]) {
+    for (const char* key : {"views_14d", "views_30d", "clones_14d", "clones_30d"}) {
+      EXPECT_TRUE(repo[key].is_null()) << repo["repo"] << " " << key << ": " << repo[key];
+      EXPECT_EQ(repo[std::string(key) + "_days"], 0) << repo["repo"] << " " << key;
+    }
+    EXPECT_EQ(repo["gap_days_30d"], 30);
+  }
+}
+
+TEST_F(web_api, a_report_answers_a_period_no_collection_covered_with_null) {
+  auto island = [&](const char* generated_at) {
+    std::ostringstream out;
+    web::ReportOptions options;
+    options.generated_at = at(generated_at);
+    web::write_report(*m_store, options, out);
+    const auto html = out.str();
+    const std::string open = "id=\"ghtraffic-data\">";
+    auto begin = html.find(open);
+    EXPECT_NE(begin, std::string::npos);
+    begin += open.size();
+    return json::parse(html.substr(begin, html.find("</script>", begin) - begin));
+  };
+  const auto partly = island("2026-03-20T18:00:00Z")["/api/repos"]["repos"][1];
+  EXPECT_EQ(partly["repo"], "acme/beta");
+  EXPECT_EQ(partly["views_14d"], 7);
+  EXPECT_EQ(partly["views_14d_days"], 10);
+  const auto stale = island("2026-07-01T00:00:00Z")["/api/repos"]["repos"];
+  for (const auto& repo : stale) {
+    EXPECT_TRUE(repo["views_14d"].is_null()) << repo;
+    EXPECT_TRUE(repo["clones_30d"].is_null()) << repo;
+    EXPECT_EQ(repo["views_30d_days"], 0) << repo;
+  }
 }
 
 TEST_F(web_api, top_lists_keep_hostile_titles_as_plain_strings) {

@@ -125,19 +125,36 @@ std::string lower_bound_uniques(const RepoHistory& history, const Period& period
   return fmt::format("≥ {} (largest 14-day window)", with_thousands(*largest));
 }
 
-std::string number_or_na(const std::optional<std::int64_t>& value) {
-  return value ? with_thousands(*value) : "n/a";
+// R3: a period no collection covered is no number at all.
+std::string sum_or_no_data(const read::KindSum& kind) {
+  auto total = kind.total();
+  return total ? with_thousands(*total) : "no data";
 }
 
-std::string missing_note(const Period& period, const read::PeriodSums& sums) {
+// "(9 of 14 days)", or "no data" when no day of the period is covered.
+std::string coverage(const read::KindSum& kind, std::int64_t length) {
+  if (kind.covered == 0) {
+    return "no data";
+  }
+  return fmt::format("({} of {})", kind.covered, day_count(length));
+}
+
+// How much of a period the sums cover, when not all of it: the sums add up covered days only.
+std::string coverage_note(const Period& period, const read::PeriodSums& sums) {
   if (sums.views.gaps == 0 && sums.clones.gaps == 0) {
     return {};
   }
-  if (sums.views.gaps == sums.clones.gaps) {
-    return fmt::format("{}: {} missing", period.label, day_count(sums.views.gaps));
+  const auto length = sums.length();
+  if (sums.views.covered == 0 && sums.clones.covered == 0) {
+    return fmt::format("{}: no data, no collection covered these {}", period.label,
+                       day_count(length));
   }
-  return fmt::format("{}: {} missing for views, {} for clones", period.label,
-                     day_count(sums.views.gaps), day_count(sums.clones.gaps));
+  if (sums.views.covered == sums.clones.covered) {
+    return fmt::format("{}: views and clones {}; the other days are gaps", period.label,
+                       coverage(sums.views, length));
+  }
+  return fmt::format("{}: views {}, clones {}", period.label, coverage(sums.views, length),
+                     coverage(sums.clones, length));
 }
 
 std::string gap_list(const std::vector<read::DaySpan>& ranges) {
@@ -229,9 +246,9 @@ class Renderer {
       auto uniques =
           i == 0 ? window_uniques(history, period) : lower_bound_uniques(history, period);
       line(fmt::format("  {}{}{}  {}", fit(period.label, k_label_width),
-                       right(number_or_na(sums.views.total()), k_number_width),
-                       right(number_or_na(sums.clones.total()), k_number_width), uniques));
-      if (auto note = missing_note(period, sums); !note.empty()) {
+                       right(sum_or_no_data(sums.views), k_number_width),
+                       right(sum_or_no_data(sums.clones), k_number_width), uniques));
+      if (auto note = coverage_note(period, sums); !note.empty()) {
         notes.push_back(note);
       }
     }
@@ -301,6 +318,111 @@ class Renderer {
   std::string m_text;
 };
 
+using nlohmann::json;
+
+json day_or_null(const std::optional<util::Day>& day) {
+  return day ? json(util::format_day(*day)) : json(nullptr);
+}
+
+json total_or_null(const read::KindSum& kind) {
+  auto total = kind.total();
+  return total ? json(*total) : json(nullptr);
+}
+
+json spans_json(const std::vector<read::DaySpan>& spans) {
+  json out = json::array();
+  for (const auto& [from, to] : spans) {
+    out.push_back({{"from", util::format_day(from)},
+                   {"to", util::format_day(to)},
+                   {"days", (to - from).count() + 1}});
+  }
+  return out;
+}
+
+template <typename Snapshot, typename EntryJson>
+json latest_snapshot_json(const std::vector<Snapshot>& series, EntryJson entry_json) {
+  if (series.empty()) {
+    return nullptr;
+  }
+  json entries = json::array();
+  for (const auto& entry : series.back().entries) {
+    entries.push_back(entry_json(entry));
+  }
+  return {{"date", util::format_day(util::day_of(series.back().observed_at))},
+          {"entries", std::move(entries)}};
+}
+
+json period_json(const RepoHistory& history, const Period& period, bool window_total) {
+  auto sums = read::sum_period(history, period.from, period.to);
+  json out{{"from", util::format_day(period.from)},
+           {"to", util::format_day(period.to)},
+           {"days", sums.length()},
+           {"views", total_or_null(sums.views)},
+           {"views_days", sums.views.covered},
+           {"clones", total_or_null(sums.clones)},
+           {"clones_days", sums.clones.covered}};
+  auto windows = read::views_windows(history.windows);
+  if (window_total) {
+    auto window = read::uniques_window(windows, period.from, period.to);
+    out["unique_visitors"] = window ? json(window->uniques) : json(nullptr);
+    out["unique_visitors_window_end"] =
+        window ? json(util::format_day(util::day_of(window->observed_at))) : json(nullptr);
+  } else {
+    auto largest = read::largest_window_inside(windows, period.from, period.to);
+    out["unique_visitors_at_least"] = largest ? json(*largest) : json(nullptr);
+  }
+  return out;
+}
+
+json repository_json(const RepoHistory& history, util::Day today) {
+  const auto& record = history.record;
+  json periods = json::object();
+  if (!history.days.empty()) {
+    periods["last_14_days"] = period_json(history, {"", today - days{13}, today}, true);
+    periods["last_30_days"] = period_json(history, {"", today - days{29}, today}, false);
+    periods["all_time"] =
+        period_json(history, {"", *history.first_day(), *history.last_day()}, false);
+  }
+  const auto* counters = history.counters.empty() ? nullptr : &history.counters.back();
+  return {
+      {"repo", record.full_name},
+      {"id", record.id},
+      {"names", record.names},
+      {"first_day", day_or_null(history.first_day())},
+      {"last_day", day_or_null(history.last_day())},
+      {"days_stored", history.days.size()},
+      {"periods", std::move(periods)},
+      {"stars", counters ? json(counters->stars) : json(nullptr)},
+      {"forks", counters ? json(counters->forks) : json(nullptr)},
+      {"counters_date",
+       counters ? json(util::format_day(util::day_of(counters->observed_at))) : json(nullptr)},
+      {"gaps",
+       {{"views", spans_json(read::gap_ranges(history, core::TrafficKind::views))},
+        {"clones", spans_json(read::gap_ranges(history, core::TrafficKind::clones))}}},
+      {"top_referrers",
+       latest_snapshot_json(
+           history.referrers,
+           [](const core::Referrer& e) {
+             return json{{"referrer", e.referrer}, {"count", e.count}, {"uniques", e.uniques}};
+           })},
+      {"top_paths", latest_snapshot_json(history.paths,
+                                         [](const core::PopularPath& e) {
+                                           return json{{"path", e.path},
+                                                       {"title", e.title},
+                                                       {"count", e.count},
+                                                       {"uniques", e.uniques}};
+                                         })},
+  };
+}
+
+std::vector<store::RepoRecord> selected(store::Store& store, const ShowOptions& options) {
+  std::vector<std::string> names;
+  if (options.repo) {
+    names.push_back(*options.repo);
+  }
+  return read::select_repositories(store, names);
+}
+
 }  // namespace
 
 std::string with_thousands(std::int64_t value) {
@@ -316,12 +438,16 @@ std::string with_thousands(std::int64_t value) {
   return out;
 }
 
-std::string render_summary(store::Store& store, const ShowOptions& options) {
-  std::vector<std::string> names;
-  if (options.repo) {
-    names.push_back(*options.repo);
+nlohmann::json summary_json(store::Store& store, const ShowOptions& options) {
+  json repos = json::array();
+  for (const auto& record : selected(store, options)) {
+    repos.push_back(repository_json(read::load_history(store, record), options.today));
   }
-  auto records = read::select_repositories(store, names);
+  return {{"today", util::format_day(options.today)}, {"repos", std::move(repos)}};
+}
+
+std::string render_summary(store::Store& store, const ShowOptions& options) {
+  auto records = selected(store, options);
   if (records.empty()) {
     return fmt::format(
         "No repositories stored yet in {}.\n"

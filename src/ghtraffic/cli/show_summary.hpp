@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -22,6 +23,11 @@ struct ShowOptions {
 // The summary as text lines of at most 80 columns. An empty store gets a hint on how to
 // fill it; an unknown repository is a util::Error naming it.
 std::string render_summary(store::Store& store, const ShowOptions& options);
+
+// The same for scripts (`show --json`, README "show --json"): per repository its periods
+// with their sums and the days each covers (null when none), the days stored (UTC days with
+// views, clones or both), the gaps per kind, counters and the latest top lists.
+nlohmann::json summary_json(store::Store& store, const ShowOptions& options);
 
 // 1234567 -> "1,234,567"
 std::string with_thousands(std::int64_t value);

@@ -10,8 +10,8 @@
 //                       store/dynamodb/dynamodb_store.cpp) so racing writers only grow it.
 //   R3 zero vs gap      first_covered_day, covered_days below; the observation day from the
 //                       Date header in github/api.cpp; sums over a period count covered
-//                       days only and say how many (read/period.hpp): null in web/, "-" in
-//                       `show`, never 0.
+//                       days only and say how many (read/period.hpp): null beside its
+//                       *_days in web/, "–" on the dashboard, "no data" in `show`, never 0.
 //   R4 window totals    TrafficWindow::count/uniques (core/types.hpp), one row per
 //                       observation in each store; "unique visitors" is always one window
 //                       total, picked in read/windows.hpp, never a sum of daily uniques.

@@ -17,7 +17,7 @@ namespace ghtraffic::store {
 // What committing one observation changed (R7: all of it or nothing).
 struct CommitResult {
   core::RepoId repo_id = 0;
-  int days_stored = 0;  // covered days now stored for the repository, views and clones
+  int days_stored = 0;  // UTC days now stored for the repository (views, clones or both)
   int new_days = 0;     // days that were gaps before this commit
   int grown_days = 0;   // stored days that this commit raised (R2)
 };

@@ -22,6 +22,12 @@ json optional_day(const std::optional<util::Day>& d) {
   return d ? json(util::format_day(*d)) : json(nullptr);
 }
 
+// R3: a period no collection covered has no sum; its coverage goes beside it.
+json sum_or_null(const read::KindSum& kind) {
+  auto total = kind.total();
+  return total ? json(*total) : json(nullptr);
+}
+
 json figure(std::int32_t value) {
   return value < 0 ? json(nullptr) : json(value);
 }
@@ -307,13 +313,17 @@ json repos_json(const Snapshot& snapshot, util::Day today,
         {"first_day", optional_day(record.first_day)},
         {"last_day", optional_day(record.last_day)},
         {"last_collected", optional_time(record.last_collected)},
-        {"views_14d", last14.views.sum},
-        {"views_30d", last30.views.sum},
+        {"views_14d", sum_or_null(last14.views)},
+        {"views_14d_days", last14.views.covered},
+        {"views_30d", sum_or_null(last30.views)},
+        {"views_30d_days", last30.views.covered},
         {"uniques_14d", window ? json(window->uniques) : json(nullptr)},
         {"uniques_14d_window_end",
          window ? json(util::format_day(util::day_of(window->observed_at))) : json(nullptr)},
-        {"clones_14d", last14.clones.sum},
-        {"clones_30d", last30.clones.sum},
+        {"clones_14d", sum_or_null(last14.clones)},
+        {"clones_14d_days", last14.clones.covered},
+        {"clones_30d", sum_or_null(last30.clones)},
+        {"clones_30d_days", last30.clones.covered},
         {"stars", repo.latest_counters ? json(repo.latest_counters->stars) : json(nullptr)},
         {"forks", repo.latest_counters ? json(repo.latest_counters->forks) : json(nullptr)},
         {"gap_days_30d", last30.gap_days},

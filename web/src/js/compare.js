@@ -5,7 +5,7 @@
   const g = window.ghtraffic;
   const {
     setToday, dayStr, el, setChildren, panel, cssVar, csvButton, rangeSuffix, api, repoQuery, spanOf,
-    columns, drawChart, resolveRange, syncRangeControl,
+    columns, drawChart, resolveRange, syncRangeControl, sumOf, sumNode, staleNotice,
   } = g;
 
   async function renderCompare(main, isCurrent, wanted) {
@@ -28,12 +28,14 @@
         },
       }), r.repo)));
     const box = el('div', { class: 'chart', id: 'compare-chart' });
+    const notice = el('div', { id: 'compare-stale' });
+    const totals = el('div', { class: 'table-wrap' });
     let csv = null;
     let filename = 'ghtraffic-compare.csv';
     setChildren(main, 
       el('h1', { text: 'Compare repositories' }),
-      panel('Daily views', csvButton('compared daily views', () => filename, () => csv), picker, box,
-        el('p', { class: 'note', text: 'Each line is one repository; gaps are days no collection covered.' })));
+      panel('Daily views', csvButton('compared daily views', () => filename, () => csv), picker, notice, box,
+        el('p', { class: 'note', text: 'Each line is one repository; gaps are days no collection covered.' }), totals));
     if (!names.length) {
       box.append(el('p', { class: 'empty', text: 'Pick repositories to compare.' }));
       csv = { header: ['date'], rows: [] };
@@ -49,6 +51,14 @@
     const x = perRepo.length ? perRepo[0].x : [];
     drawChart('compare', box, x, order.map((n, i) => ({ label: n, values: perRepo[i].views, color: cssVar(`--series-${(i % 8) + 1}`) })),
       { description: 'Daily views of ' + order.join(', ') });
+    setChildren(notice, staleNotice(span, range));
+    // Each repository's views over the range, counting the days a collection covered (R3).
+    setChildren(totals, el('table', { id: 'compare-totals' },
+      el('thead', null, el('tr', null,
+        el('th', { scope: 'col', class: 'text', text: 'Repository' }),
+        el('th', { scope: 'col', text: `Views, ${dayStr(range.from)} to ${dayStr(range.to)}` }))),
+      el('tbody', null, order.map((n, i) => el('tr', { 'data-repo': n },
+        el('td', { class: 'text', text: n }), sumNode('td', sumOf(perRepo[i].views)))))));
     csv = {
       header: ['date', ...order.map((n) => `${n} views`)],
       rows: (perRepo[0] ? perRepo[0].days : []).map((n, d) => [dayStr(n), ...perRepo.map((c) => c.views[d])]),

@@ -68,6 +68,38 @@
   const fmtNum = (v) => (v === null || v === undefined ? '–' : numberFormat.format(v));
   const fmtAvg = (v) => (v === null || v === undefined ? '–' : (Math.round(v * 10) / 10).toFixed(1));
 
+  // ---- sums over a period (R3) -------------------------------------------------------
+
+  // A sum over a period counts covered days only and says how many there were; a period no
+  // collection covered is no number at all: "–", never 0.
+  const NO_DATA = 'no collection covered these days';
+
+  function periodSum(sum, covered, length) {
+    if (sum === null || sum === undefined || !covered) return { text: '–', note: null, title: NO_DATA, gap: true };
+    if (covered < length) {
+      return { text: numberFormat.format(sum), note: `(${covered} of ${length} days)`, title: `The ${covered} of ${length} days a collection covered; the others are gaps`, partial: true };
+    }
+    return { text: numberFormat.format(sum), note: null, title: null };
+  }
+
+  // The sum and coverage of a dense column (null: a gap).
+  function sumOf(values) {
+    let sum = 0;
+    let covered = 0;
+    for (const v of values) {
+      if (v === null || v === undefined) continue;
+      sum += v;
+      covered += 1;
+    }
+    return periodSum(covered ? sum : null, covered, values.length);
+  }
+
+  // A period's sum as DOM: the number, its "(9 of 14 days)", the tooltip.
+  function sumNode(tag, p, attrs) {
+    return el(tag, { ...attrs, class: [attrs && attrs.class, p.gap ? 'no-data' : p.partial ? 'partial' : null].filter(Boolean).join(' ') || null, title: p.title },
+      p.text, p.note ? el('span', { class: 'coverage', text: ' ' + p.note }) : null);
+  }
+
   function fmtTime(iso) {
     if (!iso) return '–';
     const d = new Date(iso);
@@ -136,7 +168,7 @@
     DAY_MS, DAY_S, state, hooks,
     dayNum, dayStr, isDay, todayNum, setToday,
     el, setChildren, panel, cssVar, repoHref,
-    numberFormat, fmtNum, fmtAvg, fmtTime,
+    numberFormat, fmtNum, fmtAvg, fmtTime, NO_DATA, periodSum, sumOf, sumNode,
     csvText, csvButton, safeName, rangeSuffix,
   };
 })();

@@ -7,19 +7,19 @@
   const {
     state, hooks, setToday, dayStr, el, setChildren, panel, cssVar, repoHref, fmtNum, fmtTime,
     csvButton, rangeSuffix, api, repoQuery, spanOf, columns, drawChart, sparkline, resolveRange,
-    syncRangeControl,
+    syncRangeControl, periodSum, sumOf, sumNode, staleNotice,
   } = g;
 
   const FIRST_ROWS = 100;
   const ROWS_PER_FRAME = 200;
   const COLUMNS = [
     { key: 'repo', label: 'Repository', type: 'text' },
-    { key: 'views_14d', label: 'Views 14 d' },
+    { key: 'views_14d', label: 'Views 14 d', period: 14 },
     { key: 'uniques_14d', label: 'Unique visitors 14 d', title: "GitHub's own de-duplicated figure for its latest 14-day window; daily uniques are never added up" },
-    { key: 'views_30d', label: 'Views 30 d' },
+    { key: 'views_30d', label: 'Views 30 d', period: 30 },
     { key: 'sparkline', label: 'Views, last 30 d', sortable: false },
-    { key: 'clones_14d', label: 'Clones 14 d' },
-    { key: 'clones_30d', label: 'Clones 30 d' },
+    { key: 'clones_14d', label: 'Clones 14 d', period: 14 },
+    { key: 'clones_30d', label: 'Clones 30 d', period: 30 },
     { key: 'stars', label: 'Stars' },
     { key: 'forks', label: 'Forks' },
     { key: 'last_collected', label: 'Last collected', type: 'text' },
@@ -81,16 +81,20 @@
     };
     return el('tr', { 'data-repo': r.repo },
       el('td', { class: 'check' }, checkbox),
-      COLUMNS.map((c) => cells[c.key] || el('td', { text: fmtNum(r[c.key]) })));
+      COLUMNS.map((c) => cells[c.key] ||
+        (c.period ? sumNode('td', periodSum(r[c.key], r[`${c.key}_days`], c.period)) : el('td', { text: fmtNum(r[c.key]) }))));
   }
 
-  async function overviewChart(container, caption, csvHolder) {
+  async function overviewChart(container, caption, csvHolder, totals, notice) {
     const names = [...state.checked];
     const answer = await api(overviewDailyPath());
     const span = spanOf(answer);
     const range = resolveRange(span.first, span.last);
     syncRangeControl(range);
+    setChildren(notice, staleNotice(span, range));
     const cols = columns(answer.days, range.from, range.to, ['views', 'clones', 'views_unique', 'clones_unique', 'covered']);
+    setChildren(totals, 'In this range: ', sumNode('strong', sumOf(cols.views)), ' views, ',
+      sumNode('strong', sumOf(cols.clones)), ' clones.');
     caption.textContent = names.length
       ? `Summed over ${names.length} checked repositor${names.length === 1 ? 'y' : 'ies'}: ${names.join(', ')}.`
       : `Summed over all ${answer.repos.length} repositories. Check repositories in the table to chart only those.`;
@@ -120,10 +124,12 @@
 
     const chartBox = el('div', { class: 'chart', id: 'overview-chart' });
     const caption = el('p', { class: 'note' });
+    const totals = el('p', { class: 'totals', id: 'overview-totals' });
+    const notice = el('div', { id: 'overview-stale' });
     const chartCsv = {};
     const chartPanel = panel('Daily views and clones',
       csvButton('daily views and clones', () => chartCsv.name(), () => chartCsv.build()),
-      chartBox, caption,
+      notice, chartBox, caption, totals,
       el('p', { class: 'note', text: 'Days that no collection covered are gaps in the lines, never zeros.' }));
 
     const tbody = el('tbody', null, el('tr', null, el('td', { colspan: COLUMNS.length + 1, class: 'empty', text: 'Loading the repositories…' })));
@@ -176,7 +182,7 @@
       count.textContent = `${rows.length} of ${repos.length} repositories`;
       return rest;
     };
-    const redrawChart = () => overviewChart(chartBox, caption, chartCsv).catch((error) => g.showError(error));
+    const redrawChart = () => overviewChart(chartBox, caption, chartCsv, totals, notice).catch((error) => g.showError(error));
     hooks.onSelection = () => {
       const rows = visibleRepos(repos);
       headCheck.checked = rows.length > 0 && rows.every((r) => state.checked.has(r.repo));
@@ -213,18 +219,22 @@
     const tablePanel = panel('Repositories',
       [el('label', { class: 'filter' }, 'Filter', filter), compare,
         csvButton('repositories table', () => `ghtraffic-repositories-${answer.today || 'today'}.csv`, () => ({
-          header: ['repo', 'views_14d', 'unique_visitors_14d_github', 'views_30d', 'clones_14d', 'clones_30d', 'stars', 'forks', 'gap_days_30d', 'last_collected', 'error'],
-          rows: visibleRepos(repos).map((r) => [r.repo, r.views_14d, r.uniques_14d, r.views_30d, r.clones_14d, r.clones_30d, r.stars, r.forks, r.gap_days_30d, r.last_collected, r.error]),
+          // A period no collection covered is an empty cell, never 0; *_days say how many of
+          // its days each sum covers.
+          header: ['repo', 'views_14d', 'unique_visitors_14d_github', 'views_30d', 'clones_14d', 'clones_30d', 'stars', 'forks', 'gap_days_30d', 'last_collected', 'error',
+            'views_14d_days', 'views_30d_days', 'clones_14d_days', 'clones_30d_days'],
+          rows: visibleRepos(repos).map((r) => [r.repo, r.views_14d, r.uniques_14d, r.views_30d, r.clones_14d, r.clones_30d, r.stars, r.forks, r.gap_days_30d, r.last_collected, r.error,
+            r.views_14d_days, r.views_30d_days, r.clones_14d_days, r.clones_30d_days]),
         }))],
       el('div', { class: 'table-wrap' },
         el('table', { id: 'repos-table' },
-          el('caption', { class: 'note', text: `Figures for the 14 and 30 days ending ${answer.today || 'today'}; the range control changes the charts. Unique visitors are GitHub's own 14-day figure.` }),
+          el('caption', { class: 'note', text: `Figures for the 14 and 30 days ending ${answer.today || 'today'}; the range control changes the charts. Unique visitors are GitHub's own 14-day figure. A sum counts the days a collection covered: "(9 of 14 days)" when some were gaps, "–" when none was covered.` }),
           el('thead', null, el('tr', null, el('th', { class: 'check', scope: 'col' }, headCheck), headers)),
           tbody)),
       count);
 
     setChildren(main, el('h1', { text: 'Repositories' }), chartPanel, tablePanel);
-    await overviewChart(chartBox, caption, chartCsv);
+    await overviewChart(chartBox, caption, chartCsv, totals, notice);
     if (!isCurrent()) return;
     // The chart is on screen before the table is built (for bench/dashboard-browser.mjs).
     performance.mark('ghtraffic:overview-chart-drawn');

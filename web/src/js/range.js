@@ -3,7 +3,7 @@
 
 (() => {
   const g = window.ghtraffic;
-  const { state, dayNum, dayStr, isDay, todayNum } = g;
+  const { state, dayNum, dayStr, isDay, todayNum, el } = g;
 
   // The days to draw: the range control applied to the data's span and today.
   function resolveRange(firstDay, lastDay) {
@@ -29,6 +29,25 @@
     }
   }
 
+  // When the newest stored day is older than the range, every day drawn is a gap: say so
+  // and offer the stored days with one click. span: the data's first and last day.
+  function staleNotice(span, range) {
+    if (span.last === null || span.last >= range.from) return null;
+    const ago = todayNum() - span.last;
+    const stored = `${dayStr(span.first)} to ${dayStr(span.last)}`;
+    return el('div', { class: 'stale-range', role: 'status' },
+      el('span', { text: `Last collected ${ago} day${ago === 1 ? '' : 's'} ago: these days are gaps.` }),
+      el('button', {
+        type: 'button',
+        class: 'show-stored',
+        text: `Show the stored days (${stored})`,
+        onclick: () => {
+          state.range = { kind: 'custom', from: span.first, to: span.last };
+          g.render();
+        },
+      }));
+  }
+
   function setupRangeControl() {
     const control = document.getElementById('range-control');
     control.addEventListener('click', (event) => {
@@ -51,5 +70,5 @@
     to.addEventListener('change', apply);
   }
 
-  Object.assign(g, { resolveRange, syncRangeControl, setupRangeControl });
+  Object.assign(g, { resolveRange, syncRangeControl, setupRangeControl, staleNotice });
 })();

@@ -8,12 +8,19 @@
   const {
     state, setToday, dayNum, dayStr, el, setChildren, panel, cssVar, fmtNum, fmtAvg, fmtTime, csvButton,
     safeName, rangeSuffix, api, isReport, spanOf, columns, trailingAverage, drawChart, sparkline,
-    resolveRange, syncRangeControl,
+    resolveRange, syncRangeControl, periodSum, sumOf, sumNode, staleNotice,
   } = g;
 
   function stat(label, value, title) {
     return el('div', { class: 'stat', title }, el('span', { class: 'value', text: value }), el('span', { class: 'label', text: label }));
   }
+
+  // A sum over a period (R3): "–" when no day of it was covered, "(9 of 14 days)" when some.
+  function sumNodeStat(label, p) {
+    return el('div', { class: 'stat', title: p.title },
+      sumNode('span', { ...p, title: null }, { class: 'value' }), el('span', { class: 'label', text: label }));
+  }
+  const sumStat = (label, sum, covered, length) => sumNodeStat(label, periodSum(sum, covered, length));
 
   // A daily chart of one figure and its uniques, optionally as 7-day averages.
   function dailySeries(all, cols, field, uniqueField, labels, colors) {
@@ -196,10 +203,12 @@
       el('p', null, el('a', { href: '#/', text: '← All repositories' })),
       el('h1', { text: displayName }),
       formerly.length ? el('p', { class: 'note', text: 'Formerly ' + formerly.join(', ') }) : null,
+      staleNotice(span, range),
       el('div', { class: 'stats' },
-        stat('views, 14 d', fmtNum(info.views_14d)),
-        stat('unique visitors, 14 d', fmtNum(info.uniques_14d), "GitHub's own de-duplicated 14-day figure"),
-        stat('clones, 14 d', fmtNum(info.clones_14d)),
+        sumStat('views, 14 d', info.views_14d, info.views_14d_days, 14),
+        stat('unique visitors, 14 d', fmtNum(info.uniques_14d), info.uniques_14d === null ? 'no 14-day window GitHub reported in the last 14 days' : "GitHub's own de-duplicated 14-day figure"),
+        sumStat('clones, 14 d', info.clones_14d, info.clones_14d_days, 14),
+        sumNodeStat(`views, ${dayStr(range.from)} to ${dayStr(range.to)}`, sumOf(cols.views)),
         stat('stars', fmtNum(info.stars)),
         stat('forks', fmtNum(info.forks)),
         stat('last collected', fmtTime(info.last_collected))),

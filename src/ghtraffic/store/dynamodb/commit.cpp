@@ -29,6 +29,10 @@ std::string hot_from(const std::string& last_day) {
   return day_text(parse_stored_day(last_day) - std::chrono::days{k_hot_days - 1});
 }
 
+bool has_traffic(const DayValues& values) {
+  return values[0] >= 0 || values[2] >= 0;
+}
+
 }  // namespace
 
 CommitResult Committer::commit(const core::RepoObservation& observation) {
@@ -167,6 +171,23 @@ Committer::Writes Committer::roll_forward(const Head& head) {
   return writes;
 }
 
+// The UTC days stored for views, clones or both, counted once from the months and the head
+// (for a head written before it kept that count: a one-time read of its months).
+std::int64_t Committer::count_days_stored(const Head& head) {
+  if (!head.first_day) {
+    return 0;
+  }
+  auto stored = m_reader.months(head.id, *head.first_day, *head.last_day);
+  for (const auto* overlay : {&head.hot, &head.pending.days}) {
+    for (const auto& [day, values] : *overlay) {
+      auto [it, inserted] = stored.try_emplace(day, k_no_values);
+      it->second = raise(it->second, values);
+    }
+  }
+  return std::count_if(stored.begin(), stored.end(),
+                       [](const auto& entry) { return has_traffic(entry.second); });
+}
+
 // R1-R3: merges the observation's windows into the head's days; days older than the
 // head keeps are read from their months.
 Committer::Counts Committer::merge_traffic(Head& head, const core::RepoObservation& observation) {
@@ -181,6 +202,12 @@ Committer::Counts Committer::merge_traffic(Head& head, const core::RepoObservati
   }
   if (covered.empty()) {
     return counts;
+  }
+  std::set<std::string> covered_days;
+  for (const auto& [index, days] : covered) {
+    for (const auto& d : days) {
+      covered_days.insert(day_text(d.day));
+    }
   }
   const std::string kept_from = head.last_day ? hot_from(*head.last_day) : std::string();
   std::string oldest;
@@ -199,6 +226,14 @@ Committer::Counts Committer::merge_traffic(Head& head, const core::RepoObservati
       auto [it, inserted] = stored.try_emplace(day, k_no_values);
       it->second = raise(it->second, values);
     }
+  }
+  auto stored_on = [&](const std::string& day) {
+    auto it = stored.find(day);
+    return it != stored.end() && has_traffic(it->second);
+  };
+  std::int64_t days_before = 0;
+  for (const auto& day : covered_days) {
+    days_before += stored_on(day) ? 1 : 0;
   }
   for (const auto& [index, days] : covered) {
     std::map<util::Day, core::DayCount> known;
@@ -221,6 +256,11 @@ Committer::Counts Committer::merge_traffic(Head& head, const core::RepoObservati
     }
   }
   head.stored_days += counts.new_days;
+  std::int64_t days_after = 0;
+  for (const auto& day : covered_days) {
+    days_after += stored_on(day) ? 1 : 0;
+  }
+  head.days_stored = head.days_stored.value_or(0) + (days_after - days_before);
   head.first_day = head.first_day ? std::min(*head.first_day, oldest) : oldest;
   head.last_day = head.last_day ? std::max(*head.last_day, newest) : newest;
   const auto keep_from = hot_from(*head.last_day);
@@ -242,6 +282,9 @@ std::optional<CommitResult> Committer::try_commit(const core::RepoObservation& o
   Writes writes;
   if (stored_head) {
     writes = roll_forward(head);
+    if (!head.days_stored) {
+      head.days_stored = count_days_stored(head);
+    }
   }
 
   const auto full_name = current_name(observation);
@@ -310,7 +353,7 @@ std::optional<CommitResult> Committer::try_commit(const core::RepoObservation& o
   }
   CommitResult result;
   result.repo_id = id;
-  result.days_stored = static_cast<int>(head.stored_days);
+  result.days_stored = static_cast<int>(head.days_stored.value_or(0));
   result.new_days = counts.new_days;
   result.grown_days = counts.grown_days;
   return result;

@@ -48,6 +48,7 @@ class Committer {
     int grown_days = 0;
   };
   Counts merge_traffic(Head& head, const core::RepoObservation& observation);
+  std::int64_t count_days_stored(const Head& head);
 
   TableApi& m_api;
   Tables m_tables;

@@ -37,6 +37,9 @@ Json encode_head(const Head& head) {
     state["last_day"] = *head.last_day;
   }
   state["stored_days"] = head.stored_days;
+  if (head.days_stored) {
+    state["days_stored"] = *head.days_stored;
+  }
   state["hot"] = days_json(head.hot);
   state["marks"] = Json::object();
   for (const auto& [prefix, mark] : head.marks) {
@@ -83,6 +86,9 @@ Head decode_head(const Json& item) {
       head.last_day = state["last_day"].get<std::string>();
     }
     head.stored_days = state.value("stored_days", std::int64_t{0});
+    if (state.contains("days_stored")) {
+      head.days_stored = state["days_stored"].get<std::int64_t>();
+    }
     head.hot = days_from(state.value("hot", Json::object()));
     const auto marks = state.value("marks", Json::object());
     for (const auto& [prefix, mark] : marks.items()) {

@@ -53,7 +53,9 @@ struct Head {
   std::vector<NameRecord> names;
   std::optional<std::string> first_day;
   std::optional<std::string> last_day;
-  std::int64_t stored_days = 0;
+  std::int64_t stored_days = 0;  // views-days plus clones-days, as older versions kept it
+  // UTC days with views, clones or both stored; none in a head an older version wrote.
+  std::optional<std::int64_t> days_stored;
   std::map<std::string, DayValues> hot;       // every stored day within k_hot_days of last_day
   std::map<std::string, SnapshotMark> marks;  // by sort key prefix: "C", "P", "F"
   Pending pending;

@@ -41,7 +41,7 @@ ON CONFLICT (repo_id, kind, day) DO UPDATE SET
   count = max(count, excluded.count), uniques = max(uniques, excluded.uniques))sql";
 
 inline constexpr std::string_view k_count_days = R"sql(
-SELECT count(*) FROM traffic_days WHERE repo_id = ?1)sql";
+SELECT count(DISTINCT day) FROM traffic_days WHERE repo_id = ?1)sql";
 
 inline constexpr std::string_view k_insert_window = R"sql(
 INSERT INTO windows (repo_id, kind, observed_at, count, uniques) VALUES (?1, ?2, ?3, ?4, ?5)
