@@ -9,6 +9,8 @@
 
 #include "ghtraffic/export/export.hpp"
 #include "ghtraffic/export/sink.hpp"
+#include "ghtraffic/store/dynamodb/codec.hpp"
+#include "ghtraffic/store/dynamodb/table_api.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "store_conformance.hpp"
 
@@ -90,6 +92,44 @@ TEST(dynamodb_store, a_daily_run_costs_at_most_six_requests_per_repository) {
   // What the runs stored reads back whole.
   EXPECT_EQ(store->days(1, TrafficKind::views).size(), 14u + k_days);
   EXPECT_EQ(store->path_snapshots(1).size(), static_cast<std::size_t>(k_days));
+}
+
+TEST(dynamodb_store, counts_the_days_stored_of_a_record_an_older_version_wrote) {
+  DynamoBackend backend;
+  auto store = backend.open();
+  auto january = observation(7, "octo/old", "2026-01-20T12:00:00Z");
+  january.views = window(TrafficKind::views, "2026-01-20T12:00:00Z", {});    // 01-06..01-20
+  january.clones = window(TrafficKind::clones, "2026-01-20T12:00:00Z", {});  // the same days
+  EXPECT_EQ(store->commit(january).days_stored, 15);
+  auto march = observation(7, "octo/old", "2026-03-20T12:00:00Z");
+  march.views = window(TrafficKind::views, "2026-03-20T12:00:00Z", {});  // 03-06..03-20
+  EXPECT_EQ(store->commit(march).days_stored, 30);
+
+  // The record as versions before the count of days wrote it: views-days plus clones-days
+  // only. January's days now live in their month items, outside the record.
+  auto api = store::dynamodb::open_table_api(store::dynamodb::parse_location(backend.location()),
+                                             backend.shared_transport());
+  const auto location = backend.location();
+  const auto table = location.substr(0, location.find('?')) + "-data";
+  auto item = api->call(
+      "GetItem",
+      {{"TableName", table},
+       {"Key", store::dynamodb::key(store::dynamodb::k_repos_pk, store::dynamodb::head_sk(7))},
+       {"ConsistentRead", true}},
+      "read the record")["Item"];
+  auto state = nlohmann::json::parse(item["state"]["S"].get<std::string>());
+  ASSERT_EQ(state["days_stored"], 30);
+  state.erase("days_stored");
+  state["stored_days"] = 45;
+  item["state"] = store::dynamodb::attr_s(state.dump());
+  api->call("PutItem", {{"TableName", table}, {"Item", item}}, "write the record");
+
+  auto later = observation(7, "octo/old", "2026-03-25T12:00:00Z");
+  later.views = window(TrafficKind::views, "2026-03-25T12:00:00Z", {});  // 03-11..03-25
+  EXPECT_EQ(store->commit(later).days_stored, 35);  // counted again from the months, once
+  auto again = observation(7, "octo/old", "2026-03-26T12:00:00Z");
+  again.clones = window(TrafficKind::clones, "2026-03-26T12:00:00Z", {});  // 03-12..03-26
+  EXPECT_EQ(store->commit(again).days_stored, 36);
 }
 
 TEST(dynamodb_store, creates_its_tables_on_first_use_and_opens_them_again) {
