@@ -23,6 +23,9 @@ class WebhookListener {
                     res.status = m_status;
                     res.set_content(m_status == 200 ? "ok" : "boom", "text/plain");
                   });
+    // One request a connection: a client that keeps its connection open (the in-process
+    // tests' curl transport) would otherwise hold stop() for the keep-alive timeout.
+    m_server.set_keep_alive_max_count(1);
     m_port = m_server.bind_to_any_port("127.0.0.1");
     m_thread = std::thread([this] { m_server.listen_after_bind(); });
     while (!m_server.is_running()) {
