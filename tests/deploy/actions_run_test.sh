@@ -6,8 +6,7 @@
 #     CSV files equal the export of a store that collected the same days directly;
 #  2. one commit per run with something new, none without, with the message and outputs
 #     (collected, failed, new-days, at-risk, commit) of the run;
-#  3. two runs racing, on an empty remote and on an existing branch: both land their days,
-#     nothing is force-pushed;
+#  3. two runs racing: both land their days, nothing is force-pushed;
 #  4. a failing repository fails the run after the data is pushed; the workflow is
 #     re-enabled with PUT .../actions/workflows/FILE/enable, a refusal is only a warning;
 #  5. the token (a canary) is in no commit, no file and no output; in Actions it is masked;
@@ -37,7 +36,7 @@ git config --global init.defaultBranch main
 git config --global advice.detachedHead false
 
 # The simulated days end today (UTC), so that `status` in the run counts days left as it
-# does on a runner: runs on day -6, -5, -3, -2, then the races on day -1 and today.
+# does on a runner: runs on day -6, -3, -2, then the race on day -1 and today.
 day() { date -u -d "$(date -u +%F) $1 days" +%F; }
 at() { echo "$(day "$1")T10:17:00Z"; }
 
@@ -50,7 +49,7 @@ EOF
   --token "$canary" >"$scratch/mock.out" 2>&1 &
 mock_pid=$!
 for _ in $(seq 100); do
-  grep -q '^listening on ' "$scratch/mock.out" && break
+  grep -qs "^listening on " "$scratch/mock.out" && break
   sleep 0.05
 done
 api=$(sed -n 's/^listening on //p' "$scratch/mock.out")
@@ -161,21 +160,15 @@ if [[ $(grep -c "$canary" "$scratch/again.log") != 1 ]] ||
   fail "in Actions the token must appear once, in the ::add-mask:: command"
 fi
 
-# The next day: one commit, one new day per repository; then two days later, after a gap.
-set_now "$(at -5)"
-run_action day2 work
-expect_rc day2 0
-collect_direct direct
-[[ $(branch_commits remote) == 2 ]] || fail "day 2 made $(($(branch_commits remote) - 1)) commits"
-expect_output day2 new-days 3
-[[ $(git -C "$scratch/remote.git" log --format=%s -1 ghtraffic-data) == "3 repositories, 3 new days" ]] ||
-  fail "day 2's commit message is '$(git -C "$scratch/remote.git" log --format=%s -1 ghtraffic-data)'"
+# Three days later, after two days without a run: one commit, three new days per repository.
 set_now "$(at -3)"
 run_action day4 work
 expect_rc day4 0
 collect_direct direct
-expect_output day4 new-days 6
-[[ $(branch_commits remote) == 3 ]] || fail "day 4 did not make exactly one commit"
+expect_output day4 new-days 9
+[[ $(branch_commits remote) == 2 ]] || fail "day 4 did not make exactly one commit"
+[[ $(git -C "$scratch/remote.git" log --format=%s -1 ghtraffic-data) == "3 repositories, 9 new days" ]] ||
+  fail "day 4's commit message is '$(git -C "$scratch/remote.git" log --format=%s -1 ghtraffic-data)'"
 expect_branch_equals_direct remote direct
 # Stored history outlives GitHub's window: the first day of the first run is still there.
 git -C "$scratch/remote.git" show ghtraffic-data:daily.csv | grep -q "^octo-org/repo-0,$(day -20)," ||
@@ -192,12 +185,14 @@ expect_rc failing 1
 expect_output failing failed 1
 expect_output failing collected 2
 expect_output failing at-risk 1
-[[ $(branch_commits remote) == 4 ]] || fail "a run with a failing repository did not save the others"
+[[ $(branch_commits remote) == 3 ]] || fail "a run with a failing repository did not save the others"
 git -C "$scratch/remote.git" show ghtraffic-data:daily.csv | grep -q "^octo-org/repo-0,$(day -2)," ||
   fail "the failing run did not save repo-0's new day"
 grep -q 'could not re-enable the workflow ghtraffic.yml (HTTP 403)' "$scratch/failing.log" ||
   fail "a refused re-enable gave no warning: $(cat "$scratch/failing.log")"
 grep -q 'octo-org/repo-2' "$scratch/failing.log" || fail "the failing run does not name repo-2"
+mock_fault '{"url":"repo-2/traffic/views","fault":"forbidden_push","times":1}'
+collect_direct direct 2>/dev/null || true # the same failure, for the comparison below
 
 # === 3. Races: the remote's pre-receive hook runs a whole second run (a day later) before it
 # lets the first run's push through, so the first push is rejected.
@@ -247,32 +242,20 @@ collect_at() {
 collect_at "$(at -1)"
 collect_at "$(at 0)"
 expect_branch_equals_direct remote direct
-[[ $(branch_commits remote) == 6 ]] || fail "the race on the branch made $(($(branch_commits remote) - 4)) commits"
-# On an empty remote: both first runs try to start the branch.
-new_remote fresh
-race fresh
-[[ $(branch_commits fresh) == 2 ]] || fail "the race on an empty remote made $(branch_commits fresh) commits"
-collect_fresh() {
-  set_now "$1"
-  GITHUB_TOKEN=$canary "$gt" collect --quiet --store "sqlite:$scratch/fresh-direct.db" \
-    --api-url "$api" --max-per-minute 1000000 octo-org/repo-0 octo-org/repo-1 octo-org/repo-2 >/dev/null
-}
-collect_fresh "$(at -1)"
-collect_fresh "$(at 0)"
-expect_branch_equals_direct fresh fresh-direct
+[[ $(branch_commits remote) == 5 ]] || fail "the race on the branch made $(($(branch_commits remote) - 3)) commits"
 
 # A file of the branch broken by hand: the run stops before collecting and writes nothing.
-git clone --quiet --branch ghtraffic-data "$scratch/fresh.git" "$scratch/hand"
+git clone --quiet --branch ghtraffic-data "$scratch/remote.git" "$scratch/hand"
 echo 'octo-org/repo-0,not-a-day,1,1,1,1,,' >>"$scratch/hand/daily.csv"
 git -C "$scratch/hand" -c user.name=dev -c user.email=dev@example.com commit --quiet -am "by hand"
 git -C "$scratch/hand" push --quiet origin ghtraffic-data
-broken_tip=$(git -C "$scratch/fresh.git" rev-parse ghtraffic-data)
-run_action broken fresh-a
+broken_tip=$(git -C "$scratch/remote.git" rev-parse ghtraffic-data)
+run_action broken remote-a
 expect_rc broken 1
 grep -q 'could not read the CSV files of ghtraffic-data' "$scratch/broken.log" ||
   fail "a broken data branch gave no clear error: $(cat "$scratch/broken.log")"
 grep -q 'daily.csv' "$scratch/broken.log" || fail "the error does not name the file: $(cat "$scratch/broken.log")"
-[[ $(git -C "$scratch/fresh.git" rev-parse ghtraffic-data) == "$broken_tip" ]] ||
+[[ $(git -C "$scratch/remote.git" rev-parse ghtraffic-data) == "$broken_tip" ]] ||
   fail "a run over a broken data branch pushed"
 
 # === 5. The token: in no commit, no file, no output (but the one masked line above).
@@ -305,4 +288,4 @@ expect_rc build 0
 grep -q 'is ready' "$scratch/build.log" && ! grep -q 'Building' "$scratch/build.log" ||
   fail "run build did not use the cached binary: $(cat "$scratch/build.log")"
 
-echo "PASS: deploy/actions/run over 6 simulated days, 2 races, a failing repository"
+echo "PASS: deploy/actions/run over 5 simulated days, a race, a failing repository, a broken branch"
