@@ -16,16 +16,17 @@ namespace {
 class cli : public CollectFixture {};
 
 TEST_F(cli, an_unknown_command_is_named_with_the_commands_there_are) {
-  auto r = run_ghtraffic({"import", "data/"});
+  auto r = run_ghtraffic({"backup", "data/"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, HasSubstr("\"import\" is not a ghtraffic command"));
-  EXPECT_THAT(r.err, HasSubstr("collect, show, status, export, serve, report, lambda, demo"));
+  EXPECT_THAT(r.err, HasSubstr("\"backup\" is not a ghtraffic command"));
+  EXPECT_THAT(r.err,
+              HasSubstr("collect, show, status, export, import, serve, report, lambda, demo"));
   EXPECT_THAT(r.err, HasSubstr("ghtraffic --help"));
   EXPECT_THAT(r.err, Not(HasSubstr("A subcommand is required")));
 
-  auto after_a_flag = run_ghtraffic({"--store", m_store, "import"});
+  auto after_a_flag = run_ghtraffic({"--store", m_store, "backup"});
   EXPECT_EQ(after_a_flag.exit_code, 2);
-  EXPECT_THAT(after_a_flag.err, HasSubstr("\"import\" is not a ghtraffic command"));
+  EXPECT_THAT(after_a_flag.err, HasSubstr("\"backup\" is not a ghtraffic command"));
 }
 
 TEST_F(cli, no_command_at_all_lists_the_commands) {

@@ -184,7 +184,7 @@ inline std::string visible_state(Store& store) {
     }
     for (const auto& c : store.counters(repo.id)) {
       out += fmt::format("  counters {} {} {} {} {}\n", util::format_iso8601(c.observed_at),
-                         c.stars, c.forks, c.watchers, c.open_issues);
+                         c.stars, c.forks, c.watchers.value_or(-1), c.open_issues.value_or(-1));
     }
     for (const auto& e : store.events(repo.id)) {
       out += fmt::format("  event {} {} {}\n", core::to_string(e.kind), util::format_iso8601(e.at),

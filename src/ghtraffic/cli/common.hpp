@@ -63,6 +63,7 @@ using Action = std::function<int()>;
 void add_collect_command(CLI::App& app, GlobalOptions& options, Action& action);
 void add_show_command(CLI::App& app, GlobalOptions& options, Action& action);
 void add_export_command(CLI::App& app, GlobalOptions& options, Action& action);
+void add_import_command(CLI::App& app, GlobalOptions& options, Action& action);
 void add_serve_command(CLI::App& app, GlobalOptions& options, Action& action);
 void add_report_command(CLI::App& app, GlobalOptions& options, Action& action);
 void add_lambda_command(CLI::App& app, GlobalOptions& options, Action& action);

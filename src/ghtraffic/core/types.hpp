@@ -81,12 +81,14 @@ struct RepoMeta {
   bool fork = false;
 };
 
+// Watchers and open issues are unknown in a snapshot an import made from files that carry
+// only stars and forks; a collection always knows them.
 struct CounterSnapshot {
   util::Timestamp observed_at;
   std::int64_t stars = 0;
   std::int64_t forks = 0;
-  std::int64_t watchers = 0;
-  std::int64_t open_issues = 0;
+  std::optional<std::int64_t> watchers = 0;
+  std::optional<std::int64_t> open_issues = 0;
 };
 
 // A star or fork with its timestamp: the history before the first collection (R6).
@@ -118,6 +120,28 @@ struct RepoObservation {
   std::optional<ReferrerSnapshot> referrers;
   std::vector<RepoEvent> events;
   std::vector<CachedResponse> cache;
+};
+
+// A name a repository was known by and since when: the order of a repository's names (R8).
+struct KnownName {
+  std::string name;
+  util::Timestamp seen;
+};
+
+// History an import read from files for one repository: exactly what the files list. Days
+// they do not list stay gaps (R3: nothing is inferred from coverage), and the store merges
+// it like a collection (R2, R4-R6, R9) in one transaction (R7).
+struct ImportedHistory {
+  RepoId id = 0;                 // GitHub's id when the files carry it; 0 = by name (R8)
+  std::string full_name;         // the current name
+  std::vector<KnownName> names;  // every name, oldest first
+  std::vector<DayCount> views;   // listed days only, one a day
+  std::vector<DayCount> clones;
+  std::vector<TrafficWindow> windows;  // totals only (R4); their days are not used
+  std::vector<PathSnapshot> paths;     // at most one a UTC day
+  std::vector<ReferrerSnapshot> referrers;
+  std::vector<CounterSnapshot> counters;
+  std::vector<RepoEvent> events;
 };
 
 }  // namespace ghtraffic::core

@@ -46,6 +46,12 @@ std::vector<std::string> all_names(const store::RepoRecord& record) {
   return names;
 }
 
+// GitHub's id; none for a repository imported by name and not collected yet (R8), which
+// the store keeps under a negative id of its own.
+std::optional<core::RepoId> github_id(const store::RepoRecord& record) {
+  return record.id > 0 ? std::optional(record.id) : std::nullopt;
+}
+
 class Exporter {
  public:
   explicit Exporter(Sink& sink) : m_sink(sink) {}
@@ -105,7 +111,7 @@ void export_csv(const std::vector<RepoHistory>& histories, Exporter& out) {
                    csv_number(window.count), csv_number(window.uniques)});
     }
     auto names = all_names(history.record);
-    repos.row({repo, csv_number(history.record.id),
+    repos.row({repo, csv_number(github_id(history.record)),
                csv_field(fmt::format("{}", fmt::join(names, ";"))), day_text(history.first_day()),
                day_text(history.last_day())});
   }
@@ -197,7 +203,7 @@ Json json_repo(const RepoHistory& history) {
         {{"date", util::format_day(util::day_of(snapshot.observed_at))}, {"entries", entries}});
   }
   return {{"repo", history.record.full_name},
-          {"id", history.record.id},
+          {"id", json_number(github_id(history.record))},
           {"names", all_names(history.record)},
           {"first_day", json_day(history.first_day())},
           {"last_day", json_day(history.last_day())},

@@ -145,6 +145,13 @@ std::unique_ptr<CollectLock> lock_for_collect(const std::string& url) {
   return resolved.backend->lock(resolved.location);
 }
 
+ImportResult Store::import_history(const core::ImportedHistory& history) {
+  throw util::Error(
+      "{} cannot take imports yet, so nothing of {} was imported; import into an SQLite "
+      "store (--store sqlite:PATH)",
+      describe(), history.full_name);
+}
+
 std::string attempt_key(const RepoAttempt& attempt) {
   return attempt.repo_id != 0 ? fmt::format("id:{}", attempt.repo_id)
                               : "name:" + util::to_lower(attempt.full_name);

@@ -22,6 +22,17 @@ struct CommitResult {
   int grown_days = 0;   // stored days that this commit raised (R2)
 };
 
+// What importing one repository's history changed (R7: all of it or nothing).
+struct ImportResult {
+  core::RepoId repo_id = 0;  // negative: known by name only, until its first collection (R8)
+  bool new_repo = false;     // the store did not know the repository before
+  int new_days = 0;          // days of views or clones that were gaps before
+  int grown_days = 0;        // stored days that the import raised (R2)
+  int new_windows = 0;       // window totals not stored before (R4)
+  int new_snapshots = 0;     // top-10 and counter snapshots stored or replaced (R5, R6)
+  int new_events = 0;        // star and fork events not stored before
+};
+
 struct RepoRecord {
   core::RepoId id = 0;
   std::string full_name;           // the latest name
@@ -87,6 +98,16 @@ class Store {
   // replacing the day's top-10 and counter snapshots with later ones (R5, R6), recording
   // names (R8), storing the ETag cache entries. Never deletes history (R9).
   virtual CommitResult commit(const core::RepoObservation& observation) = 0;
+
+  // Merges history read from files into the store in one transaction (R7) as a commit
+  // merges a collection: days max-merged (R2) and only the days listed (R3), window totals
+  // and events added once, a day's snapshot replaced only by a later one (R5, R6), names
+  // recorded (R8); it never deletes or lowers anything (R9) and does not count as a
+  // collection (last_collected is left as it was). A history without an id is kept under
+  // the repository that has or had its name, else under a new negative id until the first
+  // collection of that name links it to GitHub's id. Backends that cannot import throw
+  // util::Error saying so.
+  virtual ImportResult import_history(const core::ImportedHistory& history);
 
   // The cached response for a URL (conditional requests), if any.
   virtual std::optional<core::CachedResponse> cached_response(const std::string& url) = 0;

@@ -423,8 +423,8 @@ json counters_json(store::Store& store, const Snapshot& snapshot, const Params& 
     out_days.push_back({{"date", util::format_day(util::day_of(c.observed_at))},
                         {"stars", c.stars},
                         {"forks", c.forks},
-                        {"watchers", c.watchers},
-                        {"open_issues", c.open_issues}});
+                        {"watchers", c.watchers ? json(*c.watchers) : json(nullptr)},
+                        {"open_issues", c.open_issues ? json(*c.open_issues) : json(nullptr)}});
   }
   json events = json::array();
   for (const auto& e : store.events(repo.record.id)) {

@@ -108,19 +108,24 @@ WindowRecord decode_window(const Item& item) {
           get_n(item, "count").value_or(0), get_n(item, "uniques").value_or(0)};
 }
 
+// Watchers and open issues an import did not know are left out of the item.
 Item encode_counters(const core::CounterSnapshot& snapshot) {
-  return {{"sk", attr_s(snapshot_sk(k_counters_prefix, snapshot.observed_at))},
-          {"at", attr_s(time_text(snapshot.observed_at))},
-          {"stars", attr_n(snapshot.stars)},
-          {"forks", attr_n(snapshot.forks)},
-          {"watchers", attr_n(snapshot.watchers)},
-          {"open_issues", attr_n(snapshot.open_issues)}};
+  Item item = {{"sk", attr_s(snapshot_sk(k_counters_prefix, snapshot.observed_at))},
+               {"at", attr_s(time_text(snapshot.observed_at))},
+               {"stars", attr_n(snapshot.stars)},
+               {"forks", attr_n(snapshot.forks)}};
+  if (snapshot.watchers) {
+    item["watchers"] = attr_n(*snapshot.watchers);
+  }
+  if (snapshot.open_issues) {
+    item["open_issues"] = attr_n(*snapshot.open_issues);
+  }
+  return item;
 }
 
 core::CounterSnapshot decode_counters(const Item& item) {
   return {parse_stored_time(get_s(item, "at").value_or("")), get_n(item, "stars").value_or(0),
-          get_n(item, "forks").value_or(0), get_n(item, "watchers").value_or(0),
-          get_n(item, "open_issues").value_or(0)};
+          get_n(item, "forks").value_or(0), get_n(item, "watchers"), get_n(item, "open_issues")};
 }
 
 Item encode_paths(const core::PathSnapshot& snapshot) {

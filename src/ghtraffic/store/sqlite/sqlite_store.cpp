@@ -15,9 +15,11 @@
 
 #include "ghtraffic/core/rules.hpp"
 #include "ghtraffic/store/common.hpp"
+#include "ghtraffic/store/sqlite/import_writer.hpp"
 #include "ghtraffic/store/sqlite/schema.hpp"
 #include "ghtraffic/store/sqlite/sqlite_handle.hpp"
 #include "ghtraffic/store/sqlite/statements.hpp"
+#include "ghtraffic/store/sqlite/stored_values.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/file_lock.hpp"
 
@@ -26,46 +28,6 @@ namespace ghtraffic::store::sqlite {
 namespace {
 
 constexpr int k_busy_timeout_ms = 10'000;
-
-// --- stored values that cannot be read ---
-
-[[noreturn]] void throw_unreadable(std::string_view what, const std::string& text) {
-  throw SqliteError(SQLITE_CORRUPT, fmt::format("unreadable {} '{}' in the store", what, text));
-}
-
-util::Day parse_stored_day(const std::string& text) {
-  auto day = util::parse_day(text);
-  if (!day) {
-    throw_unreadable("day", text);
-  }
-  return *day;
-}
-
-util::Timestamp parse_stored_time(const std::string& text) {
-  auto at = util::parse_iso8601(text);
-  if (!at) {
-    throw_unreadable("time", text);
-  }
-  return *at;
-}
-
-core::TrafficKind parse_stored_kind(const std::string& text) {
-  auto kind = core::traffic_kind_from(text);
-  if (!kind) {
-    throw_unreadable("traffic kind", text);
-  }
-  return *kind;
-}
-
-core::EventKind parse_stored_event_kind(const std::string& text) {
-  if (text == core::to_string(core::EventKind::star)) {
-    return core::EventKind::star;
-  }
-  if (text == core::to_string(core::EventKind::fork)) {
-    return core::EventKind::fork;
-  }
-  throw_unreadable("event kind", text);
-}
 
 // What a person can do about a failed SQLite call.
 std::string_view hint_for(int primary_code) {
@@ -92,29 +54,6 @@ std::string_view hint_for(int primary_code) {
       return "run again, and report it if it keeps happening";
   }
 }
-
-// BEGIN ... COMMIT, rolled back unless committed. SQLite itself rolls back on some errors
-// (disk full, I/O), so the rollback only runs while a transaction is still open.
-class Transaction {
- public:
-  Transaction(sqlite3* db, const char* begin) : m_db(db) { execute(db, begin); }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  ~Transaction() {
-    if (!m_committed && sqlite3_get_autocommit(m_db) == 0) {
-      sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-  }
-
-  void commit() {
-    execute(m_db, "COMMIT");
-    m_committed = true;
-  }
-
- private:
-  sqlite3* m_db;
-  bool m_committed = false;
-};
 
 class SqliteCollectLock final : public CollectLock {
  public:
@@ -146,6 +85,20 @@ class SqliteStore final : public Store {
     } catch (const SqliteError& e) {
       throw util::Error("could not write to {}: {} — {}; nothing of {} was stored", m_describe,
                         e.what(), hint_for(e.primary_code()), repo_name);
+    }
+  }
+
+  ImportResult import_history(const core::ImportedHistory& history) override {
+    require_writable(m_read_only, m_describe);
+    try {
+      Transaction transaction(m_db.get(), "BEGIN IMMEDIATE");
+      auto result = write_imported_history(
+          m_db.get(), [this](std::string_view sql) { return statement(sql); }, history);
+      transaction.commit();
+      return result;
+    } catch (const SqliteError& e) {
+      throw util::Error("could not write to {}: {} — {}; nothing of {} was imported", m_describe,
+                        e.what(), hint_for(e.primary_code()), history.full_name);
     }
   }
 
@@ -284,8 +237,13 @@ class SqliteStore final : public Store {
       auto cursor = query(sql::k_select_counters);
       cursor.bind(repo).bind(range_from(range)).bind(range_to(range));
       while (cursor.step()) {
+        // A negative watchers or open issues figure is one an import did not know.
+        auto known = [&](int column) {
+          auto value = cursor.int64(column);
+          return value < 0 ? std::nullopt : std::optional(value);
+        };
         out.push_back({parse_stored_time(cursor.text(0)), cursor.int64(1), cursor.int64(2),
-                       cursor.int64(3), cursor.int64(4)});
+                       known(3), known(4)});
       }
       return out;
     });
@@ -381,13 +339,15 @@ class SqliteStore final : public Store {
     });
   }
 
-  Cursor query(std::string_view sql) {
+  sqlite3_stmt* statement(std::string_view sql) {
     auto it = m_statements.find(sql);
     if (it == m_statements.end()) {
       it = m_statements.emplace(sql, prepare(m_db.get(), sql, SQLITE_PREPARE_PERSISTENT)).first;
     }
-    return Cursor(it->second.get());
+    return it->second.get();
   }
+
+  Cursor query(std::string_view sql) { return Cursor(statement(sql)); }
 
   CommitResult write_observation(const core::RepoObservation& observation) {
     const auto id = observation.meta.id;
@@ -411,6 +371,9 @@ class SqliteStore final : public Store {
     if (!full_name.empty()) {
       query(sql::k_record_canonical_name).bind(id).bind(full_name).bind(observed_at).run();
     }
+    auto names = observation.names;
+    names.push_back(full_name);
+    link_imported_by_name([this](std::string_view sql) { return statement(sql); }, id, names);
 
     CommitResult result;
     result.repo_id = id;

@@ -30,6 +30,82 @@ ON CONFLICT (repo_id, full_name) DO UPDATE SET
   first_seen = min(first_seen, excluded.first_seen),
   last_seen = max(last_seen, excluded.last_seen))sql";
 
+// Imports (R8): the repository that has or had a name, GitHub's ids before provisional
+// ones, the latest seen first; the next provisional id, below every stored one.
+inline constexpr std::string_view k_select_repo_by_name = R"sql(
+SELECT repo_id FROM repo_names WHERE full_name = ?1
+ORDER BY repo_id > 0 DESC, last_seen DESC, repo_id DESC LIMIT 1)sql";
+
+inline constexpr std::string_view k_select_next_provisional_id = R"sql(
+SELECT min(0, coalesce(min(id), 0)) - 1 FROM repos)sql";
+
+inline constexpr std::string_view k_select_repo_exists = R"sql(
+SELECT 1 FROM repos WHERE id = ?1)sql";
+
+inline constexpr std::string_view k_select_provisional_by_name = R"sql(
+SELECT DISTINCT repo_id FROM repo_names WHERE repo_id < 0 AND full_name = ?1)sql";
+
+// R8: the history of provisional repository ?1 (imported by name) moved into ?2, the id
+// GitHub gave its first collection: days max-merged, window totals and events kept once,
+// a day's snapshot the later of the two; then ?1 is gone. In this order (foreign keys);
+// the deletes take ?1 only.
+inline constexpr std::string_view k_link_provisional[] = {
+    R"sql(INSERT INTO repos (id, full_name, first_seen)
+SELECT ?2, full_name, first_seen FROM repos WHERE id = ?1
+ON CONFLICT (id) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen))sql",
+    R"sql(INSERT INTO repo_names (repo_id, full_name, first_seen, last_seen)
+SELECT ?2, full_name, first_seen, last_seen FROM repo_names WHERE repo_id = ?1
+ON CONFLICT (repo_id, full_name) DO UPDATE SET
+  first_seen = min(first_seen, excluded.first_seen),
+  last_seen = max(last_seen, excluded.last_seen))sql",
+    R"sql(INSERT INTO traffic_days (repo_id, kind, day, count, uniques)
+SELECT ?2, kind, day, count, uniques FROM traffic_days WHERE repo_id = ?1
+ON CONFLICT (repo_id, kind, day) DO UPDATE SET
+  count = max(count, excluded.count), uniques = max(uniques, excluded.uniques))sql",
+    R"sql(INSERT INTO windows (repo_id, kind, observed_at, count, uniques)
+SELECT ?2, kind, observed_at, count, uniques FROM windows WHERE repo_id = ?1
+ON CONFLICT (repo_id, kind, observed_at) DO NOTHING)sql",
+    // Snapshots of ?1 that a snapshot of ?2 of the same day is not older than are left
+    // behind; the others replace ?2's of their day.
+    R"sql(DELETE FROM top_snapshots WHERE repo_id = ?1 AND EXISTS (
+  SELECT 1 FROM top_snapshots r WHERE r.repo_id = ?2 AND r.list = top_snapshots.list
+  AND r.day = top_snapshots.day AND r.observed_at >= top_snapshots.observed_at))sql",
+    R"sql(DELETE FROM path_snapshots WHERE repo_id = ?2 AND day IN (
+  SELECT day FROM top_snapshots WHERE repo_id = ?1 AND list = 'paths'))sql",
+    R"sql(DELETE FROM referrer_snapshots WHERE repo_id = ?2 AND day IN (
+  SELECT day FROM top_snapshots WHERE repo_id = ?1 AND list = 'referrers'))sql",
+    R"sql(INSERT INTO path_snapshots (repo_id, day, observed_at, rank, path, title, count, uniques)
+SELECT ?2, day, observed_at, rank, path, title, count, uniques FROM path_snapshots
+WHERE repo_id = ?1 AND day IN (
+  SELECT day FROM top_snapshots WHERE repo_id = ?1 AND list = 'paths'))sql",
+    R"sql(INSERT INTO referrer_snapshots (repo_id, day, observed_at, rank, referrer, count, uniques)
+SELECT ?2, day, observed_at, rank, referrer, count, uniques FROM referrer_snapshots
+WHERE repo_id = ?1 AND day IN (
+  SELECT day FROM top_snapshots WHERE repo_id = ?1 AND list = 'referrers'))sql",
+    R"sql(INSERT INTO top_snapshots (repo_id, list, day, observed_at)
+SELECT ?2, list, day, observed_at FROM top_snapshots WHERE repo_id = ?1
+ON CONFLICT (repo_id, list, day) DO UPDATE SET observed_at = excluded.observed_at)sql",
+    R"sql(INSERT INTO counters (repo_id, day, observed_at, stars, forks, watchers, open_issues)
+SELECT ?2, day, observed_at, stars, forks, watchers, open_issues FROM counters
+WHERE repo_id = ?1
+ON CONFLICT (repo_id, day) DO UPDATE SET
+  observed_at = excluded.observed_at, stars = excluded.stars, forks = excluded.forks,
+  watchers = excluded.watchers, open_issues = excluded.open_issues
+WHERE excluded.observed_at > counters.observed_at)sql",
+    R"sql(INSERT INTO events (repo_id, kind, at, actor)
+SELECT ?2, kind, at, actor FROM events WHERE repo_id = ?1
+ON CONFLICT (repo_id, kind, at, actor) DO NOTHING)sql",
+    R"sql(DELETE FROM traffic_days WHERE repo_id = ?1)sql",
+    R"sql(DELETE FROM windows WHERE repo_id = ?1)sql",
+    R"sql(DELETE FROM path_snapshots WHERE repo_id = ?1)sql",
+    R"sql(DELETE FROM referrer_snapshots WHERE repo_id = ?1)sql",
+    R"sql(DELETE FROM top_snapshots WHERE repo_id = ?1)sql",
+    R"sql(DELETE FROM counters WHERE repo_id = ?1)sql",
+    R"sql(DELETE FROM events WHERE repo_id = ?1)sql",
+    R"sql(DELETE FROM repo_names WHERE repo_id = ?1)sql",
+    R"sql(DELETE FROM repos WHERE id = ?1)sql",
+};
+
 inline constexpr std::string_view k_select_days = R"sql(
 SELECT day, count, uniques FROM traffic_days
 WHERE repo_id = ?1 AND kind = ?2 AND day BETWEEN ?3 AND ?4 ORDER BY day)sql";
@@ -54,7 +130,8 @@ inline constexpr std::string_view k_upsert_snapshot = R"sql(
 INSERT INTO top_snapshots (repo_id, list, day, observed_at) VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT (repo_id, list, day) DO UPDATE SET observed_at = excluded.observed_at)sql";
 
-// The only deletes of the store: a day's top-10 entries replaced by a later list (R5, R9).
+// The only deletes of the store, with k_link_provisional's (which moves history, R8): a
+// day's top-10 entries replaced by a later list (R5, R9).
 inline constexpr std::string_view k_clear_path_entries = R"sql(
 DELETE FROM path_snapshots WHERE repo_id = ?1 AND day = ?2)sql";
 inline constexpr std::string_view k_clear_referrer_entries = R"sql(

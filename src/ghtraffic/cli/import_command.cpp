@@ -1,0 +1,136 @@
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "ghtraffic/cli/common.hpp"
+#include "ghtraffic/import/ghrs.hpp"
+#include "ghtraffic/import/import.hpp"
+#include "ghtraffic/import/own_csv.hpp"
+#include "ghtraffic/store/store.hpp"
+#include "ghtraffic/util/error.hpp"
+#include "ghtraffic/util/log.hpp"
+#include "ghtraffic/util/number.hpp"
+#include "ghtraffic/util/redact.hpp"
+
+namespace ghtraffic::cli {
+namespace {
+
+struct ImportOptions {
+  std::string folder;
+  bool json = false;
+};
+
+void print_json(const imports::ImportSummary& s, const std::string& source,
+                const std::string& folder, const std::string& store) {
+  nlohmann::json doc = {{"ok", s.failed == 0},
+                        {"source", source},
+                        {"folder", folder},
+                        {"store", store},
+                        {"repos", s.repos},
+                        {"new_repos", s.new_repos},
+                        {"failed", s.failed},
+                        {"new_days", s.new_days},
+                        {"grown_days", s.grown_days},
+                        {"new_windows", s.new_windows},
+                        {"new_snapshots", s.new_snapshots},
+                        {"new_events", s.new_events}};
+  std::fputs((util::scrub(doc.dump(2)) + "\n").c_str(), stdout);
+}
+
+template <typename ReadFolder>
+int run_import(const GlobalOptions& global, const ImportOptions& opts, const std::string& source,
+               ReadFolder read_folder) {
+  auto config = load_config_file(global);
+  auto repos = read_folder();
+  auto store = store::make_store(resolve_store_url(global, config));
+  auto summary = imports::import_histories(
+      *store, repos, [](std::size_t done, std::size_t total, const std::string& name) {
+        if (util::status_line_enabled()) {
+          util::set_status_line(fmt::format("importing {}/{} · {}", done + 1,
+                                            util::counted(total, "repository", "repositories"),
+                                            name));
+        }
+      });
+  util::clear_status_line();
+  if (opts.json) {
+    print_json(summary, source, opts.folder, store->describe());
+  } else {
+    std::fputs(util::scrub(fmt::format("{} from {} into {}\n", imports::summary_line(summary),
+                                       opts.folder, store->describe()))
+                   .c_str(),
+               stdout);
+  }
+  if (repos.empty()) {
+    util::log_warn("{} holds no repository to import", opts.folder);
+  }
+  return summary.failed == 0 ? util::k_exit_ok : util::k_exit_partial;
+}
+
+CLI::App* add_source(CLI::App& import, GlobalOptions& global, const std::string& name,
+                     const std::string& description, ImportOptions& opts) {
+  auto* cmd = import.add_subcommand(name, description);
+  cmd->add_option("DIR", opts.folder, "The folder to import")->required();
+  cmd->add_flag("--json", opts.json, "Print the summary as JSON");
+  add_global_options(*cmd, global);
+  return cmd;
+}
+
+}  // namespace
+
+void add_import_command(CLI::App& app, GlobalOptions& global, Action& action) {
+  auto* import = app.add_subcommand(
+      "import",
+      "Bring history in from files: our own CSV export, a github-repo-stats data branch, or the\n"
+      "reference design's CSV pair. Merges like a collection: never lowers or deletes.");
+  import->require_subcommand(1);
+  add_global_options(*import, global);
+  import->footer(
+      "Every source merges into the store as a collection would: a day keeps the larger of\n"
+      "what is stored and what is imported, days the files do not list stay gaps, and\n"
+      "importing the same files twice changes nothing. No token is needed. A malformed file\n"
+      "is an error naming the file and line; nothing of that repository is imported and the\n"
+      "others go on. See docs/import.md.\n"
+      "Exit codes: 0 all imported, 1 some repositories failed, 2 usage error.");
+
+  auto csv = std::make_shared<ImportOptions>();
+  auto* cmd = add_source(*import, global, "csv",
+                         "Import a folder that `ghtraffic export --format csv` wrote (repos.csv, "
+                         "daily.csv, paths.csv, referrers.csv, windows.csv).",
+                         *csv);
+  cmd->footer(
+      "Repositories keep the GitHub ids repos.csv gives; paths, referrers and star/fork\n"
+      "counts keep the day they were taken. Export, import into an empty store, export\n"
+      "again: the same files.\n"
+      "Examples:\n"
+      "  ghtraffic export --out traffic/ && ghtraffic import csv traffic/ --store other.db\n"
+      "  ghtraffic import csv data-branch/traffic/ --json");
+  cmd->callback([&action, &global, csv] {
+    action = [&global, csv] {
+      return run_import(global, *csv, "csv",
+                        [&] { return imports::read_export_folder(csv->folder); });
+    };
+  });
+
+  auto ghrs = std::make_shared<ImportOptions>();
+  cmd =
+      add_source(*import, global, "ghrs",
+                 "Import a checkout of a github-repo-stats data branch (OWNER/REPO/ghrs-data/ for "
+                 "each repository), or one OWNER/REPO folder of it.",
+                 *ghrs);
+  cmd->footer(
+      "Reads ghrs-data/views_clones_aggregate.csv, the series fragments not merged yet and\n"
+      "the top paths and referrers snapshots (the latest of each day). Its files cannot tell\n"
+      "a gap from a zero, so only the days they list are stored; an empty cell is a 0.\n"
+      "Repositories are imported by name and linked to GitHub's id at their first\n"
+      "collection.\n"
+      "Examples:\n"
+      "  git clone --branch github-repo-stats --depth 1 URL data && ghtraffic import ghrs data\n"
+      "  ghtraffic import ghrs data/octocat/hello-world");
+  cmd->callback([&action, &global, ghrs] {
+    action = [&global, ghrs] {
+      return run_import(global, *ghrs, "ghrs",
+                        [&] { return imports::read_ghrs_folder(ghrs->folder); });
+    };
+  });
+}
+
+}  // namespace ghtraffic::cli

@@ -1,0 +1,112 @@
+// `ghtraffic import` through the binary: the summary, exit codes and help, the round trip
+// export → import → export, and a repository imported by name from a github-repo-stats
+// branch that its first collection against the mock links to GitHub's id (R8).
+#include <gmock/gmock.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "fixture.hpp"
+
+using namespace ghtraffic;
+using namespace ghtraffic::testing;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+void write(const fs::path& path, const std::string& content) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+const fs::path k_golden_csv = fs::path(GHTRAFFIC_SOURCE_DIR) / "tests/golden/export/csv";
+
+class import_command : public CollectFixture {};
+
+TEST_F(import_command, help_says_what_each_source_reads_and_the_exit_codes) {
+  auto help = ghtraffic({"import", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("csv"));
+  EXPECT_THAT(help.out, HasSubstr("ghrs"));
+  EXPECT_THAT(help.out, HasSubstr("docs/import.md"));
+  EXPECT_THAT(help.out, HasSubstr("Exit codes: 0 all imported, 1 some repositories failed"));
+  auto csv = ghtraffic({"import", "csv", "--help"});
+  EXPECT_EQ(csv.exit_code, 0);
+  EXPECT_THAT(csv.out, HasSubstr("repos.csv"));
+  auto none = ghtraffic({"import"});
+  EXPECT_EQ(none.exit_code, 2);
+}
+
+TEST_F(import_command, export_import_export_gives_the_same_files_and_a_second_import_nothing_new) {
+  auto first = ghtraffic({"import", "csv", k_golden_csv.string()});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_THAT(first.out, HasSubstr("imported 2 repositories (2 new): "));
+  EXPECT_THAT(first.out, Not(HasSubstr(" 0 new days")));
+  auto out = m_dir + "/again";
+  auto exported = ghtraffic({"export", "--out", out});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  for (const char* name : {"daily.csv", "paths.csv", "referrers.csv", "windows.csv", "repos.csv"}) {
+    EXPECT_EQ(read_file(out + "/" + name), read_file((k_golden_csv / name).string())) << name;
+  }
+  auto before = dump_content(m_db);
+  auto second = ghtraffic({"import", "csv", k_golden_csv.string(), "--json"});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_THAT(second.out, HasSubstr("\"new_days\": 0"));
+  EXPECT_THAT(second.out, HasSubstr("\"grown_days\": 0"));
+  EXPECT_THAT(second.out, HasSubstr("\"new_snapshots\": 0"));
+  EXPECT_THAT(second.out, HasSubstr("\"ok\": true"));
+  EXPECT_EQ(dump_content(m_db), before);
+}
+
+TEST_F(import_command, a_malformed_file_exits_1_naming_file_and_line_and_imports_the_others) {
+  auto in = fs::path(m_dir) / "in";
+  write(in / "repos.csv", "repo,id,names,first_day,last_day\no/good,1,o/good,,\no/bad,2,o/bad,,\n");
+  write(in / "daily.csv",
+        "repo,date,views,views_unique,clones,clones_unique,stars,forks\n"
+        "o/good,2026-03-01,5,2,,,,\n"
+        "o/bad,2026-02-30,5,2,,,,\n");
+  auto r = ghtraffic({"import", "csv", in.string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("o/bad: daily.csv:3: date is \"2026-02-30\", not a day"));
+  EXPECT_THAT(r.out, HasSubstr("imported 1 repository (1 new): 1 new day"));
+  EXPECT_THAT(r.out, HasSubstr("1 failed"));
+  EXPECT_EQ(q("SELECT full_name FROM repos"), (std::vector<std::string>{"o/good"}));
+}
+
+TEST_F(import_command, a_folder_that_is_not_there_is_a_usage_error) {
+  auto r = ghtraffic({"import", "csv", m_dir + "/missing"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("is not a folder"));
+  auto ghrs = ghtraffic({"import", "ghrs", m_dir});
+  EXPECT_EQ(ghrs.exit_code, 2);
+  EXPECT_THAT(ghrs.err, HasSubstr("is not a github-repo-stats data branch"));
+}
+
+TEST_F(import_command,
+       a_ghrs_repository_imported_by_name_joins_its_history_at_the_first_collection) {
+  auto branch = fs::path(m_dir) / "data";
+  write(branch / "octo/alpha/ghrs-data/views_clones_aggregate.csv",
+        "time_iso8601,clones_total,clones_unique,views_total,views_unique\n"
+        "2026-01-10 00:00:00+00:00,3,2,40,12\n"
+        "2026-03-18 00:00:00+00:00,0,0,2,1\n");
+  auto imported = ghtraffic({"import", "ghrs", branch.string()});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_THAT(imported.out, HasSubstr("imported 1 repository (1 new): 4 new days"));
+  EXPECT_EQ(q("SELECT id < 0 FROM repos"), (std::vector<std::string>{"1"}));
+
+  add_repo("octo/alpha", 101);
+  m_github.set_view("octo/alpha", day("2026-03-18"), 9, 4);
+  auto collected = run_collect({"octo/alpha"});
+  ASSERT_EQ(collected.exit_code, 0) << collected.err;
+  EXPECT_EQ(q("SELECT id, full_name FROM repos"), (std::vector<std::string>{"101|octo/alpha"}));
+  EXPECT_EQ(q("SELECT day, count, uniques FROM traffic_days WHERE kind = 'views' AND day IN "
+              "('2026-01-10', '2026-03-18') ORDER BY day"),
+            (std::vector<std::string>{"2026-01-10|40|12", "2026-03-18|9|4"}));
+  EXPECT_EQ(q("SELECT count(*) FROM traffic_days WHERE repo_id < 0"),
+            (std::vector<std::string>{"0"}));
+}
+
+}  // namespace
