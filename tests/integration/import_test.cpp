@@ -43,7 +43,7 @@ TEST_F(import_command, help_says_what_each_source_reads_and_the_exit_codes) {
 TEST_F(import_command, export_import_export_gives_the_same_files_and_a_second_import_nothing_new) {
   auto first = ghtraffic({"import", "csv", k_golden_csv.string()});
   ASSERT_EQ(first.exit_code, 0) << first.err;
-  EXPECT_THAT(first.out, HasSubstr("imported 2 repositories (2 new): "));
+  EXPECT_THAT(first.out, HasSubstr("imported 2 repositories (2 new) from "));
   EXPECT_THAT(first.out, Not(HasSubstr(" 0 new days")));
   auto out = m_dir + "/again";
   auto exported = ghtraffic({"export", "--out", out});
@@ -71,8 +71,9 @@ TEST_F(import_command, a_malformed_file_exits_1_naming_file_and_line_and_imports
   auto r = ghtraffic({"import", "csv", in.string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("o/bad: daily.csv:3: date is \"2026-02-30\", not a day"));
-  EXPECT_THAT(r.out, HasSubstr("imported 1 repository (1 new): 1 new day"));
-  EXPECT_THAT(r.out, HasSubstr("1 failed"));
+  EXPECT_THAT(r.out, HasSubstr("imported 1 repository (1 new) from "));
+  EXPECT_THAT(r.out, HasSubstr(": 1 new day, 0 days grew, "));
+  EXPECT_THAT(r.out, HasSubstr("; 1 repository failed\n"));
   EXPECT_EQ(q("SELECT full_name FROM repos"), (std::vector<std::string>{"o/good"}));
 }
 
@@ -94,7 +95,7 @@ TEST_F(import_command,
         "2026-03-18 00:00:00+00:00,0,0,2,1\n");
   auto imported = ghtraffic({"import", "ghrs", branch.string()});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
-  EXPECT_THAT(imported.out, HasSubstr("imported 1 repository (1 new): 4 new days"));
+  EXPECT_THAT(imported.out, HasSubstr(": 4 new days, 0 days grew, 0 snapshots"));
   EXPECT_EQ(q("SELECT id < 0 FROM repos"), (std::vector<std::string>{"1"}));
 
   add_repo("octo/alpha", 101);

@@ -54,10 +54,8 @@ int run_import(const GlobalOptions& global, const ImportOptions& opts, const std
   if (opts.json) {
     print_json(summary, source, opts.folder, store->describe());
   } else {
-    std::fputs(util::scrub(fmt::format("{} from {} into {}\n", imports::summary_line(summary),
-                                       opts.folder, store->describe()))
-                   .c_str(),
-               stdout);
+    auto where = fmt::format(" from {} into {}", opts.folder, store->describe());
+    std::fputs(util::scrub(imports::summary_line(summary, where) + "\n").c_str(), stdout);
   }
   if (repos.empty()) {
     util::log_warn("{} holds no repository to import", opts.folder);

@@ -42,9 +42,9 @@ ImportSummary import_histories(store::Store& store, const std::vector<RepoImport
   return summary;
 }
 
-std::string summary_line(const ImportSummary& s) {
-  auto line = fmt::format("imported {} ({} new): {}, {} grew, {}, {}, {}",
-                          util::counted(s.repos, "repository", "repositories"), s.new_repos,
+std::string summary_line(const ImportSummary& s, std::string_view where) {
+  auto line = fmt::format("imported {} ({} new){}: {}, {} grew, {}, {}, {}",
+                          util::counted(s.repos, "repository", "repositories"), s.new_repos, where,
                           util::counted(s.new_days, "new day", "new days"),
                           util::counted(s.grown_days, "day", "days"),
                           util::counted(s.new_snapshots, "snapshot", "snapshots"),

@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ghtraffic/core/types.hpp"
@@ -46,8 +47,9 @@ using ImportProgress =
 ImportSummary import_histories(store::Store& store, const std::vector<RepoImport>& repos,
                                const ImportProgress& progress = {});
 
-// The summary for a person: "imported 2 repositories: 30 new days, 2 days grew, ...".
-std::string summary_line(const ImportSummary& summary);
+// The summary for a person: "imported 2 repositories (1 new)<where>: 30 new days, 2 days
+// grew, ...; 1 repository failed".
+std::string summary_line(const ImportSummary& summary, std::string_view where = {});
 
 // The names of a history as the store records them, oldest first, ending with full_name:
 // each a second after the one before, from `first` (R8: only their order is known).
