@@ -20,14 +20,20 @@ using export_test::day;
 using export_test::write_file;
 namespace fs = std::filesystem;
 
-void ignore_log(std::string_view) {}
+std::vector<std::string> g_logged;
+void ignore_log(std::string_view line) {
+  g_logged.emplace_back(line);
+}
 
 constexpr const char* k_aggregate_header =
     "time_iso8601,clones_total,clones_unique,views_total,views_unique\n";
 
 class ImportGhrs : public ::testing::Test {
  protected:
-  void SetUp() override { util::set_log_sink(&ignore_log); }
+  void SetUp() override {
+    g_logged.clear();
+    util::set_log_sink(&ignore_log);
+  }
   void TearDown() override { util::reset_log_sink(); }
 
   std::string db_path() const { return (m_temp.path() / "ghtraffic.db").string(); }
@@ -170,6 +176,21 @@ TEST_F(ImportGhrs, a_malformed_file_fails_its_repository_only_and_names_file_and
   EXPECT_EQ(summary.repos, 1);
   EXPECT_EQ(summary.failed, 1);
   EXPECT_FALSE(store::testing::find_repo(*store, "octo-org/beta").has_value());
+}
+
+TEST_F(ImportGhrs, star_and_fork_history_it_does_not_import_is_said_once) {
+  write_branch();
+  imports::read_ghrs_folder(branch());
+  EXPECT_TRUE(g_logged.empty());
+  write_file(data("octo-org/alpha") / "stargazers.csv",
+             "time_iso8601,stars_cumulative\n2020-01-01 10:00:00+00:00,1\n");
+  write_file(data("octo-org/beta") / "forks.csv",
+             "time_iso8601,forks_cumulative\n2020-01-02 10:00:00+00:00,1\n");
+  imports::read_ghrs_folder(branch());
+  ASSERT_EQ(g_logged.size(), 1u);
+  EXPECT_EQ(g_logged[0],
+            "warning: 2 repositories have star and fork history (stargazers.csv, forks.csv, "
+            "stargazer-snapshots.csv) that this ghtraffic does not import yet; it was left alone");
 }
 
 TEST_F(ImportGhrs, a_folder_that_is_no_data_branch_is_a_usage_error) {

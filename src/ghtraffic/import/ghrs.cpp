@@ -23,6 +23,8 @@ constexpr const char* k_data_folder = "ghrs-data";
 constexpr std::string_view k_paths_suffix = "top_paths_snapshot.csv";
 constexpr std::string_view k_referrers_suffix = "top_referrers_snapshot.csv";
 constexpr std::string_view k_fragment_suffix = "views_clones_series_fragment.csv";
+constexpr const char* k_star_history_files[] = {"stargazers.csv", "forks.csv",
+                                                "stargazer-snapshots.csv"};
 
 bool is_folder(const fs::path& path) {
   std::error_code error;
@@ -81,7 +83,7 @@ class RepoReader {
         read_snapshot(path);
       }
     }
-    for (const char* file : {"stargazers.csv", "forks.csv", "stargazer-snapshots.csv"}) {
+    for (const char* file : k_star_history_files) {
       if (fs::exists(m_data / file)) {
         util::log_verbose("{}: star and fork history is not imported yet; left alone", shown(file));
       }
@@ -202,6 +204,30 @@ class RepoReader {
   std::optional<util::Day> m_first;
 };
 
+bool has_star_history(const fs::path& repo_folder) {
+  std::error_code error;
+  for (const char* file : k_star_history_files) {
+    if (fs::exists(repo_folder / k_data_folder / file, error)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Said once per import, so that nobody takes the missing star curve for an empty one.
+void note_star_history(const std::vector<std::pair<std::string, fs::path>>& repos) {
+  std::size_t with = 0;
+  for (const auto& [name, path] : repos) {
+    with += has_star_history(path) ? 1 : 0;
+  }
+  if (with > 0) {
+    util::log_warn(
+        "{} star and fork history (stargazers.csv, forks.csv, stargazer-snapshots.csv) that "
+        "this ghtraffic does not import yet; it was left alone",
+        with == 1 ? std::string("1 repository has") : fmt::format("{} repositories have", with));
+  }
+}
+
 RepoImport read_repo(const fs::path& repo_folder, const std::string& name) {
   RepoImport out;
   out.name = name;
@@ -245,6 +271,7 @@ std::vector<RepoImport> read_ghrs_folder(const std::filesystem::path& folder) {
                         folder.string());
     }
     out.push_back(read_repo(folder, name));
+    note_star_history({{name, folder}});
     return out;
   }
   std::vector<std::pair<std::string, fs::path>> repos;
@@ -271,6 +298,7 @@ std::vector<RepoImport> read_ghrs_folder(const std::filesystem::path& folder) {
   for (const auto& [name, path] : repos) {
     out.push_back(read_repo(path, name));
   }
+  note_star_history(repos);
   return out;
 }
 
