@@ -188,19 +188,23 @@ TEST_F(collect, a_missing_repository_is_reported_as_not_found_or_invisible) {
   EXPECT_EQ(daily("octo/alpha").size(), 15u);
 }
 
-TEST_F(collect, a_malformed_or_truncated_response_stores_nothing_of_that_repository) {
+TEST_F(collect, a_malformed_or_truncated_response_stores_the_rest_of_that_repository) {
   add_repo("octo/alpha", 101);
   add_repo("octo/broken", 102);
   add_repo("octo/cut", 103);
+  m_github.set_view("octo/cut", day("2026-03-18"), 9, 4);
   m_github.inject("octo/broken/traffic/popular/paths", Fault::malformed, 100);
   m_github.inject("octo/cut/traffic/clones", Fault::truncated, 100);
   auto r = run_collect({"octo/alpha", "octo/broken", "octo/cut"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.out, HasSubstr("malformed"));
-  EXPECT_TRUE(daily("octo/broken").empty());
-  EXPECT_TRUE(daily("octo/cut").empty());
+  EXPECT_THAT(r.out, HasSubstr("stored in part; not stored: paths: malformed"));
+  EXPECT_THAT(r.out, HasSubstr("stored in part; not stored: clones: "));
   EXPECT_EQ(daily("octo/alpha").size(), 15u);
-  EXPECT_THAT(exported("repos.csv"), Not(HasSubstr("octo/broken")));
+  EXPECT_EQ(daily("octo/broken").size(), 15u);
+  // The views of cut are stored; its clones days stay gaps, never zeros (R3).
+  EXPECT_EQ(row_for(daily("octo/cut"), "2026-03-18"), "2026-03-18,9,4,,,,");
+  EXPECT_THAT(exported("paths.csv"), Not(HasSubstr("octo/broken")));
+  EXPECT_THAT(exported("referrers.csv"), HasSubstr("octo/broken"));
 }
 
 TEST_F(collect, a_bad_token_is_called_invalid_and_never_printed) {

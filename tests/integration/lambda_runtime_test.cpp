@@ -252,6 +252,28 @@ TEST_F(LambdaTest, a_missing_repository_fails_alone_and_a_bad_event_goes_to_erro
             (std::vector<std::string>{"octo/repo-00"}));
 }
 
+TEST_F(LambdaTest, a_repository_one_part_of_which_failed_is_stored_in_part_and_says_which) {
+  add_repos("octo", 2);
+  m_github.inject("octo/repo-01/traffic/views", Fault::malformed, 100);
+  FakeRuntimeApi api({{R"({"repos": ["octo/repo-00", "octo/repo-01"]})", milliseconds(60000), ""}});
+  auto result = run_lambda(api);
+  auto answers = api.answers();
+  ASSERT_EQ(answers.size(), 1u) << result.err;
+  EXPECT_EQ(answers[0].kind, "response");
+  auto body = json::parse(answers[0].body);
+  EXPECT_EQ(body["ok"], false);
+  EXPECT_EQ(body["collected"], 1);
+  EXPECT_EQ(body["failed"], 1);
+  EXPECT_EQ(body["partial"], 1);
+  auto partial = std::find_if(body["repos"].begin(), body["repos"].end(),
+                              [](const json& r) { return r["repo"] == "octo/repo-01"; });
+  ASSERT_NE(partial, body["repos"].end()) << answers[0].body;
+  EXPECT_EQ((*partial)["stored"], true);
+  EXPECT_EQ((*partial)["missing"][0]["part"], "views");
+  EXPECT_EQ(q("SELECT kind, count(*) FROM traffic_days WHERE repo_id = 1001 GROUP BY kind"),
+            std::vector<std::string>{"clones|15"});
+}
+
 TEST_F(LambdaTest, near_the_deadline_leaves_repositories_for_the_next_invocation) {
   constexpr int k_repos = 20;
   add_repos("octo", k_repos);

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <atomic>
@@ -197,5 +198,22 @@ inline std::string visible_state(Store& store) {
   }
   return out;
 }
+
+// The suite's fixture: one test, one empty store of the backend named by the parameter.
+// store_conformance_test.cpp instantiates it for every backend.
+class store_conformance : public ::testing::TestWithParam<std::string> {
+ protected:
+  store_conformance() {
+    if (GetParam() == "sqlite") {
+      m_backend = std::make_unique<SqliteBackend>();
+    } else {
+      m_backend = std::make_unique<DynamoBackend>();
+    }
+  }
+
+  std::unique_ptr<Store> open(StoreOptions options = {}) { return m_backend->open(options); }
+
+  std::unique_ptr<StoreBackend> m_backend;
+};
 
 }  // namespace ghtraffic::store::testing

@@ -17,23 +17,6 @@ using core::TrafficKind;
 
 namespace {
 
-class store_conformance : public ::testing::TestWithParam<std::string> {
- protected:
-  store_conformance() {
-    if (GetParam() == "sqlite") {
-      m_backend = std::make_unique<SqliteBackend>();
-    } else {
-      m_backend = std::make_unique<DynamoBackend>();
-    }
-  }
-
-  std::unique_ptr<store::Store> open(store::StoreOptions options = {}) {
-    return m_backend->open(options);
-  }
-
-  std::unique_ptr<StoreBackend> m_backend;
-};
-
 std::vector<util::Day> days_of(const std::vector<store::DayRecord>& records) {
   std::vector<util::Day> out;
   for (const auto& r : records) {
@@ -97,6 +80,7 @@ struct store_conformance_reference {
 
 }  // namespace
 
+// Instantiates the suite's tests of every file (store_conformance_*_test.cpp too).
 INSTANTIATE_TEST_SUITE_P(backends, store_conformance, ::testing::Values("sqlite", "dynamodb"),
                          [](const ::testing::TestParamInfo<std::string>& backend) {
                            return backend.param;

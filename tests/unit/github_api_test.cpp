@@ -326,6 +326,35 @@ TEST(github_api, falls_back_to_rest_when_graphql_answers_something_other_than_js
   ASSERT_TRUE(result.repos[0]);
 }
 
+TEST(github_api, a_graphql_node_without_a_field_keeps_its_id_and_asks_rest_for_the_rest) {
+  QuietLog quiet;
+  util::ManualClock clock(start_time());
+  FakeTransport transport(&clock);
+  auto broken = graphql_repo(7, "octo/a", "ADMIN");
+  broken.erase("pullRequests");
+  json body = {{"data", {{"r0", broken}, {"r1", broken}}}};
+  body["data"]["r1"]["databaseId"] = 8;
+  body["data"]["r1"]["nameWithOwner"] = "octo/b";
+  transport.add("/graphql", http_response(200, body.dump()));
+  transport.add("/repos/octo/a", http_response(200, rest_repo(7, "octo/a").dump()));
+  transport.add("/repos/octo/b", http_response(200, R"({"full_name":"octo/b","id":8})"));
+  Client client(options(), transport, clock);
+
+  auto result = fetch_metadata(client, {core::RepoRef{"octo", "a"}, core::RepoRef{"octo", "b"}});
+  ASSERT_TRUE(result.repos[0]);  // REST read it whole
+  EXPECT_FALSE(result.repos[0]->details_error);
+  EXPECT_FALSE(result.errors[0]);
+  ASSERT_TRUE(result.repos[1]);  // REST failed too: the id and name stay, the details do not
+  EXPECT_EQ(result.repos[1]->meta.id, 8);
+  EXPECT_EQ(result.repos[1]->meta.full_name, "octo/b");
+  ASSERT_TRUE(result.repos[1]->details_error);
+  EXPECT_EQ(result.repos[1]->details_error->message,
+            "malformed response from GitHub for octo/b metadata: octo/b has no \"pullRequests\"; "
+            "over REST: malformed response from GitHub for octo/b: octo/b has no "
+            "\"stargazers_count\"");
+  EXPECT_EQ(transport.count("/graphql"), 1u);
+}
+
 TEST(github_api, lists_the_token_users_repositories_across_pages) {
   util::ManualClock clock(start_time());
   FakeTransport transport(&clock);

@@ -117,7 +117,14 @@ collect::Plan make_plan(const CollectOptions& opts, const collect::ConfigFile& c
 }
 
 std::string cell(const collect::RepoOutcome& r, int value) {
-  return r.ok ? std::to_string(value) : "-";
+  return r.stored ? std::to_string(value) : "-";
+}
+
+std::string result_text(const collect::RepoOutcome& r) {
+  if (r.ok) {
+    return "ok";
+  }
+  return r.stored ? r.problem() : "error: " + r.problem();
 }
 
 void print_table(const collect::Summary& summary) {
@@ -128,14 +135,16 @@ void print_table(const collect::Summary& summary) {
   std::string out =
       fmt::format("{:<{}}  {:>6}  {:>5}  {}\n", "REPOSITORY", width, "DAYS", "NEW", "RESULT");
   for (const auto& r : summary.repos) {
-    out +=
-        fmt::format("{:<{}}  {:>6}  {:>5}  {}\n", r.full_name, width, cell(r, r.commit.days_stored),
-                    cell(r, r.commit.new_days), r.ok ? "ok" : "error: " + r.error);
+    out += fmt::format("{:<{}}  {:>6}  {:>5}  {}\n", r.full_name, width,
+                       cell(r, r.commit.days_stored), cell(r, r.commit.new_days), result_text(r));
   }
   int failed = summary.failed();
   out += fmt::format("{}: {} collected, {} failed",
                      util::counted(summary.repos.size(), "repository", "repositories"),
                      summary.repos.size() - failed, failed);
+  if (summary.partial() > 0) {
+    out += fmt::format(" ({} stored in part)", summary.partial());
+  }
   if (summary.failed_listings() > 0) {
     out += fmt::format(", {} of repositories could not be read (see below)",
                        util::counted(summary.failed_listings(), "list", "lists"));
@@ -260,7 +269,10 @@ void add_collect_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "Ends with a warning when a repository it did not collect is at risk (--warn-days or fewer\n"
       "days left before GitHub forgets uncollected traffic), and when one it collected had lost\n"
       "days since its previous collection; `ghtraffic status` says more.\n"
-      "Exit codes: 0 all collected, 1 some failed, 2 usage or configuration error, 3 store busy.");
+      "A repository one of whose requests failed keeps what the others fetched: its row says\n"
+      "\"stored in part\" and names the parts not stored, and the run exits 1.\n"
+      "Exit codes: 0 all collected, 1 some failed (or stored in part), 2 usage or configuration\n"
+      "error, 3 store busy.");
   cmd->callback([&action, &global, opts] {
     action = [&global, opts] { return run_collect(global, *opts); };
   });

@@ -295,11 +295,13 @@ class Function {
   }
 
   static void log_summary(const Invocation& invocation, const collect::Summary& summary) {
-    util::log_info("invocation {}: {} collected, {} failed, {} left for the next run",
-                   invocation.request_id,
-                   util::counted(static_cast<int>(summary.repos.size()) - summary.failed(),
-                                 "repository", "repositories"),
-                   summary.failed(), summary.left_for_next_run.size());
+    util::log_info(
+        "invocation {}: {} collected, {} failed ({} stored in part), {} left for the "
+        "next run",
+        invocation.request_id,
+        util::counted(static_cast<int>(summary.repos.size()) - summary.failed(), "repository",
+                      "repositories"),
+        summary.failed(), summary.partial(), summary.left_for_next_run.size());
     if (!summary.left_for_next_run.empty()) {
       util::log_info("left for the next run (the function's timeout came near): {}",
                      fmt::join(summary.left_for_next_run, " "));

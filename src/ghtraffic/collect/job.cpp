@@ -118,6 +118,23 @@ std::vector<Target> resolve_targets(github::Client& client, const Plan& plan, Su
   return out;
 }
 
+// A failure every later traffic request of the repository would share: the token cannot
+// read its traffic (a bad token, no push access) or GitHub does not serve it (404, as on
+// Enterprise Server). The remaining parts are not asked.
+bool shared_by_later_requests(const github::ApiError& error) {
+  using github::ErrorKind;
+  return error.kind == ErrorKind::unauthorized || error.kind == ErrorKind::forbidden ||
+         error.kind == ErrorKind::not_found;
+}
+
+std::string describe_missing(const std::vector<MissingPart>& missing) {
+  std::string out;
+  for (const auto& part : missing) {
+    out += fmt::format("{}{}: {}", out.empty() ? "" : "; ", part.part, part.error);
+  }
+  return out;
+}
+
 class RepoCollector {
  public:
   RepoCollector(github::Client& client, store::Store& store, std::mutex& store_mutex)
@@ -136,60 +153,99 @@ class RepoCollector {
     core::RepoObservation obs;
     obs.meta = target.listing.meta;
     obs.names.push_back(target.requested.full_name());
-
-    auto views = github::fetch_traffic(m_client, current, core::TrafficKind::views, cache);
-    if (!views) {
-      return failed(std::move(outcome), views.error());
-    }
-    auto clones = github::fetch_traffic(m_client, current, core::TrafficKind::clones, cache);
-    if (!clones) {
-      return failed(std::move(outcome), clones.error());
-    }
-    auto paths = github::fetch_popular_paths(m_client, current, cache);
-    if (!paths) {
-      return failed(std::move(outcome), paths.error());
-    }
-    auto referrers = github::fetch_popular_referrers(m_client, current, cache);
-    if (!referrers) {
-      return failed(std::move(outcome), referrers.error());
+    if (target.listing.details_error) {
+      obs.details_known = false;
+      outcome.missing.push_back({"metadata", describe(*target.listing.details_error)});
     }
 
-    obs.observed_at = views->observed_at;
-    add_fetched(obs, *views);
-    add_fetched(obs, *clones);
-    add_fetched(obs, *paths);
-    add_fetched(obs, *referrers);
-    obs.views = std::move(views->value);
-    obs.clones = std::move(clones->value);
-    obs.paths = std::move(paths->value);
-    obs.referrers = std::move(referrers->value);
+    Fetcher fetcher{obs, outcome};
+    fetcher.get(
+        "views",
+        [&] { return github::fetch_traffic(m_client, current, core::TrafficKind::views, cache); },
+        obs.views);
+    fetcher.get(
+        "clones",
+        [&] { return github::fetch_traffic(m_client, current, core::TrafficKind::clones, cache); },
+        obs.clones);
+    fetcher.get(
+        "paths", [&] { return github::fetch_popular_paths(m_client, current, cache); }, obs.paths);
+    fetcher.get(
+        "referrers", [&] { return github::fetch_popular_referrers(m_client, current, cache); },
+        obs.referrers);
 
+    // Counters alone would add a repository without traffic to every view: a repository
+    // none of whose traffic could be read stores nothing, and says why.
+    if (!fetcher.any) {
+      outcome.error = fetcher.first_error;
+      outcome.missing.clear();
+      return outcome;
+    }
     try {
       std::lock_guard lock(m_store_mutex);
       outcome.commit = m_store.commit(obs);
-      outcome.ok = true;
+      outcome.stored = true;
+      outcome.ok = outcome.missing.empty();
+      outcome.error = describe_missing(outcome.missing);
+    } catch (const store::StoreFull& e) {
+      m_full = true;
+      fail_commit(outcome, e);
     } catch (const util::Error& e) {
-      outcome.error = util::scrub(e.what());
+      fail_commit(outcome, e);
     }
     return outcome;
   }
+
+  // True once a commit found the store full: no later one can succeed.
+  bool store_full() const { return m_full; }
 
  private:
-  template <typename T>
-  static void add_fetched(core::RepoObservation& obs, const github::Fetched<T>& fetched) {
-    if (fetched.cache_entry) {
-      obs.cache.push_back(*fetched.cache_entry);
-    }
-  }
+  // Fetches the parts one after the other, keeping what each answered and noting each
+  // that failed.
+  struct Fetcher {
+    core::RepoObservation& obs;
+    RepoOutcome& outcome;
+    bool any = false;
+    std::string first_error;
+    std::string stopped_by;  // the part whose failure every later request would share
 
-  static RepoOutcome failed(RepoOutcome outcome, const github::ApiError& error) {
-    outcome.error = describe(error);
-    return outcome;
+    template <typename Call, typename Value>
+    void get(const char* part, Call call, std::optional<Value>& into) {
+      if (!stopped_by.empty()) {
+        outcome.missing.push_back({part, "not asked after " + stopped_by + " failed"});
+        return;
+      }
+      auto fetched = call();
+      if (!fetched) {
+        auto message = describe(fetched.error());
+        if (first_error.empty()) {
+          first_error = message;
+        }
+        outcome.missing.push_back({part, std::move(message)});
+        if (shared_by_later_requests(fetched.error())) {
+          stopped_by = part;
+        }
+        return;
+      }
+      if (!any) {
+        obs.observed_at = fetched->observed_at;  // the counters' day (R6)
+        any = true;
+      }
+      if (fetched->cache_entry) {
+        obs.cache.push_back(*fetched->cache_entry);
+      }
+      into = std::move(fetched->value);
+    }
+  };
+
+  static void fail_commit(RepoOutcome& outcome, const util::Error& e) {
+    outcome.error = util::scrub(e.what());
+    outcome.missing.clear();
   }
 
   github::Client& m_client;
   store::Store& m_store;
   std::mutex& m_store_mutex;
+  std::atomic<bool> m_full{false};
 };
 
 // Each repository's outcome becomes its latest attempt, for `status`. The data is already
@@ -198,11 +254,27 @@ void record_attempts(store::Store& store, std::int64_t run_id, const Summary& su
   try {
     for (const auto& outcome : summary.repos) {
       store.record_attempt(
-          {outcome.full_name, outcome.id, run_id, summary.finished_at,
-           outcome.ok ? std::string() : (outcome.error.empty() ? "not collected" : outcome.error)});
+          {outcome.full_name, outcome.id, run_id, summary.finished_at, outcome.problem()});
     }
   } catch (const util::Error& e) {
     util::log_warn("could not record the outcome of each repository for `ghtraffic status`: {}",
+                   util::scrub(e.what()));
+  }
+}
+
+// Closes the run record; it comes before the attempts, which a store short of room may
+// refuse, since the run record is what says the run ended. The data is already committed,
+// so a store that refuses it costs the run nothing but the record.
+void finish_run(store::Store& store, std::int64_t run_id, const Summary& summary) {
+  int failed_count = summary.failed();
+  try {
+    // The runs log has no column for a listing: one that failed counts as a failure there,
+    // so that whoever reads the log (serve, /metrics) sees a failed run.
+    store.finish_run(run_id, summary.finished_at,
+                     static_cast<int>(summary.repos.size()) - failed_count,
+                     failed_count + summary.failed_listings());
+  } catch (const util::Error& e) {
+    util::log_warn("could not record the end of this run in {}: {}", store.describe(),
                    util::scrub(e.what()));
   }
 }
@@ -222,9 +294,24 @@ bool Filters::accepts(const core::RepoMeta& meta) const {
   return !any_glob_matches(exclude, meta);
 }
 
+std::string RepoOutcome::problem() const {
+  if (ok) {
+    return {};
+  }
+  if (partial()) {
+    return "stored in part; not stored: " + error;
+  }
+  return error.empty() ? "not collected" : error;
+}
+
 int Summary::failed() const {
   return static_cast<int>(
       std::count_if(repos.begin(), repos.end(), [](const RepoOutcome& r) { return !r.ok; }));
+}
+
+int Summary::partial() const {
+  return static_cast<int>(
+      std::count_if(repos.begin(), repos.end(), [](const RepoOutcome& r) { return r.partial(); }));
 }
 
 Summary run_collection(github::Client& client, store::Store& store, const Plan& plan,
@@ -269,11 +356,18 @@ Summary run_collection(github::Client& client, store::Store& store, const Plan& 
         }
         continue;
       }
-      if (plan.cancel != nullptr && plan.cancel->load()) {
+      const bool cancelled = plan.cancel != nullptr && plan.cancel->load();
+      if (cancelled || collector.store_full()) {
         RepoOutcome skipped;
         skipped.full_name = targets[i].listing.meta.full_name;
         skipped.id = targets[i].listing.meta.id;
-        skipped.error = "not collected: the collection was stopped before it started";
+        skipped.error = cancelled ? "not collected: the collection was stopped before it started"
+                                  : "not collected: the store refused a write earlier in this "
+                                    "run; free some space or check the disk and run again";
+        if (progress) {
+          ++progress->done;
+          ++progress->failed;
+        }
         std::lock_guard lock(results_mutex);
         summary.repos.push_back(std::move(skipped));
         continue;
@@ -286,7 +380,11 @@ Summary run_collection(github::Client& client, store::Store& store, const Plan& 
       for (auto seen = longest_ms.load();
            took > seen && !longest_ms.compare_exchange_weak(seen, took);) {
       }
-      if (!outcome.ok) {
+      if (outcome.partial()) {
+        util::log_error("{}: stored in part ({}, {} new); not stored: {}", outcome.full_name,
+                        util::counted(outcome.commit.days_stored, "day", "days"),
+                        outcome.commit.new_days, outcome.error);
+      } else if (!outcome.ok) {
         util::log_error("{}: {}", outcome.full_name, outcome.error);
       } else {
         util::log_verbose("{}: {} stored, {} new", outcome.full_name,
@@ -320,13 +418,17 @@ Summary run_collection(github::Client& client, store::Store& store, const Plan& 
   summary.longest_repo = std::chrono::milliseconds(longest_ms.load());
   summary.client = client.stats();
   summary.finished_at = clock.now();
+  if (collector.store_full()) {
+    auto stored = std::count_if(summary.repos.begin(), summary.repos.end(),
+                                [](const RepoOutcome& r) { return r.stored; });
+    util::log_error(
+        "the store {} refused a write: {} of {} stored before it did (listed below), the rest "
+        "not started; free some space or check the disk and run again",
+        store.describe(), stored,
+        util::counted(summary.repos.size(), "repository", "repositories"));
+  }
+  finish_run(store, run_id, summary);
   record_attempts(store, run_id, summary);
-  int failed_count = summary.failed();
-  // The runs log has no column for a listing: one that failed counts as a failure there,
-  // so that whoever reads the log (serve, /metrics) sees a failed run.
-  store.finish_run(run_id, summary.finished_at,
-                   static_cast<int>(summary.repos.size()) - failed_count,
-                   failed_count + summary.failed_listings());
   return summary;
 }
 

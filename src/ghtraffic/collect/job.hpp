@@ -52,12 +52,27 @@ struct Plan {
   std::vector<std::string> first;
 };
 
+// A part of what a run learns about a repository that it could not learn, and why.
+struct MissingPart {
+  std::string part;   // "metadata", "views", "clones", "paths" or "referrers"
+  std::string error;  // for a person, scrubbed
+};
+
+// What was fetched is stored (DESIGN.md): a repository one of whose requests failed is
+// committed with the rest; only the missing parts stay missing, and the outcome names them.
 struct RepoOutcome {
   std::string full_name;
   core::RepoId id = 0;
-  bool ok = false;
-  std::string error;  // for a person, scrubbed
+  bool ok = false;      // every part fetched and committed
+  bool stored = false;  // something was committed (`commit` says what); ok implies stored
+  std::string error;    // why it is not ok, for a person, scrubbed
+  std::vector<MissingPart> missing;  // when stored but not ok: the parts not stored
   store::CommitResult commit;
+
+  bool partial() const { return stored && !ok; }
+  // For a person: empty when ok, else the error, which a partial one starts with
+  // "stored in part; not stored: ".
+  std::string problem() const;
 };
 
 struct Summary {
@@ -71,7 +86,9 @@ struct Summary {
   util::Timestamp started_at;
   util::Timestamp finished_at;
 
+  // Repositories not wholly collected, the partial ones included: each makes the run fail.
   int failed() const;
+  int partial() const;  // of those, the ones stored in part
   // Lists of repositories (the token's, an owner's) that could not be read: each makes the
   // run a failed one, since what it would have collected is unknown.
   int failed_listings() const { return static_cast<int>(errors.size()); }

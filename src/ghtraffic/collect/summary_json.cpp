@@ -7,14 +7,22 @@ namespace ghtraffic::collect {
 nlohmann::json summary_to_json(const Summary& summary, const std::string& store_description) {
   nlohmann::json repos = nlohmann::json::array();
   for (const auto& r : summary.repos) {
-    nlohmann::json item{{"repo", r.full_name}, {"ok", r.ok}};
+    nlohmann::json item{{"repo", r.full_name}, {"ok", r.ok}, {"stored", r.stored}};
     item["id"] = r.id == 0 ? nlohmann::json(nullptr) : nlohmann::json(r.id);
-    if (r.ok) {
+    if (r.stored) {
       item["days_stored"] = r.commit.days_stored;
       item["new_days"] = r.commit.new_days;
       item["grown_days"] = r.commit.grown_days;
-    } else {
+    }
+    if (!r.ok) {
       item["error"] = r.error;
+    }
+    if (r.partial()) {
+      nlohmann::json missing = nlohmann::json::array();
+      for (const auto& part : r.missing) {
+        missing.push_back({{"part", part.part}, {"error", part.error}});
+      }
+      item["missing"] = std::move(missing);
     }
     repos.push_back(std::move(item));
   }
@@ -28,6 +36,7 @@ nlohmann::json summary_to_json(const Summary& summary, const std::string& store_
       {"listings_failed", summary.failed_listings()},
       {"collected", static_cast<int>(summary.repos.size()) - summary.failed()},
       {"failed", summary.failed()},
+      {"partial", summary.partial()},
       {"skipped_no_push", summary.skipped_no_push},
       {"skipped_filtered", summary.skipped_filtered},
       {"requests", summary.client.requests},

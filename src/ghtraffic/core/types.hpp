@@ -112,6 +112,10 @@ struct CachedResponse {
 // one transaction, or nothing of it (R7).
 struct RepoObservation {
   RepoMeta meta;
+  // false: of meta only the id and name are known (its metadata answer was incomplete).
+  // The store then writes no counter snapshot (R6: that day has none, never zeros) and
+  // keeps the visibility and flags it holds.
+  bool details_known = true;
   util::Timestamp observed_at;     // when the counters were read (R6)
   std::vector<std::string> names;  // every name it was reached by in this run (R8)
   std::optional<TrafficWindow> views;

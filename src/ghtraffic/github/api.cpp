@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "ghtraffic/util/log.hpp"
+#include "ghtraffic/util/number.hpp"
 #include "ghtraffic/util/redact.hpp"
 #include "ghtraffic/util/strings.hpp"
 
@@ -143,15 +144,12 @@ std::string lower(std::string_view text) {
   return util::to_lower(text);
 }
 
-RepoListing parse_graphql_repo(const json& node, std::string_view where) {
+// Everything of a repository node but its id and name, which `identity` holds.
+RepoListing parse_graphql_details(const json& node, std::string_view where,
+                                  const core::RepoMeta& identity) {
   RepoListing listing;
   auto& meta = listing.meta;
-  const json& id = member(node, "databaseId", where);
-  if (!id.is_number_integer()) {
-    throw ShapeError{fmt::format("{}.databaseId is not an integer: {}", where, id.dump())};
-  }
-  meta.id = id.get<core::RepoId>();
-  meta.full_name = string_member(node, "nameWithOwner", where);
+  meta = identity;
   meta.stars = count_member(node, "stargazerCount", where);
   meta.forks = count_member(node, "forkCount", where);
   meta.watchers = count_member(member(node, "watchers", where), "totalCount",
@@ -167,6 +165,28 @@ RepoListing parse_graphql_repo(const json& node, std::string_view where) {
   meta.fork = optional_bool(node, "isFork", where);
   const std::string permission = string_member(node, "viewerPermission", where, true);
   listing.can_push = permission == "ADMIN" || permission == "MAINTAIN" || permission == "WRITE";
+  return listing;
+}
+
+// The id and name are what the traffic needs: without them the node is an error. Anything
+// else that cannot be read leaves the details unknown (RepoListing::details_error).
+RepoListing parse_graphql_repo(const json& node, std::string_view where) {
+  RepoListing listing;
+  const json& id = member(node, "databaseId", where);
+  if (!id.is_number_integer()) {
+    throw ShapeError{fmt::format("{}.databaseId is not an integer: {}", where, id.dump())};
+  }
+  listing.meta.id = id.get<core::RepoId>();
+  listing.meta.full_name = string_member(node, "nameWithOwner", where);
+  try {
+    listing = parse_graphql_details(node, where, listing.meta);
+  } catch (const ShapeError& e) {
+    listing.details_error =
+        ApiError{ErrorKind::malformed, 200,
+                 util::scrub(fmt::format("malformed response from GitHub for {} metadata: {}",
+                                         where, e.detail)),
+                 "/graphql"};
+  }
   return listing;
 }
 
@@ -212,6 +232,53 @@ void fill_by_rest(Client& client, const std::vector<core::RepoRef>& repos, std::
     } else {
       result.errors[i] = listing.error();
     }
+  }
+}
+
+// A GraphQL failure REST may not share: not a repository that does not exist, nor a token
+// GitHub refuses.
+bool worth_asking_rest(const ApiError& error) {
+  return error.kind != ErrorKind::not_found && error.kind != ErrorKind::unauthorized;
+}
+
+// Asks REST for each repository of [begin, end) that GraphQL could not read, or read only in
+// part. A repository REST reads is whole; one it cannot read keeps GraphQL's error (or its
+// partial answer), with REST's reason added.
+void complete_by_rest(Client& client, const std::vector<core::RepoRef>& repos, std::size_t begin,
+                      std::size_t end, MetadataResult& result) {
+  int recovered = 0;
+  std::string first_reason;
+  for (std::size_t i = begin; i < end; ++i) {
+    auto& listed = result.repos[i];
+    auto& error = result.errors[i];
+    const bool partial = listed && listed->details_error;
+    const bool failed = !listed && error && worth_asking_rest(*error);
+    if (!partial && !failed) {
+      continue;
+    }
+    const std::string graphql_reason = partial ? listed->details_error->message : error->message;
+    auto rest = fetch_repo(client, repos[i]);
+    if (rest) {
+      listed = std::move(*rest);
+      error.reset();
+      if (recovered++ == 0) {
+        first_reason = graphql_reason;
+      }
+      continue;
+    }
+    const std::string both =
+        util::scrub(fmt::format("{}; over REST: {}", graphql_reason, rest.error().message));
+    if (partial) {
+      listed->details_error->message = both;
+    } else {
+      error = rest.error();
+      error->message = both;
+    }
+  }
+  if (recovered > 0) {
+    util::log_warn("GitHub's GraphQL API could not read {} ({}); read {} over REST instead",
+                   util::counted(recovered, "repository", "repositories"), first_reason,
+                   recovered == 1 ? "it" : "them");
   }
 }
 
@@ -511,6 +578,8 @@ MetadataResult fetch_metadata(Client& client, const std::vector<core::RepoRef>& 
     }
     if (!graphql_available) {
       fill_by_rest(client, repos, begin, end, result);
+    } else {
+      complete_by_rest(client, repos, begin, end, result);
     }
   }
   return result;

@@ -34,6 +34,10 @@ Result<Fetched<core::ReferrerSnapshot>> fetch_popular_referrers(Client& client,
 struct RepoListing {
   core::RepoMeta meta;
   bool can_push = false;
+  // Set when GitHub named the repository (its id and name) but the rest of its metadata
+  // could not be read: meta's counters, visibility and flags are then unknown, and this
+  // says why. Traffic can still be collected; the counters wait for the next run.
+  std::optional<ApiError> details_error;
 };
 
 // GET /repos/{o}/{r}; follows a rename (meta.full_name is the current name).
@@ -41,7 +45,10 @@ Result<RepoListing> fetch_repo(Client& client, const core::RepoRef& repo);
 
 // Metadata for many repositories in GraphQL batches of up to 100 aliases; repositories
 // GraphQL cannot resolve get an error entry. Falls back to fetch_repo per repository when
-// GraphQL is unavailable (404/410/501 on the endpoint, or an answer that is not JSON).
+// GraphQL is unavailable (404/410/501 on the endpoint, or an answer that is not JSON), and
+// for each repository GraphQL could not read or read only in part (an error other than
+// not found or a bad token, a missing field), so that one broken answer costs a request,
+// not the repository's traffic.
 // open_issues counts open issues and pull requests, as REST's open_issues_count does.
 struct MetadataResult {
   std::vector<std::optional<RepoListing>> repos;  // same order as the input

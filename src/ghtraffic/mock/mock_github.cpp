@@ -120,40 +120,6 @@ RouteRequest make_route_request(const httplib::Request& http, int port) {
   return request;
 }
 
-// Shuts down the accepted connections of the server on `port` whose peer port is
-// `peer_port` (or all, for -1). cpp-httplib does not hand the socket to handlers, so it is
-// found among the process's descriptors by its addresses.
-void shutdown_connections(int port, int peer_port) {
-  std::error_code ec;
-  std::vector<int> fds;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
-    if (auto fd = util::parse_int<int>(entry.path().filename().string(), 0)) {
-      fds.push_back(*fd);
-    }
-  }
-  for (int fd : fds) {
-    struct stat info {};
-    if (fstat(fd, &info) != 0 || !S_ISSOCK(info.st_mode)) {
-      continue;
-    }
-    sockaddr_storage local{};
-    sockaddr_storage peer{};
-    socklen_t local_len = sizeof(local);
-    socklen_t peer_len = sizeof(peer);
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0 ||
-        getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0 ||
-        local.ss_family != AF_INET || peer.ss_family != AF_INET) {
-      continue;
-    }
-    const auto& local_in = reinterpret_cast<const sockaddr_in&>(local);
-    const auto& peer_in = reinterpret_cast<const sockaddr_in&>(peer);
-    if (ntohs(local_in.sin_port) == port &&
-        (peer_port < 0 || ntohs(peer_in.sin_port) == peer_port)) {
-      ::shutdown(fd, SHUT_RDWR);
-    }
-  }
-}
-
 // cpp-httplib listens with a backlog of 5: a burst of connections beyond it waits a second
 // for the SYN to be sent again. Benchmarks open a hundred at once.
 class Server final : public httplib::Server {
@@ -187,6 +153,7 @@ struct Settings {
   int listing_page_size = 0;
   bool secondary_limited = false;
   std::optional<Fault> fault;
+  std::chrono::milliseconds slow_delay{0};
 };
 
 class Pipeline {
@@ -256,6 +223,7 @@ Settings Pipeline::read_settings(std::int64_t in_flight, const std::string& targ
   settings.retry_after = m_state.retry_after;
   settings.graphql_enabled = m_state.graphql_enabled;
   settings.listing_page_size = m_state.listing_page_size;
+  settings.slow_delay = m_state.slow_delay;
 
   if (m_state.max_in_flight > 0 && in_flight > m_state.max_in_flight) {
     settings.secondary_limited = true;
@@ -269,7 +237,7 @@ Settings Pipeline::read_settings(std::int64_t in_flight, const std::string& targ
   }
   auto& faults = m_state.faults;
   auto it = std::find_if(faults.begin(), faults.end(), [&](const FaultRule& rule) {
-    return target.find(rule.url_substring) != std::string::npos;
+    return rule.graphql_repo.empty() && target.find(rule.url_substring) != std::string::npos;
   });
   if (it != faults.end()) {
     settings.fault = it->fault;
@@ -357,8 +325,44 @@ void Pipeline::send_fault(Fault fault, const Settings& settings, bool graphql) {
       return send(Answer{404, json_message("Not Found"), {}}, settings, graphql);
     case Fault::unauthorized:
       return send(Answer{401, json_message("Bad credentials"), {}}, settings, graphql);
+    case Fault::too_many_requests:
+    case Fault::too_many_requests_no_retry_after:
+    case Fault::secondary_limit:
+    case Fault::secondary_limit_no_retry_after: {
+      bool too_many =
+          fault == Fault::too_many_requests || fault == Fault::too_many_requests_no_retry_after;
+      bool with_retry_after = fault == Fault::too_many_requests || fault == Fault::secondary_limit;
+      Answer answer{too_many ? 429 : 403,
+                    json_message("You have exceeded a secondary rate limit. Please wait a few "
+                                 "minutes before you try again."),
+                    {}};
+      if (with_retry_after && settings.retry_after > 0) {
+        answer.headers.emplace_back("retry-after", std::to_string(settings.retry_after));
+      }
+      count([](MockStats& stats) { ++stats.secondary_limited; });
+      return send(answer, settings, graphql);
+    }
+    case Fault::primary_exhausted: {
+      count([](MockStats& stats) { ++stats.primary_limited; });
+      auto limit = bucket(graphql, settings.now).limit;
+      m_res.status = 403;
+      m_res.set_header("Date", util::format_http_date(settings.now));
+      m_res.set_header("x-ratelimit-limit", std::to_string(limit));
+      m_res.set_header("x-ratelimit-remaining", "0");
+      m_res.set_header("x-ratelimit-used", std::to_string(limit));
+      m_res.set_header(
+          "x-ratelimit-reset",
+          std::to_string((settings.now + std::chrono::seconds(60)).time_since_epoch().count()));
+      m_res.set_header("x-ratelimit-resource", graphql ? "graphql" : "core");
+      m_res.set_content(json_message("API rate limit exceeded for user ID 1."), k_content_type);
+      return;
+    }
     case Fault::reset:
     case Fault::truncated:
+    case Fault::slow:
+    case Fault::moved:
+    case Fault::graphql_errors:
+    case Fault::missing_field:
       break;
   }
   // Reset: close the connection under cpp-httplib, whose answer then goes nowhere.
@@ -386,19 +390,25 @@ void Pipeline::control() {
     if (body.is_object() && body.contains("fault") && body["fault"].is_string()) {
       fault = fault_from(body["fault"].get<std::string>());
     }
-    if (!fault || !body.contains("url") || !body["url"].is_string()) {
+    bool has_target = (body.contains("url") && body["url"].is_string()) ||
+                      (body.contains("graphql_repo") && body["graphql_repo"].is_string());
+    if (!fault || !has_target) {
       m_res.status = 400;
       m_res.set_content(
-          json_message(R"(expected {"url":"substring","fault":"server_error|bad_gateway|reset|)"
-                       R"(truncated|malformed|wrong_shape|forbidden_push|not_found|unauthorized",)"
-                       R"("times":1})"),
+          json_message(fmt::format(
+              R"(expected {{"url":"substring" or "graphql_repo":"owner/name","fault":"{}","times":1}})",
+              fault_list())),
           k_content_type);
       return;
     }
     int times = body.value("times", 1);
+    FaultRule rule{body.value("url", std::string()), *fault, times, {}};
+    if (body.contains("graphql_repo") && body["graphql_repo"].is_string()) {
+      rule.graphql_repo = to_lower_ascii(body["graphql_repo"].get<std::string>());
+    }
     {
       std::lock_guard lock(m_state.config_mutex);
-      m_state.faults.push_back(FaultRule{body["url"].get<std::string>(), *fault, times});
+      m_state.faults.push_back(std::move(rule));
     }
     m_res.set_content("{}", k_content_type);
     return;
@@ -448,7 +458,15 @@ void Pipeline::run() {
   });
   auto settings = read_settings(in_flight.value, m_http.target, graphql);
   request.listing_page_size = settings.listing_page_size;
+  request.fault = settings.fault;
+  auto* state = &m_state;
+  request.graphql_fault = [state](const std::string& full_name) {
+    return state->take_graphql_fault(full_name);
+  };
   sleep_latency(settings.latency);
+  if (settings.fault == Fault::slow) {
+    sleep_latency(settings.slow_delay);
+  }
 
   if (settings.secondary_limited) {
     count([](MockStats& stats) { ++stats.secondary_limited; });
@@ -461,7 +479,7 @@ void Pipeline::run() {
     }
     return send(answer, settings, graphql);
   }
-  if (settings.fault && *settings.fault != Fault::truncated) {
+  if (settings.fault && answers_instead(*settings.fault)) {
     return send_fault(*settings.fault, settings, graphql);
   }
   if (!authorized(m_http, settings.token)) {
@@ -488,6 +506,15 @@ void Pipeline::run() {
 
   auto answer = graphql && !settings.graphql_enabled ? Answer{404, json_message("Not Found"), {}}
                                                      : answer_route(m_state, request, settings.now);
+  if (answer.status == 200 && settings.fault == Fault::missing_field) {
+    answer.body = drop_a_field(answer.body);
+  } else if (answer.status == 200 && graphql && settings.fault == Fault::graphql_errors) {
+    answer.body =
+        Json{{"errors", Json::array({Json{{"message",
+                                           "Something went wrong while executing your query. "
+                                           "This may be the result of a timeout."}}})}}
+            .dump();
+  }
   if (answer.status == 200) {
     auto etag = etag_of(answer.body);
     answer.headers.emplace_back("ETag", etag);
@@ -528,26 +555,6 @@ void Pipeline::run() {
 }
 
 }  // namespace
-
-std::optional<Fault> fault_from(std::string_view name) {
-  static const std::pair<std::string_view, Fault> k_names[] = {
-      {"server_error", Fault::server_error},
-      {"bad_gateway", Fault::bad_gateway},
-      {"reset", Fault::reset},
-      {"truncated", Fault::truncated},
-      {"malformed", Fault::malformed},
-      {"wrong_shape", Fault::wrong_shape},
-      {"forbidden_push", Fault::forbidden_push},
-      {"not_found", Fault::not_found},
-      {"unauthorized", Fault::unauthorized},
-  };
-  for (const auto& [key, fault] : k_names) {
-    if (key == name) {
-      return fault;
-    }
-  }
-  return std::nullopt;
-}
 
 util::Timestamp MockGitHub::State::now() const {
   if (simulated_now) {
@@ -640,193 +647,6 @@ int MockGitHub::port() const {
 
 std::string MockGitHub::url() const {
   return fmt::format("http://127.0.0.1:{}", m_state->port);
-}
-
-void MockGitHub::add_repo(MockRepo repo) {
-  std::unique_lock lock(m_state->data_mutex);
-  auto& s = *m_state;
-  if (repo.id == 0) {
-    repo.id = s.next_id;
-  }
-  s.next_id = std::max(s.next_id, repo.id + 1);
-  auto key = to_lower_ascii(repo.full_name());
-  if (auto old = s.by_name.find(key); old != s.by_name.end()) {
-    // Replacing a repository of the same name: drop the old one everywhere.
-    auto* previous = old->second;
-    s.by_id.erase(previous->id);
-    auto& owned = s.by_owner[to_lower_ascii(previous->owner)];
-    std::erase(owned, previous);
-    std::erase_if(s.repos, [&](const auto& r) { return r.get() == previous; });
-  }
-  auto owned = std::make_unique<MockRepo>(std::move(repo));
-  auto* raw = owned.get();
-  s.moved.erase(key);
-  s.by_name[key] = raw;
-  s.by_id[raw->id] = raw;
-  s.by_owner[to_lower_ascii(raw->owner)].push_back(raw);
-  s.repos.push_back(std::move(owned));
-}
-
-MockRepo* MockGitHub::repo(const std::string& full_name) {
-  std::shared_lock lock(m_state->data_mutex);
-  return const_cast<MockRepo*>(m_state->find(full_name));
-}
-
-namespace {
-
-void set_day(MockGitHub::State& state, const std::string& full_name, bool views, util::Day day,
-             std::int64_t count, std::int64_t uniques) {
-  std::unique_lock lock(state.data_mutex);
-  auto* repo = const_cast<MockRepo*>(state.find(full_name));
-  if (repo == nullptr) {
-    throw std::invalid_argument("mock GitHub has no repository " + full_name);
-  }
-  (views ? repo->views : repo->clones)[day] = core::DayCount{day, count, uniques};
-}
-
-}  // namespace
-
-void MockGitHub::set_view(const std::string& full_name, util::Day day, std::int64_t count,
-                          std::int64_t uniques) {
-  set_day(*m_state, full_name, true, day, count, uniques);
-}
-
-void MockGitHub::set_clone(const std::string& full_name, util::Day day, std::int64_t count,
-                           std::int64_t uniques) {
-  set_day(*m_state, full_name, false, day, count, uniques);
-}
-
-void MockGitHub::rename_repo(const std::string& old_full_name, const std::string& new_full_name) {
-  auto ref = core::RepoRef::parse(new_full_name);
-  if (!ref) {
-    throw std::invalid_argument("not an owner/name: " + new_full_name);
-  }
-  std::unique_lock lock(m_state->data_mutex);
-  auto& s = *m_state;
-  auto old_key = to_lower_ascii(old_full_name);
-  auto it = s.by_name.find(old_key);
-  if (it == s.by_name.end()) {
-    throw std::invalid_argument("mock GitHub has no repository " + old_full_name);
-  }
-  auto* repo = it->second;
-  s.by_name.erase(it);
-  std::erase(s.by_owner[to_lower_ascii(repo->owner)], repo);
-  repo->owner = ref->owner;
-  repo->name = ref->name;
-  auto new_key = to_lower_ascii(repo->full_name());
-  s.by_name[new_key] = repo;
-  s.by_owner[to_lower_ascii(repo->owner)].push_back(repo);
-  s.moved.erase(new_key);
-  s.moved[old_key] = repo->id;
-}
-
-void MockGitHub::add_user(const std::string& login) {
-  std::unique_lock lock(m_state->data_mutex);
-  m_state->users.insert(to_lower_ascii(login));
-}
-
-std::size_t MockGitHub::repo_count() const {
-  std::shared_lock lock(m_state->data_mutex);
-  return m_state->repos.size();
-}
-
-void MockGitHub::set_now(util::Timestamp now) {
-  std::lock_guard lock(m_state->config_mutex);
-  m_state->simulated_now = now;
-}
-
-util::Timestamp MockGitHub::now() const {
-  std::lock_guard lock(m_state->config_mutex);
-  return m_state->now();
-}
-
-void MockGitHub::set_latency(std::chrono::milliseconds latency) {
-  std::lock_guard lock(m_state->config_mutex);
-  m_state->latency = latency;
-}
-
-void MockGitHub::set_token(std::string token) {
-  std::lock_guard lock(m_state->config_mutex);
-  m_state->token = std::move(token);
-}
-
-void MockGitHub::set_rate_limit(std::int64_t limit, std::int64_t remaining, util::Timestamp reset) {
-  std::lock_guard lock(m_state->config_mutex);
-  m_state->rate_enforced = true;
-  m_state->core_bucket = RateBucket{limit, remaining, reset};
-  m_state->graphql_bucket = RateBucket{limit, remaining, reset};
-}
-
-void MockGitHub::set_max_per_minute(int n) {
-  std::lock_guard lock(m_state->config_mutex);
-  m_state->rest_window.max_points = n;
-  m_state->rest_window.clear();
-}
-
-void MockGitHub::set_max_graphql_per_minute(int n) {
-  std::lock_guard lock(m_state->config_mutex);
-  m_state->graphql_window.max_points = n;
-  m_state->graphql_window.clear();
-}
-
-void MockGitHub::enforce_github_secondary_limits() {
-  set_max_per_minute(k_github_rest_points_per_minute);
-  set_max_graphql_per_minute(k_github_graphql_points_per_minute);
-  set_max_in_flight(k_github_max_in_flight);
-  set_secondary_window(std::chrono::minutes(1));
-}
-
-void MockGitHub::set_max_in_flight(int n) {
-  std::lock_guard lock(m_state->config_mutex);
-  m_state->max_in_flight = n;
-}
-
-void MockGitHub::set_secondary_window(std::chrono::milliseconds window) {
-  std::lock_guard lock(m_state->config_mutex);
-  m_state->secondary_window = window;
-}
-
-void MockGitHub::set_retry_after(int seconds) {
-  std::lock_guard lock(m_state->config_mutex);
-  m_state->retry_after = seconds;
-}
-
-void MockGitHub::inject(const std::string& url_substring, Fault fault, int times) {
-  if (times <= 0) {
-    return;
-  }
-  std::lock_guard lock(m_state->config_mutex);
-  m_state->faults.push_back(FaultRule{url_substring, fault, times});
-}
-
-void MockGitHub::clear_faults() {
-  std::lock_guard lock(m_state->config_mutex);
-  m_state->faults.clear();
-}
-
-void MockGitHub::set_graphql_enabled(bool enabled) {
-  std::lock_guard lock(m_state->config_mutex);
-  m_state->graphql_enabled = enabled;
-}
-
-void MockGitHub::set_listing_page_size(int n) {
-  std::lock_guard lock(m_state->config_mutex);
-  m_state->listing_page_size = n;
-}
-
-void MockGitHub::set_threads(int n) {
-  std::lock_guard lock(m_state->config_mutex);
-  m_state->threads = std::max(1, n);
-}
-
-MockStats MockGitHub::stats() const {
-  std::lock_guard lock(m_state->stats_mutex);
-  return m_state->stats;
-}
-
-void MockGitHub::reset_stats() {
-  std::lock_guard lock(m_state->stats_mutex);
-  m_state->stats = MockStats{};
 }
 
 }  // namespace ghtraffic::mock

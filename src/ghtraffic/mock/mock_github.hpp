@@ -59,10 +59,24 @@ enum class Fault {
   forbidden_push,  // 403 "Must have push access to repository"
   not_found,       // 404
   unauthorized,    // 401 "Bad credentials"
+  slow,            // the real answer, sent after the slow delay (set_slow_delay)
+  moved,           // 301 to the same path under /repositories/{id}/, as after a rename
+  too_many_requests,                 // 429 with retry-after (set_retry_after)
+  too_many_requests_no_retry_after,  // 429 without retry-after
+  secondary_limit,                   // 403 "exceeded a secondary rate limit", retry-after
+  secondary_limit_no_retry_after,    // the same without retry-after
+  primary_exhausted,  // 403 "API rate limit exceeded", x-ratelimit-remaining 0, reset in 60 s
+  graphql_errors,     // GraphQL 200 with an errors array: no data at all, or (inject_graphql)
+                      // the repository's alias null with an error naming it
+  missing_field,      // 200 with a field left out: GraphQL (inject_graphql) the repository's
+                      // pullRequests; REST "uniques" of a traffic window, "stargazers_count"
+                      // of a repository, "count" of every entry of a list
 };
 
 // "server_error", "reset", ... as spelled above; nullopt for anything else.
 std::optional<Fault> fault_from(std::string_view name);
+// The name fault_from() reads.
+std::string_view to_string(Fault fault);
 
 struct MockStats {
   std::int64_t requests = 0;
@@ -142,6 +156,12 @@ class MockGitHub {
   void set_retry_after(int seconds);  // 0: no retry-after header; default 60
   // The next `times` requests whose path contains `url_substring` fail that way.
   void inject(const std::string& url_substring, Fault fault, int times = 1);
+  // The next `times` GraphQL answers that ask for the repository `full_name` (as asked, any
+  // case) answer it that way, the others in the same query as usual. Only graphql_errors
+  // and missing_field are per repository; any other fault is std::invalid_argument.
+  void inject_graphql(const std::string& full_name, Fault fault, int times = 1);
+  // How long a `slow` answer waits; default 2 s.
+  void set_slow_delay(std::chrono::milliseconds delay);
   void clear_faults();
   void set_graphql_enabled(bool enabled);  // false: POST /graphql answers 404
   void set_listing_page_size(int n);       // 0 (default): honour per_page, max 100

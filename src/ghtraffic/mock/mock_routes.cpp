@@ -453,7 +453,27 @@ Answer graphql_answer(const MockGitHub::State& state, const RouteRequest& reques
   for (const auto& field : repository_fields(query->get_ref<const std::string&>())) {
     auto full_name = field.owner + "/" + field.name;
     if (const auto* repo = resolve(state, full_name)) {
+      std::optional<Fault> drawn;
+      if (request.graphql_fault) {
+        drawn = request.graphql_fault(full_name);
+      }
+      const bool errors_fault = drawn.has_value() && *drawn == Fault::graphql_errors;
+      const bool missing_fault = drawn.has_value() && *drawn == Fault::missing_field;
+      if (errors_fault) {
+        data[field.alias] = nullptr;
+        errors.push_back(Json{
+            {"path", Json::array({field.alias})},
+            {"locations", Json::array({Json{{"line", 1}, {"column", 1}}})},
+            {"message",
+             "Something went wrong while executing your query. This may be the "
+             "result of a timeout."},
+        });
+        continue;
+      }
       data[field.alias] = graphql_repo_json(*repo);
+      if (missing_fault) {
+        data[field.alias].erase("pullRequests");
+      }
       continue;
     }
     data[field.alias] = nullptr;
@@ -547,6 +567,9 @@ Answer answer_route(const MockGitHub::State& state, const RouteRequest& request,
     std::vector<std::string> rest(s.begin() + 3, s.end());
     auto full_name = s[1] + "/" + s[2];
     if (const auto* repo = state.find(full_name)) {
+      if (request.fault.has_value() && *request.fault == Fault::moved) {
+        return moved_answer(request, repo->id, rest);
+      }
       return repo_route_answer(request, *repo, rest, now);
     }
     auto moved = state.moved.find(to_lower_ascii(full_name));

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -58,6 +59,7 @@ struct FaultRule {
   std::string url_substring;
   Fault fault = Fault::server_error;
   int remaining = 1;
+  std::string graphql_repo;  // lowercase full name: a per-repository GraphQL fault
 };
 
 struct MockGitHub::State {
@@ -85,6 +87,7 @@ struct MockGitHub::State {
   std::chrono::milliseconds secondary_window{60'000};
   int retry_after = 60;
   std::vector<FaultRule> faults;
+  std::chrono::milliseconds slow_delay{2000};
   bool graphql_enabled = true;
   int listing_page_size = 0;
   int threads = 160;
@@ -103,6 +106,8 @@ struct MockGitHub::State {
 
   util::Timestamp now() const;
   const MockRepo* find(const std::string& full_name) const;  // caller holds data_mutex
+  // Draws the next per-repository GraphQL fault for full_name, if any (takes config_mutex).
+  std::optional<Fault> take_graphql_fault(const std::string& full_name);
 };
 
 // A request as the endpoint answers need it: the path without an /api/v3 prefix split
@@ -114,6 +119,10 @@ struct RouteRequest {
   std::string prefix;  // "/api/v3" or ""
   std::string origin;  // "http://HOST:PORT"
   int listing_page_size = 0;
+  // The fault the pipeline drew for this request, when the route itself must shape it
+  // (moved), and the per-repository GraphQL faults, drawn as the answer names them.
+  std::optional<Fault> fault;
+  std::function<std::optional<Fault>(const std::string& full_name)> graphql_fault;
 };
 
 // The stats key of a request ("traffic/views", "graphql", ...), "unknown" if no route.
@@ -125,6 +134,15 @@ Answer answer_route(const MockGitHub::State& state, const RouteRequest& request,
                     util::Timestamp now);
 
 std::string json_message(std::string_view message);
+
+// Faults (mock_faults.cpp): "server_error|reset|...", for messages; whether a fault is
+// answered in place of the route (else it shapes the route's own answer); a JSON body with
+// the field missing_field leaves out; and shutting down the accepted connections of the
+// server on `port` whose peer port is `peer_port` (or all, for -1).
+std::string fault_list();
+bool answers_instead(Fault fault);
+std::string drop_a_field(const std::string& body);
+void shutdown_connections(int port, int peer_port);
 std::string to_lower_ascii(std::string_view text);
 
 }  // namespace ghtraffic::mock

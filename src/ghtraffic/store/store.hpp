@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ghtraffic/core/types.hpp"
+#include "ghtraffic/util/error.hpp"
 
 namespace ghtraffic::store {
 
@@ -144,6 +145,13 @@ class Store {
 class CollectLock {
  public:
   virtual ~CollectLock() = default;
+};
+
+// A write refused because the store has no room left (a full disk): every later write
+// would fail the same way, so a collection stops starting repositories when it sees one.
+class StoreFull : public util::Error {
+ public:
+  using util::Error::Error;
 };
 
 struct StoreOptions {

@@ -221,8 +221,8 @@ void Scheduler::run_once() {
     }
     for (const auto& repo : summary.repos) {
       if (!repo.ok) {
-        report.errors.emplace_back(repo.full_name, repo.error);
-        repo_errors[repo.full_name] = repo.error;
+        report.errors.emplace_back(repo.full_name, repo.problem());
+        repo_errors[repo.full_name] = repo.problem();
       }
     }
     auto stats = client.stats();
@@ -241,9 +241,11 @@ void Scheduler::run_once() {
           util::counted(report.repos_ok, "repository", "repositories"), summary.failed(),
           util::counted(summary.failed_listings(), "list", "lists"));
     } else {
-      util::log_info("collection ended: {} collected, {} failed",
+      util::log_info("collection ended: {} collected, {} failed{}",
                      util::counted(report.repos_ok, "repository", "repositories"),
-                     report.repos_failed);
+                     report.repos_failed,
+                     summary.partial() > 0 ? fmt::format(" ({} stored in part)", summary.partial())
+                                           : std::string());
     }
   } catch (const std::exception& e) {
     report.finished_at = m_clock.now();

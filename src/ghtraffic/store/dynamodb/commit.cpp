@@ -300,9 +300,11 @@ std::optional<CommitResult> Committer::try_commit(const core::RepoObservation& o
   // An older observation committed late never takes the place of a newer one's facts.
   if (!head.last_collected || *head.last_collected <= observed_at) {
     head.full_name = full_name;
-    head.visibility = observation.meta.visibility;
-    head.archived = observation.meta.archived;
-    head.fork = observation.meta.fork;
+    if (observation.details_known) {
+      head.visibility = observation.meta.visibility;
+      head.archived = observation.meta.archived;
+      head.fork = observation.meta.fork;
+    }
     head.last_collected = observed_at;
   }
   for (const auto& name : observation.names) {
@@ -397,10 +399,12 @@ void add_history(Head& head, const core::RepoObservation& observation) {
       head.pending.items.push_back(encode_window(*window));
     }
   }
-  const auto& meta = observation.meta;
-  add_snapshot(head, k_counters_prefix, observation.observed_at,
-               encode_counters({observation.observed_at, meta.stars, meta.forks, meta.watchers,
-                                meta.open_issues}));
+  if (observation.details_known) {
+    const auto& meta = observation.meta;
+    add_snapshot(head, k_counters_prefix, observation.observed_at,
+                 encode_counters({observation.observed_at, meta.stars, meta.forks, meta.watchers,
+                                  meta.open_issues}));
+  }
   if (observation.paths) {
     add_snapshot(head, k_paths_prefix, observation.paths->observed_at,
                  encode_paths(*observation.paths));

@@ -55,6 +55,13 @@ std::string_view hint_for(int primary_code) {
   }
 }
 
+// A write the file system refused: SQLite calls a full disk SQLITE_FULL, and a quota, a file
+// size limit or a failing disk SQLITE_IOERR_WRITE (the errno that tells them apart is gone
+// by then). Every later write of the run would fail the same way.
+bool write_refused(const SqliteError& e) {
+  return e.primary_code() == SQLITE_FULL || e.code() == SQLITE_IOERR_WRITE;
+}
+
 class SqliteCollectLock final : public CollectLock {
  public:
   explicit SqliteCollectLock(util::FileLock lock) : m_lock(std::move(lock)) {}
@@ -83,6 +90,13 @@ class SqliteStore final : public Store {
       transaction.commit();
       return result;
     } catch (const SqliteError& e) {
+      if (write_refused(e)) {
+        throw StoreFull(fmt::format(
+            "could not write to {}: {} — the store's files could not grow (a full disk, a "
+            "quota or a file size limit) or the disk failed; free some space or check the disk "
+            "and run again; nothing of {} was stored",
+            m_describe, e.what(), repo_name));
+      }
       throw util::Error("could not write to {}: {} — {}; nothing of {} was stored", m_describe,
                         e.what(), hint_for(e.primary_code()), repo_name);
     }
@@ -362,6 +376,7 @@ class SqliteStore final : public Store {
         .bind(observation.meta.archived)
         .bind(observation.meta.fork)
         .bind(observed_at)
+        .bind(observation.details_known)
         .run();
     for (const auto& name : observation.names) {
       if (!name.empty()) {
@@ -384,16 +399,18 @@ class SqliteStore final : public Store {
       merge_window(id, core::TrafficKind::clones, *observation.clones, result);
     }
 
-    const auto& meta = observation.meta;
-    query(sql::k_upsert_counters)
-        .bind(id)
-        .bind(day_text(util::day_of(observation.observed_at)))
-        .bind(observed_at)
-        .bind(meta.stars)
-        .bind(meta.forks)
-        .bind(meta.watchers)
-        .bind(meta.open_issues)
-        .run();
+    if (observation.details_known) {
+      const auto& meta = observation.meta;
+      query(sql::k_upsert_counters)
+          .bind(id)
+          .bind(day_text(util::day_of(observation.observed_at)))
+          .bind(observed_at)
+          .bind(meta.stars)
+          .bind(meta.forks)
+          .bind(meta.watchers)
+          .bind(meta.open_issues)
+          .run();
+    }
 
     if (observation.paths) {
       write_path_snapshot(id, *observation.paths);

@@ -12,7 +12,11 @@ ON CONFLICT (id) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen)
 
 // An older observation committed late never takes the place of a newer one's facts.
 inline constexpr std::string_view k_update_repo = R"sql(
-UPDATE repos SET full_name = ?2, visibility = ?3, archived = ?4, fork = ?5, last_collected = ?6
+UPDATE repos SET full_name = ?2,
+  visibility = CASE WHEN ?7 THEN ?3 ELSE visibility END,
+  archived = CASE WHEN ?7 THEN ?4 ELSE archived END,
+  fork = CASE WHEN ?7 THEN ?5 ELSE fork END,
+  last_collected = ?6
 WHERE id = ?1 AND (last_collected IS NULL OR last_collected <= ?6))sql";
 
 inline constexpr std::string_view k_record_name = R"sql(
