@@ -62,29 +62,8 @@ class Writer {
     }
     std::sort(days.begin(), days.end(),
               [](const core::DayCount& a, const core::DayCount& b) { return a.day < b.day; });
-    const auto kind_text = core::to_string(kind);
-    std::map<util::Day, core::DayCount> stored;
-    {
-      auto cursor = query(sql::k_select_days);
-      cursor.bind(id)
-          .bind(kind_text)
-          .bind(day_text(days.front().day))
-          .bind(day_text(days.back().day));
-      while (cursor.step()) {
-        auto day = parse_stored_day(cursor.text(0));
-        stored.emplace(day, core::DayCount{day, cursor.int64(1), cursor.int64(2)});
-      }
-    }
-    auto outcome = core::merge_days(stored, days);
-    for (const auto& day : outcome.to_write) {
-      query(sql::k_upsert_day)
-          .bind(id)
-          .bind(kind_text)
-          .bind(day_text(day.day))
-          .bind(day.count)
-          .bind(day.uniques)
-          .run();
-    }
+    auto outcome =
+        write_merged_days([this](std::string_view sql) { return query(sql); }, id, kind, days);
     result.new_days += outcome.new_days;
     result.grown_days += outcome.grown_days;
   }

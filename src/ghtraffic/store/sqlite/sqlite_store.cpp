@@ -446,28 +446,8 @@ class SqliteStore final : public Store {
                     CommitResult& result) {
     const auto kind_text = core::to_string(kind);
     auto covered = core::covered_days(window);
-    std::map<util::Day, core::DayCount> stored;
-    {
-      auto cursor = query(sql::k_select_days);
-      cursor.bind(id)
-          .bind(kind_text)
-          .bind(day_text(covered.front().day))
-          .bind(day_text(covered.back().day));
-      while (cursor.step()) {
-        auto day = parse_stored_day(cursor.text(0));
-        stored.emplace(day, core::DayCount{day, cursor.int64(1), cursor.int64(2)});
-      }
-    }
-    auto outcome = core::merge_days(stored, covered);
-    for (const auto& day : outcome.to_write) {
-      query(sql::k_upsert_day)
-          .bind(id)
-          .bind(kind_text)
-          .bind(day_text(day.day))
-          .bind(day.count)
-          .bind(day.uniques)
-          .run();
-    }
+    auto outcome =
+        write_merged_days([this](std::string_view sql) { return query(sql); }, id, kind, covered);
     result.new_days += outcome.new_days;
     result.grown_days += outcome.grown_days;
 

@@ -2,6 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
+#include "ghtraffic/store/common.hpp"
+#include "ghtraffic/store/sqlite/statements.hpp"
+
 namespace ghtraffic::store::sqlite {
 
 namespace {
@@ -44,6 +49,38 @@ core::EventKind parse_stored_event_kind(const std::string& text) {
     return core::EventKind::fork;
   }
   throw_unreadable("event kind", text);
+}
+
+core::MergeOutcome write_merged_days(const std::function<Cursor(std::string_view)>& query,
+                                     core::RepoId id, core::TrafficKind kind,
+                                     const std::vector<core::DayCount>& days) {
+  if (days.empty()) {
+    return {};
+  }
+  const auto kind_text = core::to_string(kind);
+  std::map<util::Day, core::DayCount> stored;
+  {
+    auto cursor = query(sql::k_select_days);
+    cursor.bind(id)
+        .bind(kind_text)
+        .bind(day_text(days.front().day))
+        .bind(day_text(days.back().day));
+    while (cursor.step()) {
+      auto day = parse_stored_day(cursor.text(0));
+      stored.emplace(day, core::DayCount{day, cursor.int64(1), cursor.int64(2)});
+    }
+  }
+  auto outcome = core::merge_days(stored, days);
+  for (const auto& day : outcome.to_write) {
+    query(sql::k_upsert_day)
+        .bind(id)
+        .bind(kind_text)
+        .bind(day_text(day.day))
+        .bind(day.count)
+        .bind(day.uniques)
+        .run();
+  }
+  return outcome;
 }
 
 }  // namespace ghtraffic::store::sqlite
