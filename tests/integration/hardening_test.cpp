@@ -197,6 +197,9 @@ TEST_F(hardening, reading_a_read_only_store_leaves_no_files_that_break_the_next_
 TEST_F(hardening, a_reader_that_cannot_write_sees_what_a_running_writer_committed) {
   collect_a_store();
   std::filesystem::permissions(m_dir, std::filesystem::perms(0755));
+  // The store is its owner's only (0600) until they share it; its -wal and -shm files
+  // then take its mode.
+  std::filesystem::permissions(m_db, std::filesystem::perms(0644));
   // A writer holds the store open: its last transaction is still in the -wal file.
   sqlite3* writer = nullptr;
   ASSERT_EQ(sqlite3_open(m_db.c_str(), &writer), SQLITE_OK);

@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +13,7 @@
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/number.hpp"
+#include "ghtraffic/util/private_files.hpp"
 #include "ghtraffic/web/api.hpp"
 #include "ghtraffic/web/report.hpp"
 
@@ -41,8 +44,16 @@ web::ReportSummary write_atomically(const std::filesystem::path& path,
   temporary += ".tmp";
   web::ReportSummary summary;
   try {
+    // A report holds the traffic of private repositories: a new one is for its owner only
+    // (0600), one written over keeps the mode it was given.
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);  // left by a run that was killed
+    int fd = util::open_replacement_file(temporary.string(), path.string());
+    if (fd >= 0) {
+      ::close(fd);
+    }
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) {
+    if (fd < 0 || !out) {
       throw util::Error(
           "could not write the report to {}; check that its folder exists and is writable",
           path.string());

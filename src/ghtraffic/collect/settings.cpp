@@ -9,7 +9,9 @@
 
 #include "ghtraffic/aws/ssm.hpp"
 #include "ghtraffic/util/error.hpp"
+#include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/number.hpp"
+#include "ghtraffic/util/private_files.hpp"
 #include "ghtraffic/util/redact.hpp"
 #include "ghtraffic/util/strings.hpp"
 
@@ -52,6 +54,9 @@ Token accept_token(std::string value, std::string source) {
 }
 
 std::string read_token_file(const std::string& path) {
+  if (auto warning = util::exposed_secret_warning(path, "the token file")) {
+    util::log_warn("{}", *warning);
+  }
   std::ifstream in(path);
   if (!in) {
     throw util::Error("cannot read the token file {}: it does not exist or is not readable", path);

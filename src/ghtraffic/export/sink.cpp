@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "ghtraffic/util/error.hpp"
+#include "ghtraffic/util/private_files.hpp"
 #include "ghtraffic/util/strings.hpp"
 
 namespace ghtraffic::exports {
@@ -80,7 +81,7 @@ void sync_folder(const fs::path& folder) {
 
 void write_atomically(const fs::path& target, std::string_view content) {
   auto temp = temporary_name(target);
-  UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+  UniqueFd fd(util::open_replacement_file(temp.string(), target.string()));
   if (!fd.valid()) {
     fail(target, "cannot create a temporary file in its folder", errno);
   }
@@ -121,12 +122,7 @@ class DirectorySink final : public Sink {
 
  private:
   static void create_folder(const fs::path& folder) {
-    std::error_code ec;
-    fs::create_directories(folder, ec);
-    if (ec) {
-      throw util::Error(
-          fmt::format("cannot create export folder {}: {}", folder.string(), ec.message()));
-    }
+    util::create_private_folders(folder.string(), "the export");
   }
 
   fs::path m_root;

@@ -38,7 +38,7 @@ void write_pid(int fd) {
 }  // namespace
 
 std::expected<FileLock, LockHeld> FileLock::try_acquire(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     throw Error("could not open the lock file {}: {}", path, std::strerror(errno));
   }

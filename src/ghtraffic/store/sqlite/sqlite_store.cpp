@@ -22,6 +22,7 @@
 #include "ghtraffic/store/sqlite/stored_values.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/file_lock.hpp"
+#include "ghtraffic/util/private_files.hpp"
 
 namespace ghtraffic::store::sqlite {
 
@@ -532,15 +533,13 @@ std::string absolute_path(const std::string& path) {
   return error ? path : absolute.lexically_normal().string();
 }
 
+// The store holds the traffic of private repositories: its folder and file are created
+// without access for other users, and SQLite gives the -wal, -shm and journal files the
+// mode of the store's file.
 void create_parent_folder(const std::string& path) {
   auto folder = std::filesystem::path(path).parent_path();
-  std::error_code error;
-  if (!folder.empty() && !std::filesystem::exists(folder, error)) {
-    std::filesystem::create_directories(folder, error);
-    if (error) {
-      throw util::Error("could not create the folder {} for the store: {}", folder.string(),
-                        error.message());
-    }
+  if (!folder.empty()) {
+    util::create_private_folders(folder.string(), "the store");
   }
 }
 
@@ -597,6 +596,8 @@ std::unique_ptr<Store> make_sqlite_store(const std::string& given_path,
     }
   } else {
     create_parent_folder(path);
+    // Failing here is left to sqlite3_open_v2, whose error says why.
+    (void)util::create_private_file(path);
   }
 
   int flags =
