@@ -1,5 +1,6 @@
 // The dashboard server in-process, over a store filled by a real `ghtraffic collect` from
 // the mock GitHub server, queried over loopback with an HTTP client.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <httplib.h>
 #include <netinet/in.h>
@@ -22,6 +23,7 @@ using namespace ghtraffic;
 using namespace ghtraffic::testing;
 using nlohmann::json;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 namespace {
@@ -71,8 +73,13 @@ std::string raw_exchange(int port, const std::string& request) {
     ::close(fd);
     return {};
   }
-  auto sent = ::send(fd, request.data(), request.size(), 0);
-  (void)sent;
+  for (std::size_t sent = 0; sent < request.size();) {
+    auto n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) {
+      break;
+    }
+    sent += static_cast<std::size_t>(n);
+  }
   std::string answer;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -343,6 +350,63 @@ TEST_F(serve_api, ignores_range_and_answers_the_whole_body) {
   ASSERT_TRUE(ranged);
   EXPECT_EQ(ranged->body, whole->body);
   EXPECT_TRUE(json::accept(ranged->body));
+}
+
+namespace {
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_F(serve_api, answers_every_request_pipelined_on_one_connection_in_order) {
+  // Three requests in one write, the way a pipelining client sends them: the server reads
+  // them all at once and must answer each, in order.
+  auto answer =
+      raw_exchange(m_server->port(),
+                   "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                   "GET /api/repos HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                   "GET /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(count_of(answer, "HTTP/1.1 "), 3u) << answer;
+  auto healthz = answer.find("HTTP/1.1 200");
+  auto repos = answer.find("\"octo/alpha\"");
+  auto missing = answer.find("HTTP/1.1 404");
+  EXPECT_NE(healthz, std::string::npos) << answer;
+  EXPECT_NE(repos, std::string::npos) << answer;
+  EXPECT_NE(missing, std::string::npos) << answer;
+  EXPECT_LT(healthz, repos);
+  EXPECT_LT(repos, missing);
+  EXPECT_THAT(answer, Not(HasSubstr(k_token)));
+}
+
+TEST_F(serve_api, the_body_of_a_refused_request_is_never_answered_as_a_request) {
+  const std::string hidden = "GET /api/repos HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  auto answer =
+      raw_exchange(m_server->port(), fmt::format("POST /api/repos HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                                 "Content-Length: {}\r\n\r\n{}",
+                                                 hidden.size(), hidden));
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 405")) << answer;
+  EXPECT_EQ(count_of(answer, "HTTP/1.1 "), 1u) << answer;
+  EXPECT_THAT(answer, Not(HasSubstr("octo/alpha")));
+  EXPECT_THAT(answer, Not(HasSubstr(k_token)));
+}
+
+TEST_F(serve_api, a_refused_request_with_a_large_body_still_gets_its_answer) {
+  // The connection ends with most of the body unread: closed at once, the kernel would
+  // answer the rest with a reset, which can discard the 405 before the client reads it.
+  const std::string body(200 * 1024, 'x');
+  auto answer = raw_exchange(
+      m_server->port(),
+      fmt::format("POST /api/repos HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n{}",
+                  body.size(), body));
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 405")) << answer.substr(0, 200);
+  EXPECT_EQ(count_of(answer, "HTTP/1.1 "), 1u);
+  EXPECT_THAT(answer, Not(HasSubstr(k_token)));
 }
 
 TEST_F(serve_api, with_a_read_token_requests_need_it_except_healthz) {

@@ -19,6 +19,7 @@
 #include "ghtraffic/util/redact.hpp"
 #include "ghtraffic/util/strings.hpp"
 #include "ghtraffic/web/assets.hpp"
+#include "ghtraffic/web/connection.hpp"
 
 namespace ghtraffic::web {
 namespace {
@@ -247,7 +248,7 @@ bool host_allowed(std::string_view host_header, const std::vector<std::string>& 
 struct Server::Impl {
   ServerOptions options;
   ServerContext context;
-  httplib::Server http;
+  PipeliningServer http;
   std::atomic<bool> stopped{false};
   // run() has been entered / has returned: stop() waits for the listener in between,
   // since stopping an HTTP server that has not started listening yet does nothing.
@@ -328,7 +329,7 @@ struct Server::Impl {
       // the end of the connection and then answer 400.
       if (req.method != "GET" && req.method != "HEAD") {
         refuse_method(res);
-        res.set_header("Connection", "close");  // a body may follow, unread
+        close_after_response(res);  // a body may follow, unread
         return httplib::Server::HandlerResponse::Handled;
       }
       return httplib::Server::HandlerResponse::Unhandled;
