@@ -1,8 +1,13 @@
 // The driver of a fuzz target where libFuzzer is not available (tests/fuzz/README.md):
 // runs every file of the corpus folders given, then --runs N inputs made by mutating them
 // at random (bytes flipped, inserted, deleted, copied from another input; seeded by
-// --seed, so a failure is reproducible). An input that crashes or throws ends the run
-// after its bytes are written to fuzz-crash-SEED-RUN, so it can be replayed alone.
+// --seed, so a failure is reproducible). An input that throws, aborts (a failed check) or
+// crashes ends the run after its bytes are written to fuzz-crash-SEED-RUN, so it can be
+// replayed alone.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -69,7 +74,29 @@ std::string mutate(std::string input, const std::vector<std::string>& corpus, st
   return input;
 }
 
+// The input being run, for the signal handler: written out when it aborts or crashes.
+const std::string* g_input = nullptr;
+const std::string* g_name = nullptr;
+
+extern "C" void write_input_and_die(int sig) {
+  if (g_input != nullptr && g_name != nullptr) {
+    int fd = ::open(g_name->c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      [[maybe_unused]] auto written = ::write(fd, g_input->data(), g_input->size());
+      ::close(fd);
+    }
+    static const char k_note[] = "the input is in ";
+    [[maybe_unused]] auto noted = ::write(STDERR_FILENO, k_note, sizeof k_note - 1);
+    noted = ::write(STDERR_FILENO, g_name->data(), g_name->size());
+    noted = ::write(STDERR_FILENO, "\n", 1);
+  }
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
 bool run_one(const std::string& input, const std::string& name) {
+  g_input = &input;
+  g_name = &name;
   try {
     LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
     return true;
@@ -85,6 +112,9 @@ bool run_one(const std::string& input, const std::string& name) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  for (int sig : {SIGABRT, SIGSEGV, SIGFPE, SIGBUS, SIGILL}) {
+    std::signal(sig, write_input_and_die);
+  }
   long runs = 0;
   unsigned seed = 1;
   std::vector<std::string> corpus;

@@ -5,6 +5,7 @@
 
 #include "fake_transport.hpp"
 #include "ghtraffic/github/client.hpp"
+#include "ghtraffic/net/url.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/redact.hpp"
@@ -571,4 +572,18 @@ TEST(github_urls, join_url_joins_paths_and_keeps_absolute_urls) {
   EXPECT_EQ(join_url("https://h/api/v3/", "/repos/o/r"), "https://h/api/v3/repos/o/r");
   EXPECT_EQ(join_url("https://h", "user"), "https://h/user");
   EXPECT_EQ(join_url("https://h", "https://h/x?page=2"), "https://h/x?page=2");
+}
+
+// Found by the link_header fuzz target: "httPs://h/x" was split as a URL but not taken for
+// an absolute one, so a Location or a next link in that spelling was read as a path under
+// the current folder.
+TEST(github_urls, a_scheme_in_any_case_is_an_absolute_url) {
+  for (const char* url : {"https://h/x", "HTTPS://h/x", "httPs://h/x", "Http://h/x"}) {
+    EXPECT_TRUE(net::is_absolute_url(url)) << url;
+    EXPECT_TRUE(net::split_url(url).has_value()) << url;
+    EXPECT_EQ(net::resolve_location("https://api.example/a/b", url), url);
+  }
+  EXPECT_EQ(join_url("https://h", "httPs://h/x?page=2"), "httPs://h/x?page=2");
+  EXPECT_FALSE(net::is_absolute_url("/httPs://h"));
+  EXPECT_FALSE(net::is_absolute_url("http:/h"));
 }

@@ -6,9 +6,9 @@
 
 namespace ghtraffic::net {
 
+// A URL's scheme is case-insensitive (RFC 3986), as split_url reads it: "hTTps://" too.
 bool is_absolute_url(std::string_view url) {
-  return url.starts_with("https://") || url.starts_with("http://") || url.starts_with("HTTPS://") ||
-         url.starts_with("HTTP://");
+  return util::iequals(url.substr(0, 8), "https://") || util::iequals(url.substr(0, 7), "http://");
 }
 
 std::optional<UrlParts> split_url(std::string_view url) {

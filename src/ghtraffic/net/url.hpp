@@ -16,7 +16,7 @@ struct UrlParts {
   std::string origin() const { return scheme + "://" + authority; }
 };
 
-// True when the URL starts with http:// or https:// (in lower or upper case).
+// True when the URL starts with http:// or https://, the scheme in any case.
 bool is_absolute_url(std::string_view url);
 
 // Only absolute http(s) URLs; anything else is nullopt.
