@@ -145,9 +145,20 @@ class RepoCollector {
     outcome.full_name = target.listing.meta.full_name;
     outcome.id = target.listing.meta.id;
     auto current = core::RepoRef::parse(target.listing.meta.full_name).value_or(target.requested);
-    auto cache = [this](const std::string& url) {
+    // The ETag cache saves requests, nothing more: a store that cannot read it (an expired
+    // credential, a lost connection) costs the repository its conditional requests, not
+    // its traffic, and its commit then says what is wrong with the store.
+    auto cache = [this](const std::string& url) -> std::optional<core::CachedResponse> {
       std::lock_guard lock(m_store_mutex);
-      return m_store.cached_response(url);
+      try {
+        return m_store.cached_response(url);
+      } catch (const util::Error& e) {
+        if (!m_cache_warned.exchange(true)) {
+          util::log_warn("could not read the cached answers in {}; asking GitHub without them: {}",
+                         m_store.describe(), util::scrub(e.what()));
+        }
+        return std::nullopt;
+      }
     };
 
     core::RepoObservation obs;
@@ -246,6 +257,7 @@ class RepoCollector {
   store::Store& m_store;
   std::mutex& m_store_mutex;
   std::atomic<bool> m_full{false};
+  std::atomic<bool> m_cache_warned{false};
 };
 
 // Each repository's outcome becomes its latest attempt, for `status`. The data is already
