@@ -180,10 +180,10 @@ class History {
       auto figures = kind == core::TrafficKind::views ? views_day(p, d) : clones_day(p, d);
       if (d == c) {
         figures.count = std::llround(static_cast<double>(figures.count) * k_partial_share);
-        figures.uniques = std::min(figures.uniques, figures.count);
+        figures.uniques = std::min(figures.uniques.value_or(0), figures.count);
       }
       w.count += figures.count;
-      w.uniques += figures.uniques;
+      w.uniques += figures.uniques.value_or(0);
       if (figures.count > 0) {
         w.days.push_back(figures);  // GitHub leaves out days without traffic
       }

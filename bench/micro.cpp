@@ -48,7 +48,7 @@ std::string sample_body() {
   for (const auto& d : window.days) {
     buckets.push_back({{"timestamp", util::format_iso8601(util::Timestamp(d.day))},
                        {"count", d.count},
-                       {"uniques", d.uniques}});
+                       {"uniques", d.uniques.value_or(0)}});
   }
   return nlohmann::json{{"count", window.count}, {"uniques", window.uniques}, {"views", buckets}}
       .dump();

@@ -7,8 +7,11 @@
 #  2. one commit per run with something new, none without, with the message and outputs
 #     (collected, failed, new-days, at-risk, commit) of the run;
 #  3. two runs racing: both land their days, nothing is force-pushed;
-#  4. a failing repository fails the run after the data is pushed; the workflow is
-#     re-enabled with PUT .../actions/workflows/FILE/enable, a refusal is only a warning;
+#  4. `ghtraffic status` over the store rebuilt from the branch (repos.csv carries each
+#     repository's last collection) makes the run red after the data is pushed: a failing
+#     repository, one within warn-days; the repositories of the branch a run did not try
+#     are a warning; the workflow is re-enabled with PUT .../actions/workflows/FILE/enable,
+#     a refusal is only a warning;
 #  5. the token (a canary) is in no commit, no file and no output; in Actions it is masked;
 #  6. bad inputs are exit 2 with a message that names the input.
 # Usage: actions_run_test.sh RUN_SCRIPT GHTRAFFIC_BINARY MOCK_BINARY
@@ -161,11 +164,19 @@ if [[ $(grep -c "$canary" "$scratch/again.log") != 1 ]] ||
 fi
 
 # Three days later, after two days without a run: one commit, three new days per repository.
+# With warn-days 11 every repository, collected on day -3, is within it (11 days left):
+# `ghtraffic status` makes the run red, after the push.
 set_now "$(at -3)"
-run_action day4 work
-expect_rc day4 0
+run_action day4 work INPUT_WARN_DAYS=11
+expect_rc day4 1
 collect_direct direct
 expect_output day4 new-days 9
+expect_output day4 at-risk 3
+expect_output day4 failed 0
+grep -q 'AT RISK: collect it within 11 days' "$scratch/day4.log" ||
+  fail "day 4's log lacks the status table: $(cat "$scratch/day4.log")"
+grep -q '3 repositories within 11 days of losing traffic' "$scratch/day4.log" ||
+  fail "day 4 does not say why it is red: $(cat "$scratch/day4.log")"
 [[ $(branch_commits remote) == 2 ]] || fail "day 4 did not make exactly one commit"
 [[ $(git -C "$scratch/remote.git" log --format=%s -1 ghtraffic-data) == "3 repositories, 9 new days" ]] ||
   fail "day 4's commit message is '$(git -C "$scratch/remote.git" log --format=%s -1 ghtraffic-data)'"
@@ -191,8 +202,28 @@ git -C "$scratch/remote.git" show ghtraffic-data:daily.csv | grep -q "^octo-org/
 grep -q 'could not re-enable the workflow ghtraffic.yml (HTTP 403)' "$scratch/failing.log" ||
   fail "a refused re-enable gave no warning: $(cat "$scratch/failing.log")"
 grep -q 'octo-org/repo-2' "$scratch/failing.log" || fail "the failing run does not name repo-2"
+# The days left come from `ghtraffic status` over a store rebuilt from the branch: repo-2's
+# last collection (day -3) came in with repos.csv, so it is at risk, not "never collected".
+grep -Eq 'octo-org/repo-2 +11 .*AT RISK' "$scratch/failing.log" ||
+  fail "status does not count repo-2's days from its last collection: $(cat "$scratch/failing.log")"
+grep -q 'last attempt .* failed' "$scratch/failing.log" ||
+  fail "status does not show repo-2's error: $(cat "$scratch/failing.log")"
+grep -q '1 repository could not be collected in full' "$scratch/failing.log" ||
+  fail "the failing run does not say why it is red: $(cat "$scratch/failing.log")"
 mock_fault '{"url":"repo-2/traffic/views","fault":"forbidden_push","times":1}'
 collect_direct direct 2>/dev/null || true # the same failure, for the comparison below
+
+# A failed repository with days to spare (12 left, warn-days 3) makes a red run too; this run
+# learns nothing new, so it commits nothing.
+mock_fault '{"url":"repo-0/traffic/views","fault":"forbidden_push","times":1}'
+run_action spare work INPUT_CONFIG= INPUT_REPOSITORIES=octo-org/repo-0
+expect_rc spare 1
+expect_output spare failed 1
+expect_output spare at-risk 0
+expect_output spare commit ""
+[[ $(branch_commits remote) == 3 ]] || fail "a run with nothing new but a failure made a commit"
+grep -q '1 repository could not be collected in full' "$scratch/spare.log" ||
+  fail "a failed repository with days to spare did not make the run red: $(cat "$scratch/spare.log")"
 
 # === 3. Races: the remote's pre-receive hook runs a whole second run (a day later) before it
 # lets the first run's push through, so the first push is rejected.
@@ -243,6 +274,15 @@ collect_at "$(at -1)"
 collect_at "$(at 0)"
 expect_branch_equals_direct remote direct
 [[ $(branch_commits remote) == 5 ]] || fail "the race on the branch made $(($(branch_commits remote) - 3)) commits"
+
+# A run that tries one repository: it decides the run (14 days left is within warn-days 14);
+# the branch's others, as close to losing days, are only a warning naming them.
+run_action one remote-a INPUT_CONFIG= INPUT_REPOSITORIES=octo-org/repo-0 INPUT_WARN_DAYS=14
+expect_rc one 1
+expect_output one at-risk 1
+expect_output one failed 0
+grep -q 'losing traffic but not tried by this run: octo-org/repo-1 octo-org/repo-2' "$scratch/one.log" ||
+  fail "the repositories the run did not try are not named: $(cat "$scratch/one.log")"
 
 # A file of the branch broken by hand: the run stops before collecting and writes nothing.
 git clone --quiet --branch ghtraffic-data "$scratch/remote.git" "$scratch/hand"

@@ -110,4 +110,47 @@ TEST_F(import_command,
             (std::vector<std::string>{"0"}));
 }
 
+TEST_F(import_command, seed_imports_the_reference_designs_pair_with_uniques_unknown) {
+  auto in = fs::path(m_dir) / "seed";
+  write(in / "views_clones_stars/views_clones_stars.csv",
+        "timestamp,clones,views,stars,forks\n"
+        "2026-01-10 00:00:00,3,40,12,2\n"
+        "2026-01-11 00:00:00,0,0,12,2\n");
+  write(in / "top_paths/top_paths.csv", "path,views\n/octo/alpha,30\n");
+  auto help = ghtraffic({"import", "seed", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("--repo"));
+  EXPECT_THAT(help.out, HasSubstr("--date"));
+  EXPECT_THAT(help.out, HasSubstr("never 0"));
+  auto missing_repo = ghtraffic({"import", "seed", in.string()});
+  EXPECT_EQ(missing_repo.exit_code, 2);
+  auto bad_date =
+      ghtraffic({"import", "seed", in.string(), "--repo", "octo/alpha", "--date", "May"});
+  EXPECT_EQ(bad_date.exit_code, 2);
+  EXPECT_THAT(bad_date.err, HasSubstr("--date takes a day like 2026-03-01"));
+
+  auto imported =
+      ghtraffic({"import", "seed", in.string(), "--repo", "octo/alpha", "--date", "2026-01-11"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_THAT(imported.out, HasSubstr("imported 1 repository (1 new) from "));
+  EXPECT_THAT(imported.out, HasSubstr(": 4 new days, 0 days grew, 3 snapshots"));
+  EXPECT_EQ(q("SELECT kind, day, count, quote(uniques) FROM traffic_days ORDER BY kind, day"),
+            (std::vector<std::string>{"clones|2026-01-10|3|NULL", "clones|2026-01-11|0|NULL",
+                                      "views|2026-01-10|40|NULL", "views|2026-01-11|0|NULL"}));
+  EXPECT_EQ(q("SELECT day, path, count, quote(uniques) FROM path_snapshots"),
+            (std::vector<std::string>{"2026-01-11|/octo/alpha|30|NULL"}));
+  auto exported = ghtraffic({"export", "--out", m_dir + "/out"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_THAT(read_file(m_dir + "/out/daily.csv"),
+              HasSubstr("octo/alpha,2026-01-10,40,,3,,12,2\n"));
+
+  // The first collection links it to GitHub's id and fills in the uniques it reports.
+  add_repo("octo/alpha", 101);
+  auto collected = run_collect({"octo/alpha"});
+  ASSERT_EQ(collected.exit_code, 0) << collected.err;
+  EXPECT_EQ(q("SELECT id FROM repos"), (std::vector<std::string>{"101"}));
+  EXPECT_EQ(q("SELECT count(*) FROM traffic_days WHERE day = '2026-01-10' AND uniques IS NULL"),
+            (std::vector<std::string>{"2"}));
+}
+
 }  // namespace

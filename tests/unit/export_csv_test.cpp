@@ -107,16 +107,18 @@ TEST(export_csv, every_file_has_its_contract_header) {
   EXPECT_EQ(files.at("paths.csv"), "repo,date,path,title,views,views_unique\n");
   EXPECT_EQ(files.at("referrers.csv"), "repo,date,referrer,views,views_unique\n");
   EXPECT_EQ(files.at("windows.csv"), "repo,observed_at,kind,count,uniques\n");
-  EXPECT_EQ(files.at("repos.csv"), "repo,id,names,first_day,last_day\n");
+  EXPECT_EQ(files.at("repos.csv"), "repo,id,names,first_day,last_day,last_collected\n");
 }
 
-TEST(export_csv, repos_lists_every_name_oldest_first) {
+TEST(export_csv, repos_lists_every_name_oldest_first_and_the_last_collection) {
   FakeStore store;
   fill_scenario(store);
   auto repos = export_files(store).at("repos.csv");
+  EXPECT_TRUE(has_line(repos,
+                       "octo-org/alpha,1001,octo-org/alpha-old;octo-org/alpha,2026-02-06,2026-03-"
+                       "20,2026-03-20T09:30:00Z"));
   EXPECT_TRUE(has_line(
-      repos, "octo-org/alpha,1001,octo-org/alpha-old;octo-org/alpha,2026-02-06,2026-03-20"));
-  EXPECT_TRUE(has_line(repos, "octo-org/beta,2002,octo-org/beta,2026-02-15,2026-03-01"));
+      repos, "octo-org/beta,2002,octo-org/beta,2026-02-15,2026-03-01,2026-03-01T12:00:00Z"));
 }
 
 TEST(export_csv, windows_use_iso_8601_times) {

@@ -7,6 +7,7 @@
 #include "ghtraffic/import/csv_file.hpp"
 #include "ghtraffic/import/import.hpp"
 #include "ghtraffic/import/own_csv.hpp"
+#include "ghtraffic/read/freshness.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
 #include "store_test_support.hpp"
@@ -193,13 +194,71 @@ TEST_F(ImportCsv, keeps_the_ids_and_every_name_in_their_order) {
   EXPECT_EQ(repos[0].id, 1001);
   EXPECT_EQ(repos[0].full_name, "octo-org/alpha");
   EXPECT_EQ(repos[0].names, (std::vector<std::string>{"octo-org/alpha-old", "octo-org/alpha"}));
-  EXPECT_FALSE(repos[0].last_collected.has_value());  // an import is not a collection
+  // The files' last collection, not the import's own time (an import is not a collection).
+  EXPECT_EQ(repos[0].last_collected, at("2026-03-20T09:30:00Z"));
   EXPECT_EQ(repos[1].id, 2002);
   // A later collection of the same id continues the same history (R8).
   auto o = store::testing::observation(1001, "octo-org/alpha", "2026-03-25T08:00:00Z");
   o.views = store::testing::window(core::TrafficKind::views, "2026-03-25T08:00:00Z", {});
   store->commit(o);
   EXPECT_EQ(store->repositories().size(), 2u);
+}
+
+TEST_F(ImportCsv, a_store_rebuilt_from_an_export_counts_days_left_as_the_one_that_wrote_it) {
+  auto source = store::make_store("sqlite:" + folder("source.db").string());
+  export_test::fill_scenario(*source);
+  auto sink = exports::make_directory_sink(folder("export"));
+  exports::export_store(*source, {}, *sink);
+  auto rebuilt = open();
+  import(*rebuilt, folder("export"));
+  auto today = day("2026-03-30");
+  auto want = read::store_freshness(*source, today);
+  auto got = read::store_freshness(*rebuilt, today);
+  ASSERT_EQ(got.size(), want.size());
+  ASSERT_FALSE(got.empty());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].full_name, want[i].full_name);
+    ASSERT_TRUE(want[i].last_success.has_value()) << want[i].full_name;
+    EXPECT_EQ(got[i].last_success, want[i].last_success) << got[i].full_name;
+    EXPECT_EQ(got[i].freshness.days_left, want[i].freshness.days_left) << got[i].full_name;
+    EXPECT_NE(got[i].freshness.urgency, read::Urgency::never_collected) << got[i].full_name;
+  }
+}
+
+TEST_F(ImportCsv, the_last_collection_the_files_carry_only_ever_moves_forward) {
+  auto store = open();
+  auto o = store::testing::observation(7, "o/r", "2026-03-20T12:00:00Z");
+  o.views = store::testing::window(core::TrafficKind::views, "2026-03-20T12:00:00Z", {});
+  store->commit(o);
+  auto last_collected = [&] { return store->repositories().at(0).last_collected; };
+  auto import_repos_csv = [&](const std::string& text) {
+    fs::remove_all(folder("in"));
+    write_file(folder("in") / "repos.csv", text);
+    import(*store, folder("in"));
+  };
+  import_repos_csv(
+      "repo,id,names,first_day,last_day,last_collected\no/r,7,o/r,,,2026-03-10T09:00:00Z\n");
+  EXPECT_EQ(last_collected(), at("2026-03-20T12:00:00Z"));  // older: never moved back (R9)
+  import_repos_csv("repo,id,names,first_day,last_day\no/r,7,o/r,,\n");
+  EXPECT_EQ(last_collected(), at("2026-03-20T12:00:00Z"));  // an export without the column
+  import_repos_csv("repo,id,names,first_day,last_day,last_collected\no/r,7,o/r,,,\n");
+  EXPECT_EQ(last_collected(), at("2026-03-20T12:00:00Z"));  // never collected where written
+  import_repos_csv(
+      "repo,id,names,first_day,last_day,last_collected\no/r,7,o/r,,,2026-03-25T08:30:00Z\n");
+  EXPECT_EQ(last_collected(), at("2026-03-25T08:30:00Z"));
+  auto before = store::testing::dump(db_path());
+  import(*store, folder("in"));
+  EXPECT_EQ(store::testing::dump(db_path()), before);  // R7: the same files again
+}
+
+TEST_F(ImportCsv, a_last_collection_that_is_no_time_fails_its_repository_naming_file_and_line) {
+  write_file(folder("in") / "repos.csv",
+             "repo,id,names,first_day,last_day,last_collected\no/r,7,o/r,,,yesterday\n");
+  auto repos = imports::read_export_folder(folder("in"));
+  ASSERT_EQ(repos.size(), 1u);
+  EXPECT_FALSE(repos[0].history.has_value());
+  EXPECT_EQ(repos[0].error,
+            "repos.csv:2: last_collected is \"yesterday\", not a time like 2026-01-31T10:00:00Z");
 }
 
 TEST_F(ImportCsv, a_snapshot_collected_later_that_day_stays_the_latest) {

@@ -258,7 +258,7 @@ TEST_F(ImportGhrs, a_repository_known_by_name_only_is_exported_without_an_id_and
   exports::MemorySink sink;
   exports::export_store(*store, {}, sink);
   const auto& repos_csv = sink.files().at("repos.csv");
-  EXPECT_NE(repos_csv.find("octo-org/alpha,,octo-org/alpha,2026-03-01,2026-03-05\n"),
+  EXPECT_NE(repos_csv.find("octo-org/alpha,,octo-org/alpha,2026-03-01,2026-03-05,\n"),
             std::string::npos)
       << repos_csv;
   auto again = export_test::TempDir();

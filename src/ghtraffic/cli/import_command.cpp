@@ -5,7 +5,9 @@
 #include "ghtraffic/import/ghrs.hpp"
 #include "ghtraffic/import/import.hpp"
 #include "ghtraffic/import/own_csv.hpp"
+#include "ghtraffic/import/seed.hpp"
 #include "ghtraffic/store/store.hpp"
+#include "ghtraffic/util/clock.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/number.hpp"
@@ -17,7 +19,20 @@ namespace {
 struct ImportOptions {
   std::string folder;
   bool json = false;
+  std::string repo;  // seed: the repository the files belong to
+  std::string date;  // seed: the day of the top paths snapshot; empty = today (UTC)
 };
+
+util::Day paths_day(const ImportOptions& opts) {
+  if (opts.date.empty()) {
+    return util::day_of(util::system_clock().now());
+  }
+  auto day = util::parse_day(opts.date);
+  if (!day) {
+    throw util::Error("--date takes a day like 2026-03-01, not '{}'", opts.date);
+  }
+  return *day;
+}
 
 void print_json(const imports::ImportSummary& s, const std::string& source,
                 const std::string& folder, const std::string& store) {
@@ -127,6 +142,36 @@ void add_import_command(CLI::App& app, GlobalOptions& global, Action& action) {
     action = [&global, ghrs] {
       return run_import(global, *ghrs, "ghrs",
                         [&] { return imports::read_ghrs_folder(ghrs->folder); });
+    };
+  });
+
+  auto seed = std::make_shared<ImportOptions>();
+  cmd = add_source(*import, global, "seed",
+                   "Import the reference design's CSV pair of one repository: "
+                   "views_clones_stars/views_clones_stars.csv and top_paths/top_paths.csv.",
+                   *seed);
+  cmd->add_option("--repo", seed->repo, "The repository the files belong to")
+      ->type_name("OWNER/REPO")
+      ->required();
+  cmd->add_option("--date", seed->date,
+                  "The UTC day top_paths.csv was taken on (default: today); its 14 days end "
+                  "there")
+      ->type_name("YYYY-MM-DD");
+  cmd->footer(
+      "views_clones_stars.csv (timestamp,clones,views,stars,forks) gives one row a day: an\n"
+      "empty views or clones cell is a day that kind was not covered, and stars and forks\n"
+      "are that day's counts. top_paths.csv (path,views) is a 14-day top 10 of --date. The\n"
+      "files have no unique visitors or cloners: those stay unknown (empty, null, \"–\"),\n"
+      "never 0. The repository is imported by name and linked to GitHub's id at its first\n"
+      "collection.\n"
+      "Examples:\n"
+      "  ghtraffic import seed s3-download/ --repo octocat/hello-world\n"
+      "  ghtraffic import seed seed/ --repo octocat/hello-world --date 2026-03-01");
+  cmd->callback([&action, &global, seed] {
+    action = [&global, seed] {
+      auto day = paths_day(*seed);
+      return run_import(global, *seed, "seed",
+                        [&] { return imports::read_seed_folder(seed->folder, seed->repo, day); });
     };
   });
 }

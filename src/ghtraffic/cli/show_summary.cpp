@@ -278,10 +278,11 @@ class Renderer {
                      right("Unique", k_number_width)));
   }
 
-  void top_row(std::string_view name, std::int64_t count, std::int64_t uniques) {
+  // Unknown uniques (an imported snapshot whose files had none) are "–", never 0 (R3).
+  void top_row(std::string_view name, std::int64_t count, std::optional<std::int64_t> uniques) {
     line(fmt::format("    {}{}{}", fit(printable(name), k_name_width),
                      right(with_thousands(count), k_number_width),
-                     right(with_thousands(uniques), k_number_width)));
+                     right(uniques ? with_thousands(*uniques) : "–", k_number_width)));
   }
 
   // The latest snapshot of a top-10 series (R5), its first entries by views.
@@ -410,7 +411,8 @@ json repository_json(const RepoHistory& history, util::Day today) {
                                            return json{{"path", e.path},
                                                        {"title", e.title},
                                                        {"count", e.count},
-                                                       {"uniques", e.uniques}};
+                                                       {"uniques", e.uniques ? json(*e.uniques)
+                                                                             : json(nullptr)}};
                                          })},
   };
 }

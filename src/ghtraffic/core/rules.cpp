@@ -35,8 +35,12 @@ std::vector<DayCount> covered_days(const TrafficWindow& window) {
 }
 
 DayCount max_merge(const DayCount& stored, const DayCount& reported) {
-  return DayCount{stored.day, std::max(stored.count, reported.count),
-                  std::max(stored.uniques, reported.uniques)};
+  // An unknown uniques figure is no report: the known one stays (R2).
+  auto uniques = stored.uniques ? stored.uniques : reported.uniques;
+  if (stored.uniques && reported.uniques) {
+    uniques = std::max(*stored.uniques, *reported.uniques);
+  }
+  return DayCount{stored.day, std::max(stored.count, reported.count), uniques};
 }
 
 MergeOutcome merge_days(const std::map<util::Day, DayCount>& stored,

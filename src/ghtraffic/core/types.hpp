@@ -27,11 +27,13 @@ enum class TrafficKind { views, clones };
 std::string_view to_string(TrafficKind kind);
 std::optional<TrafficKind> traffic_kind_from(std::string_view text);
 
-// One UTC day's figures (R1).
+// One UTC day's figures (R1). uniques is unknown (none) only where the history came from
+// files that never had it (the reference design's pair): every view shows it as unknown,
+// never as 0 (R3). GitHub's answers always carry it.
 struct DayCount {
   util::Day day;
   std::int64_t count = 0;
-  std::int64_t uniques = 0;
+  std::optional<std::int64_t> uniques = 0;
   bool operator==(const DayCount&) const = default;
 };
 
@@ -44,11 +46,12 @@ struct TrafficWindow {
   std::vector<DayCount> days;  // as reported; covered days without traffic may be missing
 };
 
+// uniques as in DayCount: unknown only in a snapshot imported from files without it.
 struct PopularPath {
   std::string path;
   std::string title;
   std::int64_t count = 0;
-  std::int64_t uniques = 0;
+  std::optional<std::int64_t> uniques = 0;
   bool operator==(const PopularPath&) const = default;
 };
 
@@ -146,6 +149,9 @@ struct ImportedHistory {
   std::vector<ReferrerSnapshot> referrers;
   std::vector<CounterSnapshot> counters;
   std::vector<RepoEvent> events;
+  // When a collection last succeeded, where the files say (our own export carries it, so
+  // that a store rebuilt from them counts days left as the one that wrote them did).
+  std::optional<util::Timestamp> last_collected;
 };
 
 }  // namespace ghtraffic::core

@@ -22,7 +22,7 @@ std::optional<std::int64_t> count_of(const std::optional<core::DayCount>& day) {
 }
 
 std::optional<std::int64_t> uniques_of(const std::optional<core::DayCount>& day) {
-  return day ? std::optional(day->uniques) : std::nullopt;
+  return day ? day->uniques : std::nullopt;
 }
 
 std::optional<std::int64_t> stars_of(const HistoryDay& day) {
@@ -35,6 +35,10 @@ std::optional<std::int64_t> forks_of(const HistoryDay& day) {
 
 std::string day_text(const std::optional<util::Day>& day) {
   return day ? util::format_day(*day) : std::string();
+}
+
+std::string time_text(const std::optional<util::Timestamp>& at) {
+  return at ? util::format_iso8601(*at) : std::string();
 }
 
 // Every name the repository had, oldest first, ending with the current one (R8).
@@ -82,7 +86,7 @@ void export_csv(const std::vector<RepoHistory>& histories, Exporter& out) {
   CsvWriter paths({"repo", "date", "path", "title", "views", "views_unique"});
   CsvWriter referrers({"repo", "date", "referrer", "views", "views_unique"});
   CsvWriter windows({"repo", "observed_at", "kind", "count", "uniques"});
-  CsvWriter repos({"repo", "id", "names", "first_day", "last_day"});
+  CsvWriter repos({"repo", "id", "names", "first_day", "last_day", "last_collected"});
 
   for (const auto& history : histories) {
     auto repo = csv_field(history.record.full_name);
@@ -113,7 +117,7 @@ void export_csv(const std::vector<RepoHistory>& histories, Exporter& out) {
     auto names = all_names(history.record);
     repos.row({repo, csv_number(github_id(history.record)),
                csv_field(fmt::format("{}", fmt::join(names, ";"))), day_text(history.first_day()),
-               day_text(history.last_day())});
+               day_text(history.last_day()), time_text(history.record.last_collected)});
   }
 
   out.write("daily.csv", daily);
@@ -162,6 +166,10 @@ Json json_day(const std::optional<util::Day>& day) {
   return day ? Json(util::format_day(*day)) : Json(nullptr);
 }
 
+Json json_time(const std::optional<util::Timestamp>& at) {
+  return at ? Json(util::format_iso8601(*at)) : Json(nullptr);
+}
+
 Json json_repo(const RepoHistory& history) {
   Json daily = Json::array();
   for (const auto& day : history.days) {
@@ -187,7 +195,7 @@ Json json_repo(const RepoHistory& history) {
       entries.push_back({{"path", entry.path},
                          {"title", entry.title},
                          {"views", entry.count},
-                         {"views_unique", entry.uniques}});
+                         {"views_unique", json_number(entry.uniques)}});
     }
     paths.push_back(
         {{"date", util::format_day(util::day_of(snapshot.observed_at))}, {"entries", entries}});
@@ -207,6 +215,7 @@ Json json_repo(const RepoHistory& history) {
           {"names", all_names(history.record)},
           {"first_day", json_day(history.first_day())},
           {"last_day", json_day(history.last_day())},
+          {"last_collected", json_time(history.record.last_collected)},
           {"daily", daily},
           {"windows", windows},
           {"paths", paths},

@@ -32,6 +32,7 @@ struct Pending {
   std::map<util::Day, core::PathSnapshot> paths;
   std::map<util::Day, core::ReferrerSnapshot> referrers;
   std::vector<core::TrafficWindow> windows;
+  std::optional<util::Timestamp> last_collected;
   std::optional<util::Day> first_day;
   std::string error;  // the first problem found; the repository is not imported
 
@@ -107,6 +108,8 @@ class Reader {
   void read_repos(const CsvFile& file) {
     const auto id = file.required_column("id");
     const auto names = file.required_column("names");
+    // Exports before it lack the column: their repositories keep the store's own time.
+    const auto last_collected = file.column("last_collected");
     each_row(file, [&](const CsvRow& row, Pending& repo) {
       auto given = file.count(row, id).value_or(0);
       if (repo.id != 0 && given != repo.id) {
@@ -120,23 +123,29 @@ class Reader {
         }
         repo.names.push_back(trimmed);
       }
+      if (last_collected && !util::trim(file.text(row, *last_collected)).empty()) {
+        repo.last_collected = file.time(row, *last_collected);
+      }
     });
   }
 
-  // A kind's count and uniques come together: both, or neither (not covered).
+  // A kind's count, with its uniques where known: an empty count is a day not covered
+  // (which has no uniques either); an empty uniques beside a count is unknown (history
+  // imported from files without it), never 0.
   static std::optional<core::DayCount> day_count(const CsvFile& file, const CsvRow& row,
                                                  util::Day day, std::size_t count,
                                                  std::size_t uniques) {
     auto c = file.count(row, count);
     auto u = file.count(row, uniques);
-    if (c.has_value() != u.has_value()) {
-      file.fail(row, fmt::format("{} and {} must both be given or both be empty",
-                                 file.header()[count], file.header()[uniques]));
+    if (!c && u) {
+      file.fail(row, fmt::format("{} is given but {} is empty: a day that was not covered has "
+                                 "neither",
+                                 file.header()[uniques], file.header()[count]));
     }
     if (!c) {
       return std::nullopt;
     }
-    return core::DayCount{day, *c, *u};
+    return core::DayCount{day, *c, u};
   }
 
   static void keep(std::map<util::Day, core::DayCount>& days, const core::DayCount& day) {
@@ -187,9 +196,9 @@ class Reader {
       repo.saw(day);
       auto& snapshot = repo.paths[day];
       snapshot.observed_at = util::Timestamp{day};
-      snapshot.entries.push_back(
-          {untrusted_text(file.text(row, path)), untrusted_text(file.text(row, title)),
-           file.required_count(row, views), file.required_count(row, views_unique)});
+      snapshot.entries.push_back({untrusted_text(file.text(row, path)),
+                                  untrusted_text(file.text(row, title)),
+                                  file.required_count(row, views), file.count(row, views_unique)});
     });
   }
 
@@ -261,6 +270,7 @@ class Reader {
       history.referrers.push_back(std::move(snapshot));
     }
     history.windows = std::move(repo.windows);
+    history.last_collected = repo.last_collected;
     out.history = std::move(history);
     return out;
   }

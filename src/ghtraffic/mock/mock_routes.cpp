@@ -165,10 +165,10 @@ Json traffic_json(const std::map<util::Day, core::DayCount>& history, const char
     }
     buckets.push_back(Json{{"timestamp", util::format_iso8601(util::Timestamp{it->first})},
                            {"count", day.count},
-                           {"uniques", day.uniques}});
+                           {"uniques", day.uniques.value_or(0)}});
     count += day.count;
-    unique_sum += day.uniques;
-    unique_max = std::max(unique_max, day.uniques);
+    unique_sum += day.uniques.value_or(0);
+    unique_max = std::max(unique_max, day.uniques.value_or(0));
   }
   // Visitors come back on several days: de-duplicated uniques lie between the best day
   // and the sum of the days.
@@ -191,8 +191,10 @@ Answer traffic_answer(const MockRepo& repo, const std::vector<std::string>& rest
     Json list = Json::array();
     for (std::size_t i = 0; i < repo.paths.size() && i < 10; ++i) {
       const auto& p = repo.paths[i];
-      list.push_back(
-          Json{{"path", p.path}, {"title", p.title}, {"count", p.count}, {"uniques", p.uniques}});
+      list.push_back(Json{{"path", p.path},
+                          {"title", p.title},
+                          {"count", p.count},
+                          {"uniques", p.uniques.value_or(0)}});
     }
     return json_answer(200, list);
   }

@@ -103,10 +103,11 @@ class Store {
   // Merges history read from files into the store in one transaction (R7) as a commit
   // merges a collection: days max-merged (R2) and only the days listed (R3), window totals
   // and events added once, a day's snapshot replaced only by a later one (R5, R6), names
-  // recorded (R8); it never deletes or lowers anything (R9) and does not count as a
-  // collection (last_collected is left as it was). A history without an id is kept under
-  // the repository that has or had its name, else under a new negative id until the first
-  // collection of that name links it to GitHub's id. Backends that cannot import throw
+  // recorded (R8); it never deletes or lowers anything (R9). It is not a collection:
+  // last_collected only moves forward to the time of the last collection the files carry
+  // (history.last_collected, our own export's), never to the import's own time. A history without
+  // an id is kept under the repository that has or had its name, else under a new negative id until
+  // the first collection of that name links it to GitHub's id. Backends that cannot import throw
   // util::Error saying so.
   virtual ImportResult import_history(const core::ImportedHistory& history);
 

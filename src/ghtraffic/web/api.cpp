@@ -143,6 +143,9 @@ json top_list_json(const Snapshot& snapshot, const Params& params, SeriesOf seri
   return {{"repo", repo.record.full_name}, {"snapshots", std::move(snapshots)}};
 }
 
+// A day's figures summed over repositories. Its uniques are a number only when every
+// repository covered that day knows its own: one unknown would make the sum read as if
+// its repository had none (R3).
 struct DayFigures {
   std::int64_t views = 0;
   std::int64_t views_unique = 0;
@@ -150,17 +153,21 @@ struct DayFigures {
   std::int64_t clones_unique = 0;
   int views_repos = 0;
   int clones_repos = 0;
+  bool views_unique_unknown = false;
+  bool clones_unique_unknown = false;
   int covered = 0;
 
   void add(const DayCell& cell) {
     if (cell.views >= 0) {
       views += cell.views;
       views_unique += std::max(cell.views_unique, 0);
+      views_unique_unknown = views_unique_unknown || cell.views_unique < 0;
       ++views_repos;
     }
     if (cell.clones >= 0) {
       clones += cell.clones;
       clones_unique += std::max(cell.clones_unique, 0);
+      clones_unique_unknown = clones_unique_unknown || cell.clones_unique < 0;
       ++clones_repos;
     }
     if (cell.views >= 0 || cell.clones >= 0) {
@@ -172,9 +179,9 @@ struct DayFigures {
     auto value = [](int repos, std::int64_t sum) { return repos > 0 ? json(sum) : json(nullptr); };
     return json{{"date", util::format_day(day)},
                 {"views", value(views_repos, views)},
-                {"views_unique", value(views_repos, views_unique)},
+                {"views_unique", value(views_unique_unknown ? 0 : views_repos, views_unique)},
                 {"clones", value(clones_repos, clones)},
-                {"clones_unique", value(clones_repos, clones_unique)},
+                {"clones_unique", value(clones_unique_unknown ? 0 : clones_repos, clones_unique)},
                 {"covered", covered}};
   }
 };
@@ -399,8 +406,10 @@ json paths_json(store::Store& store, const Snapshot& snapshot, const Params& par
         return read::path_series(store, id, range);
       },
       [](const core::PopularPath& e) {
-        return json{
-            {"path", e.path}, {"title", e.title}, {"count", e.count}, {"uniques", e.uniques}};
+        return json{{"path", e.path},
+                    {"title", e.title},
+                    {"count", e.count},
+                    {"uniques", e.uniques ? json(*e.uniques) : json(nullptr)}};
       });
 }
 

@@ -208,13 +208,11 @@ json daily_columns(const Snapshot& snapshot) {
     json clones = json::array();
     json clones_unique = json::array();
     for (const auto& cell : repo->cells) {
+      // null for a gap, and for a covered day whose uniques are unknown (never 0).
       views.push_back(figure_or_null(cell.views));
-      // As the API sums them: a day's uniques count where its views or clones do.
-      views_unique.push_back(cell.views >= 0 ? json(std::max(cell.views_unique, 0))
-                                             : json(nullptr));
+      views_unique.push_back(figure_or_null(cell.views >= 0 ? cell.views_unique : -1));
       clones.push_back(figure_or_null(cell.clones));
-      clones_unique.push_back(cell.clones >= 0 ? json(std::max(cell.clones_unique, 0))
-                                               : json(nullptr));
+      clones_unique.push_back(figure_or_null(cell.clones >= 0 ? cell.clones_unique : -1));
     }
     out[repo->record.full_name] = {
         {"from", repo->cells.empty() ? json(nullptr) : json(util::format_day(repo->first))},

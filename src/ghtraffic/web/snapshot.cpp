@@ -81,13 +81,13 @@ std::shared_ptr<const RepoData> load_repo(store::Store& store, const store::Repo
     for (const auto& day : views) {
       auto& cell = data->cells[static_cast<std::size_t>((day.day - *first).count())];
       cell.views = narrow(day.count);
-      cell.views_unique = narrow(day.uniques);
+      cell.views_unique = day.uniques ? narrow(*day.uniques) : -1;
       data->views_total += day.count;
     }
     for (const auto& day : clones) {
       auto& cell = data->cells[static_cast<std::size_t>((day.day - *first).count())];
       cell.clones = narrow(day.count);
-      cell.clones_unique = narrow(day.uniques);
+      cell.clones_unique = day.uniques ? narrow(*day.uniques) : -1;
       data->clones_total += day.count;
     }
   }

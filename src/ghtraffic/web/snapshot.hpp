@@ -23,7 +23,9 @@
 
 namespace ghtraffic::web {
 
-// One day of one repository; a negative figure is a gap (R3), never a zero.
+// One day of one repository; a negative figure is a gap (R3), never a zero. A covered
+// day whose uniques are unknown (imported from files without them) has views or clones
+// but a negative uniques figure.
 struct DayCell {
   std::int32_t views = -1;
   std::int32_t views_unique = -1;

@@ -60,6 +60,15 @@
     const length = first === null ? 0 : last - first + 1;
     const empty = () => Array.from({ length }, (_, i) => ({ date: dayStr(first + i), views: null, views_unique: null, clones: null, clones_unique: null, covered: 0 }));
     const add = (a, b) => (b === null ? a : (a || 0) + b);
+    // As the API sums them: a day's uniques are a number only when every repository that
+    // covers the day knows its own (imported history may not); otherwise null, never a sum
+    // that reads as if the unknown ones were 0. A covered day (hadCount) whose uniques are
+    // null already has an unknown one.
+    const addUniques = (day, field, hadCount, count, uniques) => {
+      if (count === null) return;
+      const unknown = uniques === null || (hadCount && day[field] === null);
+      day[field] = unknown ? null : (day[field] || 0) + uniques;
+    };
     // Adds a repository's columns into days (a gap adds nothing: a day no repository
     // covered stays null).
     const addInto = (days, c) => {
@@ -67,10 +76,12 @@
       const offset = dayNum(c.from) - first;
       for (let i = 0; i < c.views.length; i++) {
         const day = days[offset + i];
+        const hadViews = day.views !== null;
+        const hadClones = day.clones !== null;
         day.views = add(day.views, c.views[i]);
-        day.views_unique = add(day.views_unique, c.views_unique[i]);
+        addUniques(day, 'views_unique', hadViews, c.views[i], c.views_unique[i]);
         day.clones = add(day.clones, c.clones[i]);
-        day.clones_unique = add(day.clones_unique, c.clones_unique[i]);
+        addUniques(day, 'clones_unique', hadClones, c.clones[i], c.clones_unique[i]);
         if (c.views[i] !== null || c.clones[i] !== null) day.covered += 1;
       }
     };

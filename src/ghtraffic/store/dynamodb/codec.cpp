@@ -131,7 +131,8 @@ core::CounterSnapshot decode_counters(const Item& item) {
 Item encode_paths(const core::PathSnapshot& snapshot) {
   Json entries = Json::array();
   for (const auto& e : snapshot.entries) {
-    entries.push_back(Json::array({e.path, e.title, e.count, e.uniques}));
+    entries.push_back(
+        Json::array({e.path, e.title, e.count, e.uniques ? Json(*e.uniques) : Json(nullptr)}));
   }
   return {{"sk", attr_s(snapshot_sk(k_paths_prefix, snapshot.observed_at))},
           {"at", attr_s(time_text(snapshot.observed_at))},
@@ -141,8 +142,9 @@ Item encode_paths(const core::PathSnapshot& snapshot) {
 core::PathSnapshot decode_paths(const Item& item) {
   core::PathSnapshot snapshot{parse_stored_time(get_s(item, "at").value_or("")), {}};
   for (const auto& e : Json::parse(get_s(item, "entries").value_or("[]"))) {
+    auto uniques = e.at(3).is_null() ? std::nullopt : std::optional(e.at(3).get<std::int64_t>());
     snapshot.entries.push_back({e.at(0).get<std::string>(), e.at(1).get<std::string>(),
-                                e.at(2).get<std::int64_t>(), e.at(3).get<std::int64_t>()});
+                                e.at(2).get<std::int64_t>(), uniques});
   }
   return snapshot;
 }

@@ -240,7 +240,8 @@ Committer::Counts Committer::merge_traffic(Head& head, const core::RepoObservati
     for (const auto& d : days) {
       auto it = stored.find(day_text(d.day));
       if (it != stored.end() && it->second[index] >= 0) {
-        known.emplace(d.day, core::DayCount{d.day, it->second[index], it->second[index + 1]});
+        known.emplace(d.day,
+                      core::DayCount{d.day, it->second[index], uniques_of(it->second[index + 1])});
       }
     }
     auto outcome = core::merge_days(known, days);
@@ -251,7 +252,7 @@ Committer::Counts Committer::merge_traffic(Head& head, const core::RepoObservati
       for (auto* target : {&stored, &head.pending.days}) {
         auto [it, inserted] = target->try_emplace(text, k_no_values);
         it->second[index] = d.count;
-        it->second[index + 1] = d.uniques;
+        it->second[index + 1] = d.uniques.value_or(k_no_values[index + 1]);
       }
     }
   }

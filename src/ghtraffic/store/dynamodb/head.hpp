@@ -20,6 +20,12 @@ namespace ghtraffic::store::dynamodb {
 // Views count, views uniques, clones count, clones uniques; -1 where not stored.
 using DayValues = std::array<std::int64_t, 4>;
 inline constexpr DayValues k_no_values = {-1, -1, -1, -1};
+
+// A day's stored uniques: a negative value (no attribute in the item) is unknown, for a day
+// whose count came from files without uniques.
+inline std::optional<std::int64_t> uniques_of(std::int64_t stored) {
+  return stored >= 0 ? std::optional(stored) : std::nullopt;
+}
 inline constexpr int k_hot_days = 45;  // recent days kept in the head, ≥ 3 windows of 15
 
 struct NameRecord {

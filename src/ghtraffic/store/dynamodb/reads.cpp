@@ -75,8 +75,7 @@ std::vector<DayRecord> Reader::days(core::RepoId repo, core::TrafficKind kind,
   std::vector<DayRecord> out;
   for (const auto& [day, values] : stored) {
     if (day >= from && day <= to && values[index] >= 0) {
-      out.push_back(
-          {parse_stored_day(day), values[index], std::max<std::int64_t>(values[index + 1], 0)});
+      out.push_back({parse_stored_day(day), values[index], uniques_of(values[index + 1])});
     }
   }
   return out;

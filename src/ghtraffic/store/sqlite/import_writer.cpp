@@ -153,6 +153,12 @@ ImportResult write_imported_history(sqlite3* db, const StatementFor& statement,
   for (const auto& known : history.names) {
     writer.query(sql::k_record_name).bind(id).bind(known.name).bind(time_text(known.seen)).run();
   }
+  if (history.last_collected) {
+    writer.query(sql::k_import_last_collected)
+        .bind(id)
+        .bind(time_text(*history.last_collected))
+        .run();
+  }
 
   writer.merge_days(id, core::TrafficKind::views, history.views, result);
   writer.merge_days(id, core::TrafficKind::clones, history.clones, result);

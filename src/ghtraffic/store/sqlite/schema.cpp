@@ -131,6 +131,39 @@ CREATE TABLE repo_attempts (
   error TEXT NOT NULL
 );
 )sql",
+    // 3: a day's uniques and a popular path's may be unknown (NULL), for history imported
+    // from files that never had them (the reference design's pair); never stored as 0.
+    // SQLite cannot drop NOT NULL from a column, so both tables are copied over.
+    R"sql(
+CREATE TABLE traffic_days_v3 (
+  repo_id INTEGER NOT NULL REFERENCES repos(id),
+  kind TEXT NOT NULL CHECK (kind IN ('views', 'clones')),
+  day TEXT NOT NULL,
+  count INTEGER NOT NULL CHECK (count >= 0),
+  uniques INTEGER CHECK (uniques IS NULL OR uniques >= 0),
+  PRIMARY KEY (repo_id, kind, day)
+) WITHOUT ROWID;
+INSERT INTO traffic_days_v3 (repo_id, kind, day, count, uniques)
+  SELECT repo_id, kind, day, count, uniques FROM traffic_days;
+DROP TABLE traffic_days;
+ALTER TABLE traffic_days_v3 RENAME TO traffic_days;
+
+CREATE TABLE path_snapshots_v3 (
+  repo_id INTEGER NOT NULL REFERENCES repos(id),
+  day TEXT NOT NULL,
+  observed_at TEXT NOT NULL,
+  rank INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  title TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  uniques INTEGER,
+  PRIMARY KEY (repo_id, day, rank)
+) WITHOUT ROWID;
+INSERT INTO path_snapshots_v3 (repo_id, day, observed_at, rank, path, title, count, uniques)
+  SELECT repo_id, day, observed_at, rank, path, title, count, uniques FROM path_snapshots;
+DROP TABLE path_snapshots;
+ALTER TABLE path_snapshots_v3 RENAME TO path_snapshots;
+)sql",
 };
 
 int pragma_int(sqlite3* db, const char* sql) {

@@ -85,6 +85,13 @@ class Cursor {
   }
   Cursor& bind(const std::string& value) { return bind(std::string_view(value)); }
   Cursor& bind(const char* value) { return bind(std::string_view(value)); }
+  Cursor& bind(const std::optional<std::int64_t>& value) {
+    if (!value) {
+      check(sqlite3_bind_null(m_stmt, ++m_next_parameter));
+      return *this;
+    }
+    return bind(*value);
+  }
   Cursor& bind(const std::optional<std::string>& value) {
     if (!value) {
       check(sqlite3_bind_null(m_stmt, ++m_next_parameter));
@@ -113,6 +120,12 @@ class Cursor {
 
   bool is_null(int column) const { return sqlite3_column_type(m_stmt, column) == SQLITE_NULL; }
   std::int64_t int64(int column) const { return sqlite3_column_int64(m_stmt, column); }
+  std::optional<std::int64_t> optional_int64(int column) const {
+    if (is_null(column)) {
+      return std::nullopt;
+    }
+    return int64(column);
+  }
   std::string text(int column) const {
     const auto* data = sqlite3_column_text(m_stmt, column);
     if (data == nullptr) {

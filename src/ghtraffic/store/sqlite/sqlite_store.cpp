@@ -211,7 +211,8 @@ class SqliteStore final : public Store {
       auto cursor = query(sql::k_select_days);
       cursor.bind(repo).bind(core::to_string(kind)).bind(range_from(range)).bind(range_to(range));
       while (cursor.step()) {
-        out.push_back({parse_stored_day(cursor.text(0)), cursor.int64(1), cursor.int64(2)});
+        out.push_back(
+            {parse_stored_day(cursor.text(0)), cursor.int64(1), cursor.optional_int64(2)});
       }
       return out;
     });
@@ -232,10 +233,11 @@ class SqliteStore final : public Store {
 
   std::vector<core::PathSnapshot> path_snapshots(core::RepoId repo,
                                                  const DayRange& range) override {
-    return snapshots<
-        core::PathSnapshot>(sql::k_select_path_snapshots, repo, range, [](const Cursor& cursor) {
-      return core::PopularPath{cursor.text(3), cursor.text(4), cursor.int64(5), cursor.int64(6)};
-    });
+    return snapshots<core::PathSnapshot>(
+        sql::k_select_path_snapshots, repo, range, [](const Cursor& cursor) {
+          return core::PopularPath{cursor.text(3), cursor.text(4), cursor.int64(5),
+                                   cursor.optional_int64(6)};
+        });
   }
 
   std::vector<core::ReferrerSnapshot> referrer_snapshots(core::RepoId repo,

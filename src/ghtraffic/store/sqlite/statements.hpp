@@ -19,6 +19,11 @@ UPDATE repos SET full_name = ?2,
   last_collected = ?6
 WHERE id = ?1 AND (last_collected IS NULL OR last_collected <= ?6))sql";
 
+// An import carries the time of the last collection its files saw; never moved back (R9).
+inline constexpr std::string_view k_import_last_collected = R"sql(
+UPDATE repos SET last_collected = ?2
+WHERE id = ?1 AND (last_collected IS NULL OR last_collected < ?2))sql";
+
 inline constexpr std::string_view k_record_name = R"sql(
 INSERT INTO repo_names (repo_id, full_name, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)
 ON CONFLICT (repo_id, full_name) DO UPDATE SET
@@ -65,7 +70,8 @@ ON CONFLICT (repo_id, full_name) DO UPDATE SET
     R"sql(INSERT INTO traffic_days (repo_id, kind, day, count, uniques)
 SELECT ?2, kind, day, count, uniques FROM traffic_days WHERE repo_id = ?1
 ON CONFLICT (repo_id, kind, day) DO UPDATE SET
-  count = max(count, excluded.count), uniques = max(uniques, excluded.uniques))sql",
+  count = max(count, excluded.count),
+  uniques = max(coalesce(uniques, excluded.uniques), coalesce(excluded.uniques, uniques)))sql",
     R"sql(INSERT INTO windows (repo_id, kind, observed_at, count, uniques)
 SELECT ?2, kind, observed_at, count, uniques FROM windows WHERE repo_id = ?1
 ON CONFLICT (repo_id, kind, observed_at) DO NOTHING)sql",
@@ -114,11 +120,13 @@ inline constexpr std::string_view k_select_days = R"sql(
 SELECT day, count, uniques FROM traffic_days
 WHERE repo_id = ?1 AND kind = ?2 AND day BETWEEN ?3 AND ?4 ORDER BY day)sql";
 
-// max() again in SQL, so that a day can only grow even if two writers race (R2).
+// max() again in SQL, so that a day can only grow even if two writers race (R2). uniques
+// may be NULL (unknown), which SQL's max() would spread: an unknown one loses to a known.
 inline constexpr std::string_view k_upsert_day = R"sql(
 INSERT INTO traffic_days (repo_id, kind, day, count, uniques) VALUES (?1, ?2, ?3, ?4, ?5)
 ON CONFLICT (repo_id, kind, day) DO UPDATE SET
-  count = max(count, excluded.count), uniques = max(uniques, excluded.uniques))sql";
+  count = max(count, excluded.count),
+  uniques = max(coalesce(uniques, excluded.uniques), coalesce(excluded.uniques, uniques)))sql";
 
 inline constexpr std::string_view k_count_days = R"sql(
 SELECT count(DISTINCT day) FROM traffic_days WHERE repo_id = ?1)sql";

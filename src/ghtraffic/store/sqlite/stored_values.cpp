@@ -67,7 +67,7 @@ core::MergeOutcome write_merged_days(const std::function<Cursor(std::string_view
         .bind(day_text(days.back().day));
     while (cursor.step()) {
       auto day = parse_stored_day(cursor.text(0));
-      stored.emplace(day, core::DayCount{day, cursor.int64(1), cursor.int64(2)});
+      stored.emplace(day, core::DayCount{day, cursor.int64(1), cursor.optional_int64(2)});
     }
   }
   auto outcome = core::merge_days(stored, days);
