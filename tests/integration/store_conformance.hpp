@@ -164,7 +164,7 @@ inline std::string visible_state(Store& store) {
     for (auto kind : {core::TrafficKind::views, core::TrafficKind::clones}) {
       for (const auto& d : store.days(repo.id, kind)) {
         out += fmt::format("  {} {} {} {}\n", core::to_string(kind), util::format_day(d.day),
-                           d.count, d.uniques);
+                           d.count, d.uniques ? std::to_string(*d.uniques) : "unknown");
       }
     }
     for (const auto& w : store.windows(repo.id)) {
@@ -174,7 +174,8 @@ inline std::string visible_state(Store& store) {
     for (const auto& s : store.path_snapshots(repo.id)) {
       out += fmt::format("  paths {}\n", util::format_iso8601(s.observed_at));
       for (const auto& e : s.entries) {
-        out += fmt::format("    {} {} {} {}\n", e.path, e.title, e.count, e.uniques);
+        out += fmt::format("    {} {} {} {}\n", e.path, e.title, e.count,
+                           e.uniques ? std::to_string(*e.uniques) : "unknown");
       }
     }
     for (const auto& s : store.referrer_snapshots(repo.id)) {
