@@ -22,6 +22,18 @@ TEST(redact, masks_registered_secrets_and_token_shapes) {
   EXPECT_EQ(util::scrub("header s3cr3t-value-123 end"), "header s3cr3t-value-123 end");
 }
 
+TEST(redact, masks_tokens_of_any_length_and_json_web_tokens) {
+  util::forget_secrets();
+  // Installation tokens in GitHub's longer format: neither 40 characters nor letters only.
+  const std::string long_token = "ghs_" + std::string(200, 'a') + "_b-c.d" + std::string(50, 'Z');
+  EXPECT_EQ(util::scrub("token " + long_token + " end"), "token [REDACTED] end");
+  EXPECT_EQ(util::scrub("x ghs_abcdefghijklmnopqrstuvwxyz y"), "x [REDACTED] y");
+  const std::string jwt =
+      "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiI0MiJ9.c2lnbmF0dXJlLWJ5dGVz_-x";
+  EXPECT_EQ(util::scrub("jwt=" + jwt + ";"), "jwt=[REDACTED];");
+  EXPECT_EQ(util::scrub("Authorization: Bearer " + jwt), "Authorization: Bearer [REDACTED]");
+}
+
 TEST(redact, masks_the_user_info_of_urls) {
   EXPECT_EQ(util::scrub("GET http://user:s3cret@api.example:8080/repos failed"),
             "GET http://[REDACTED]@api.example:8080/repos failed");

@@ -67,10 +67,18 @@ std::string scrub(std::string_view text) {
   }
   if (out.find("gh") != std::string::npos || out.find("earer") != std::string::npos ||
       out.find("oken") != std::string::npos) {
+    // No length is assumed: installation tokens are moving to a longer format, whose
+    // characters may go beyond the letters and digits of the 40-character one.
     static const std::regex token_shape(
-        R"((gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})|((Bearer|token)\s+)[A-Za-z0-9_\-\.=]{16,})",
+        R"((gh[pousr]_[A-Za-z0-9_\-\.]{20,}|github_pat_[A-Za-z0-9_]{20,})|((Bearer|token)\s+)[A-Za-z0-9_\-\.=+/]{16,})",
         std::regex::ECMAScript);
     out = std::regex_replace(out, token_shape, "$2[REDACTED]");
+  }
+  if (out.find("eyJ") != std::string::npos) {
+    // A JSON web token (a GitHub App's JWT): a base64url JSON header, claims, signature.
+    static const std::regex jwt_shape(R"(eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)",
+                                      std::regex::ECMAScript);
+    out = std::regex_replace(out, jwt_shape, "[REDACTED]");
   }
   if (out.find("://") != std::string::npos) {
     // The user-info is everything between "//" and the last "@" before the path.

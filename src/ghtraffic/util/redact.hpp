@@ -11,8 +11,9 @@ namespace ghtraffic::util {
 void register_secret(std::string_view secret);
 void forget_secrets();  // for tests
 
-// Replaces every registered secret, anything shaped like a GitHub token or a bearer
-// credential, and the user-info of a URL (`https://user:secret@host`), with "[REDACTED]".
+// Replaces every registered secret, anything shaped like a GitHub token (of any length), a
+// bearer credential or a JSON web token, and the user-info of a URL (`https://user:secret@host`),
+// with "[REDACTED]".
 std::string scrub(std::string_view text);
 
 // A token is sent in an HTTP header, so it is printable ASCII without spaces: a line break
