@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ghtraffic/github/app_auth.hpp"
+#include "ghtraffic/util/base64.hpp"
 #include "ghtraffic/util/error.hpp"
 
 using namespace ghtraffic;
@@ -68,14 +69,15 @@ TEST(github_app_auth, signs_a_jwt_github_accepts_rs256_backdated_iat_and_the_app
   const auto first = jwt.find('.');
   const auto second = jwt.find('.', first + 1);
   ASSERT_NE(second, std::string::npos);
-  auto header = nlohmann::json::parse(*base64url_decode(jwt.substr(0, first)));
-  auto claims = nlohmann::json::parse(*base64url_decode(jwt.substr(first + 1, second - first - 1)));
+  auto header = nlohmann::json::parse(*util::base64url_decode(jwt.substr(0, first)));
+  auto claims =
+      nlohmann::json::parse(*util::base64url_decode(jwt.substr(first + 1, second - first - 1)));
   EXPECT_EQ(header, (nlohmann::json{{"alg", "RS256"}, {"typ", "JWT"}}));
   const auto epoch = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch());
   EXPECT_EQ(claims["iat"], epoch.count() - 60);
   EXPECT_EQ(claims["exp"], epoch.count() + 540);  // under GitHub's 10 minutes
   EXPECT_EQ(claims["iss"], "123456");
-  auto signature = base64url_decode(jwt.substr(second + 1));
+  auto signature = util::base64url_decode(jwt.substr(second + 1));
   ASSERT_TRUE(signature);
   EXPECT_TRUE(verifies(rsa.get(), jwt.substr(0, second), *signature));
   EXPECT_FALSE(verifies(rsa.get(), jwt.substr(0, second) + "x", *signature));
@@ -94,12 +96,12 @@ TEST(github_app_auth, a_key_that_is_not_an_rsa_private_key_is_an_error_that_says
 TEST(github_app_auth, base64url_round_trips_every_length_and_refuses_other_alphabets) {
   std::string bytes;
   for (int i = 0; i < 40; ++i) {
-    EXPECT_EQ(base64url_decode(base64url(bytes)), bytes) << i;
+    EXPECT_EQ(util::base64url_decode(util::base64url(bytes)), bytes) << i;
     bytes += static_cast<char>(i * 37 + 200);
   }
-  EXPECT_EQ(base64url("\xfb\xff"), "-_8");
-  EXPECT_EQ(base64url_decode("a+b/"), std::nullopt);
-  EXPECT_EQ(base64url_decode("abcde"), std::nullopt);
+  EXPECT_EQ(util::base64url("\xfb\xff"), "-_8");
+  EXPECT_EQ(util::base64url_decode("a+b/"), std::nullopt);
+  EXPECT_EQ(util::base64url_decode("abcde"), std::nullopt);
 }
 
 TEST(github_app_auth, keeps_an_installation_token_until_five_minutes_before_it_expires) {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/number.hpp"
 #include "ghtraffic/util/redact.hpp"
@@ -587,6 +589,43 @@ MetadataResult fetch_metadata(Client& client, const std::vector<core::RepoRef>& 
 
 Result<std::vector<RepoListing>> list_user_repos(Client& client) {
   return parse_listings(client.get_all_pages("/user/repos?per_page=100"), "/user/repos");
+}
+
+Result<std::vector<RepoListing>> list_installation_repos(Client& client) {
+  const std::string what = "/installation/repositories";
+  std::vector<RepoListing> out;
+  std::vector<std::string> seen;
+  std::string url = what + "?per_page=100";
+  for (;;) {
+    auto response = client.get(url);
+    if (!response) {
+      return std::unexpected(response.error());
+    }
+    auto root = json::parse(response->body, nullptr, false);
+    auto repositories = root.is_object() ? root.find("repositories") : root.end();
+    if (!root.is_object() || repositories == root.end() || !repositories->is_array()) {
+      return std::unexpected(malformed(
+          fmt::format("malformed response from GitHub for {}: no \"repositories\" array", what)));
+    }
+    for (const auto& item : *repositories) {
+      auto listing = parse_repo(item);
+      if (!listing) {
+        ApiError error = listing.error();
+        error.message = util::scrub(
+            fmt::format("malformed response from GitHub for {}: {}", what, error.message));
+        return std::unexpected(error);
+      }
+      listing->can_push = true;
+      out.push_back(std::move(*listing));
+    }
+    seen.push_back(join_url(client.options().api_url, url));
+    auto link = response->headers.find("link");
+    auto next = link == response->headers.end() ? std::nullopt : next_link(link->second);
+    if (!next || std::find(seen.begin(), seen.end(), *next) != seen.end()) {
+      return out;
+    }
+    url = *next;
+  }
 }
 
 Result<std::vector<RepoListing>> list_owner_repos(Client& client, const std::string& owner) {

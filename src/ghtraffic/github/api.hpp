@@ -58,6 +58,10 @@ MetadataResult fetch_metadata(Client& client, const std::vector<core::RepoRef>& 
 
 // GET /user/repos (every repository the token can see), paginated.
 Result<std::vector<RepoListing>> list_user_repos(Client& client);
+// GET /installation/repositories (every repository a GitHub App installation can see),
+// paginated. The installation's own permissions decide what it may read, so every
+// repository listed counts as one it can read traffic of (can_push).
+Result<std::vector<RepoListing>> list_installation_repos(Client& client);
 // GET /orgs/{owner}/repos, or /users/{owner}/repos when the owner is not an organization.
 Result<std::vector<RepoListing>> list_owner_repos(Client& client, const std::string& owner);
 

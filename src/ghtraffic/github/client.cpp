@@ -74,7 +74,7 @@ struct Client::State {
   net::HttpRequest build_request(const std::string& method, const std::string& url,
                                  const net::Headers& extra, const std::string& body,
                                  const std::optional<core::CachedResponse>& cached,
-                                 bool send_token) const;
+                                 const std::string& token) const;
   ApiError make_error(ErrorKind kind, long status, const std::string& url,
                       const std::string& message) const;
   ApiError error_for_status(const net::HttpResponse& response, const std::string& url,
@@ -94,7 +94,7 @@ struct Client::State {
 net::HttpRequest Client::State::build_request(const std::string& method, const std::string& url,
                                               const net::Headers& extra, const std::string& body,
                                               const std::optional<core::CachedResponse>& cached,
-                                              bool send_token) const {
+                                              const std::string& token) const {
   net::HttpRequest request;
   request.method = method;
   request.url = url;
@@ -103,17 +103,16 @@ net::HttpRequest Client::State::build_request(const std::string& method, const s
   request.headers["Accept"] = "application/vnd.github+json";
   request.headers["User-Agent"] = options.user_agent;
   request.headers["X-GitHub-Api-Version"] = k_api_version;
-  if (!options.token.empty()) {
-    request.headers["Authorization"] = "Bearer " + options.token;
-  }
   for (const auto& [name, value] : extra) {
     request.headers[name] = value;
   }
   if (cached) {
     request.headers["If-None-Match"] = cached->etag;
   }
-  if (!send_token) {
+  if (token.empty()) {
     request.headers.erase("Authorization");
+  } else {
+    request.headers["Authorization"] = "Bearer " + token;
   }
   return request;
 }
@@ -139,6 +138,10 @@ ApiError Client::State::error_for_status(const net::HttpResponse& response, cons
   const std::string said_suffix = said.empty() ? "" : ": " + said;
   switch (status) {
     case 401:
+      if (options.token_source) {
+        return make_error(ErrorKind::unauthorized, status, url,
+                          options.token_source->rejected_message(said));
+      }
       if (options.token.empty()) {
         return make_error(ErrorKind::unauthorized, status, url,
                           fmt::format("GitHub requires a token for {} (401{}): set GITHUB_TOKEN "
@@ -261,6 +264,7 @@ Result<ApiResponse> Client::State::execute(const std::string& method, const std:
   std::string current_method = method;
   std::string current_body = body;
   bool send_token = true;
+  bool renewed_after_401 = false;
   std::vector<std::string> redirected_from;
   int attempts = 0;
   int redirects = 0;
@@ -270,14 +274,26 @@ Result<ApiResponse> Client::State::execute(const std::string& method, const std:
   // costs 5 points, a read 1, a GraphQL query 1.
   const Budget budget = key == graphql_endpoint ? Budget::graphql : Budget::rest;
   for (;;) {
+    std::string token;
+    if (send_token) {
+      if (options.token_source) {
+        auto current = options.token_source->token();
+        if (!current) {
+          return std::unexpected(current.error());
+        }
+        token = std::move(*current);
+      } else {
+        token = options.token;
+      }
+    }
     net::HttpResponse response;
     Pacer::SteadyTime started;
     {
       const bool reads = current_method == "GET" || current_method == "HEAD";
       auto permit = pacer.acquire(budget, budget == Budget::rest && !reads ? 5 : 1);
       started = permit.started();
-      response = transport.send(
-          build_request(current_method, url, extra, current_body, cached, send_token));
+      response =
+          transport.send(build_request(current_method, url, extra, current_body, cached, token));
     }
     ++attempts;
     {
@@ -327,6 +343,15 @@ Result<ApiResponse> Client::State::execute(const std::string& method, const std:
                                  response.error_message)));
     }
     const long status = response.status;
+    // A token that expired early (a clock running late, a revoked installation token) is
+    // renewed and the request sent once more, so that the renewal fails no request.
+    if (status == 401 && options.token_source && !token.empty() && !renewed_after_401 &&
+        options.token_source->refused(token)) {
+      renewed_after_401 = true;
+      util::log_verbose("GitHub refused the token for {} (401); renewed it, asking again",
+                        display_path(url));
+      continue;
+    }
     if (is_redirect(status)) {
       auto location = response.header("location");
       auto target = location ? net::resolve_location(url, *location) : std::nullopt;

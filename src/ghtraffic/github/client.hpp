@@ -34,9 +34,13 @@ struct WaitEvent {
   util::Timestamp until;  // when the wait ends, on the wall clock
 };
 
+class TokenSource;
+
 struct ClientOptions {
   std::string api_url = k_default_api_url;  // e.g. https://HOST/api/v3 for Enterprise
   std::string token;
+  // When set, each request's token comes from here instead of `token`.
+  std::shared_ptr<TokenSource> token_source;
   std::string user_agent = "ghtraffic/" GHTRAFFIC_VERSION;
   int concurrency = 8;  // requests in flight, 1..100
   // The REST window: at most this many points (a GET is 1, a POST 5) start in any 60 s;
@@ -77,6 +81,21 @@ struct ApiError {
 
 template <typename T>
 using Result = std::expected<T, ApiError>;
+
+// Where the token of each request comes from when it is not one fixed string: a GitHub App's
+// JWT, or an App installation's token renewed before it expires (github/app_auth.hpp).
+// Called from several threads at once.
+class TokenSource {
+ public:
+  virtual ~TokenSource() = default;
+  // The token to send now; an error for a person when none can be had.
+  virtual Result<std::string> token() = 0;
+  // GitHub answered 401 to `token`: true when the source dropped it and a fresh one may be
+  // accepted (the request is then sent once more with it).
+  virtual bool refused(const std::string& token) = 0;
+  // What a 401 means for this source, for a person; `github_said` is GitHub's message.
+  virtual std::string rejected_message(const std::string& github_said) const = 0;
+};
 
 struct ApiResponse {
   long status = 0;  // 200 (a 304 is turned into 200 with the cached body, from_cache set)
