@@ -6,8 +6,11 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "ghtraffic/mock/mock_github.hpp"
 #include "ghtraffic/util/date.hpp"
@@ -32,6 +35,9 @@ struct Options {
   std::string token;
   std::string scenario;
   std::uint64_t seed = 1;
+  std::string app_id;
+  std::string app_key;
+  std::vector<std::string> app_installations;
 };
 
 util::Timestamp parse_now(const std::string& text) {
@@ -92,6 +98,15 @@ int main(int argc, char** argv) {
   app.add_option("--scenario", options.scenario,
                  "JSON file of repositories with explicit histories (replaces the synthetic ones)")
       ->check(CLI::ExistingFile);
+  app.add_option("--app-id", options.app_id,
+                 "Accept JWTs of this GitHub App id, signed by --app-key (then only the App's "
+                 "credentials are accepted)");
+  app.add_option("--app-key", options.app_key,
+                 "PEM file of the App's public key (or its private key) that verifies its JWTs")
+      ->check(CLI::ExistingFile);
+  app.add_option("--app-installation", options.app_installations,
+                 "An installation of the App on this owner, with Administration: read, seeing "
+                 "all its repositories; ids 1, 2, ... in order (repeatable)");
   CLI11_PARSE(app, argc, argv);
 
   auto signals = block_stop_signals();
@@ -117,6 +132,16 @@ int main(int argc, char** argv) {
     }
     github.set_retry_after(options.retry_after);
     github.set_token(options.token);
+    if (!options.app_id.empty()) {
+      std::ifstream in(options.app_key);
+      std::stringstream pem;
+      pem << in.rdbuf();
+      github.set_app(options.app_id, pem.str());
+      std::int64_t id = 0;
+      for (const auto& owner : options.app_installations) {
+        github.add_installation({++id, owner, {}});
+      }
+    }
 
     github.start(options.port);
     std::cout << "listening on " << github.url() << std::endl;

@@ -236,7 +236,10 @@ std::string stats_to_json(const MockStats& stats) {
               {"max_in_flight", stats.max_in_flight},
               {"graphql_requests", stats.graphql_requests},
               {"by_route", by_route},
-              {"enabled_workflows", stats.enabled_workflows}}
+              {"enabled_workflows", stats.enabled_workflows},
+              {"app_tokens_issued", stats.app_tokens_issued},
+              {"expired_tokens_refused", stats.expired_tokens_refused},
+              {"jwts_refused", stats.jwts_refused}}
       .dump();
 }
 

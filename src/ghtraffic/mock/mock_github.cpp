@@ -71,19 +71,6 @@ bool etag_matches(const std::string& if_none_match, const std::string& etag) {
   return false;
 }
 
-bool authorized(const httplib::Request& http, const std::string& token) {
-  if (token.empty()) {
-    return true;
-  }
-  auto value = http.get_header_value("Authorization");
-  auto space = value.find(' ');
-  if (space == std::string::npos) {
-    return false;
-  }
-  auto scheme = to_lower_ascii(value.substr(0, space));
-  return (scheme == "bearer" || scheme == "token") && value.substr(space + 1) == token;
-}
-
 std::vector<std::string> split_path(std::string_view path) {
   std::vector<std::string> segments;
   std::size_t start = 0;
@@ -482,9 +469,12 @@ void Pipeline::run() {
   if (settings.fault && answers_instead(*settings.fault)) {
     return send_fault(*settings.fault, settings, graphql);
   }
-  if (!authorized(m_http, settings.token)) {
-    return send(Answer{401, json_message("Bad credentials"), {}}, settings, graphql);
+  auto credential = authenticate(m_state, m_http, settings.token);
+  if (credential.refusal) {
+    return send(*credential.refusal, settings, graphql);
   }
+  request.app_jwt = credential.app_jwt;
+  request.installation = std::move(credential.installation);
   if (key == "rate_limit") {
     // Asking for the rate limit does not count against it.
     auto core_bucket = bucket(false, settings.now);
@@ -504,8 +494,11 @@ void Pipeline::run() {
                 graphql);
   }
 
-  auto answer = graphql && !settings.graphql_enabled ? Answer{404, json_message("Not Found"), {}}
-                                                     : answer_route(m_state, request, settings.now);
+  auto app_answer = answer_app_route(m_state, request);
+  auto answer = app_answer ? std::move(*app_answer)
+                : graphql && !settings.graphql_enabled
+                    ? Answer{404, json_message("Not Found"), {}}
+                    : answer_route(m_state, request, settings.now);
   if (answer.status == 200 && settings.fault == Fault::missing_field) {
     answer.body = drop_a_field(answer.body);
   } else if (answer.status == 200 && graphql && settings.fault == Fault::graphql_errors) {

@@ -93,6 +93,20 @@ struct MockStats {
   // "OWNER/REPO/WORKFLOW" of every workflow re-enabled (PUT .../actions/workflows/W/enable
   // answered 204), in the order of the requests.
   std::vector<std::string> enabled_workflows;
+  // GitHub App: installation tokens issued, and requests refused for an expired
+  // installation token or a JWT that does not verify (signature, iss, iat, exp).
+  std::int64_t app_tokens_issued = 0;
+  std::int64_t expired_tokens_refused = 0;
+  std::int64_t jwts_refused = 0;
+};
+
+// An installation of the mock's GitHub App (MockGitHub::set_app).
+struct MockInstallation {
+  std::int64_t id = 0;
+  std::string account;  // the organization or user it is installed on
+  // The repositories it can see, as OWNER/NAME; empty: every repository of the account.
+  std::vector<std::string> repos;
+  std::map<std::string, std::string> permissions{{"administration", "read"}, {"metadata", "read"}};
 };
 
 class MockGitHub {
@@ -167,6 +181,24 @@ class MockGitHub {
   void set_listing_page_size(int n);       // 0 (default): honour per_page, max 100
   // Worker threads; one is busy per open keep-alive connection. Takes effect at start().
   void set_threads(int n);
+
+  // --- GitHub App ---
+  // The App whose JWTs are accepted: each must be signed RS256 by the private key of
+  // `public_key_pem` (a PEM public key, or the private key itself), have `app_id` as its
+  // iss, an iat not in the future and an exp at most 10 minutes ahead, as GitHub checks
+  // them. JWTs open the /app routes only; installation tokens open the rest, limited to
+  // what the installation sees. Credentials are checked against the real clock, on which
+  // clients make them, whatever set_now says. Throws std::invalid_argument for a key
+  // that is not one.
+  void set_app(std::string app_id, const std::string& public_key_pem);
+  void add_installation(MockInstallation installation);
+  // How long an installation token lasts (GitHub: one hour). Used after its expires_at,
+  // a token is answered 401 "Bad credentials".
+  void set_installation_token_lifetime(std::chrono::seconds lifetime);
+  // Every installation token issued so far expires now, as if revoked.
+  void expire_installation_tokens();
+  // The installation tokens issued so far, for tests that look for them in output.
+  std::vector<std::string> installation_tokens() const;
 
   MockStats stats() const;
   void reset_stats();

@@ -176,8 +176,11 @@ Json traffic_json(const std::map<util::Day, core::DayCount>& history, const char
   return Json{{"count", count}, {"uniques", uniques}, {key, std::move(buckets)}};
 }
 
-Answer traffic_answer(const MockRepo& repo, const std::vector<std::string>& rest,
-                      util::Timestamp now) {
+Answer traffic_answer(const RouteRequest& request, const MockRepo& repo,
+                      const std::vector<std::string>& rest, util::Timestamp now) {
+  if (request.installation && !request.installation->administration) {
+    return Answer{403, json_message("Resource not accessible by integration"), {}};
+  }
   if (!repo.push) {
     return Answer{403, json_message("Must have push access to repository"), {}};
   }
@@ -262,7 +265,7 @@ Answer repo_route_answer(const RouteRequest& request, const MockRepo& repo,
     return json_answer(200, repo_json(repo));
   }
   if (rest[0] == "traffic") {
-    return traffic_answer(repo, rest, now);
+    return traffic_answer(request, repo, rest, now);
   }
   if (rest.size() == 1 && rest[0] == "stargazers") {
     return stargazers_answer(request, repo);
@@ -299,7 +302,13 @@ Answer moved_answer(const RouteRequest& request, std::int64_t id,
   return Answer{301, body.dump(), {{"Location", location}}};
 }
 
-Answer listing_answer(const RouteRequest& request, const std::vector<MockRepo*>& repos) {
+Answer listing_answer(const RouteRequest& request, const std::vector<MockRepo*>& all) {
+  std::vector<MockRepo*> repos;
+  for (auto* repo : all) {
+    if (!request.installation || request.installation->sees(*repo)) {
+      repos.push_back(repo);
+    }
+  }
   Answer answer;
   auto page = paginate(request, repos.size(), 0, answer);
   Json list = Json::array();
@@ -454,7 +463,11 @@ Answer graphql_answer(const MockGitHub::State& state, const RouteRequest& reques
   Json errors = Json::array();
   for (const auto& field : repository_fields(query->get_ref<const std::string&>())) {
     auto full_name = field.owner + "/" + field.name;
-    if (const auto* repo = resolve(state, full_name)) {
+    const auto* repo = resolve(state, full_name);
+    if (repo != nullptr && request.installation && !request.installation->sees(*repo)) {
+      repo = nullptr;
+    }
+    if (repo != nullptr) {
       std::optional<Fault> drawn;
       if (request.graphql_fault) {
         drawn = request.graphql_fault(full_name);
@@ -511,6 +524,22 @@ std::string suffix_key(const std::vector<std::string>& s, std::size_t from) {
 
 }  // namespace
 
+PageRange page_of(const RouteRequest& request, std::size_t total, Answer& answer) {
+  auto page = paginate(request, total, 0, answer);
+  return PageRange{page.begin, page.end};
+}
+
+nlohmann::ordered_json rest_repo_json(const MockRepo& repo) {
+  return repo_json(repo);
+}
+
+bool InstallationView::sees(const MockRepo& repo) const {
+  if (to_lower_ascii(repo.owner) != account) {
+    return false;
+  }
+  return repos.empty() || repos.contains(to_lower_ascii(repo.full_name()));
+}
+
 std::string json_message(std::string_view message) {
   return Json{{"message", message}, {"documentation_url", "https://docs.github.com/rest"}}.dump();
 }
@@ -552,6 +581,15 @@ std::string route_key(const RouteRequest& request) {
   if (s.size() == 1 && s[0] == "rate_limit") {
     return "rate_limit";
   }
+  if (s.size() >= 2 && s[0] == "app" && s[1] == "installations") {
+    if (s.size() == 4 && s[3] == "access_tokens") {
+      return "app/installations/access_tokens";
+    }
+    return s.size() == 2 ? "app/installations" : "app/installations/id";
+  }
+  if (s.size() == 2 && s[0] == "installation" && s[1] == "repositories") {
+    return "installation/repositories";
+  }
   return "unknown";
 }
 
@@ -568,7 +606,11 @@ Answer answer_route(const MockGitHub::State& state, const RouteRequest& request,
   if (is_repo_path(s)) {
     std::vector<std::string> rest(s.begin() + 3, s.end());
     auto full_name = s[1] + "/" + s[2];
-    if (const auto* repo = state.find(full_name)) {
+    const auto* repo = state.find(full_name);
+    if (repo != nullptr && request.installation && !request.installation->sees(*repo)) {
+      return not_found();
+    }
+    if (repo != nullptr) {
       if (request.fault.has_value() && *request.fault == Fault::moved) {
         return moved_answer(request, repo->id, rest);
       }
@@ -583,7 +625,8 @@ Answer answer_route(const MockGitHub::State& state, const RouteRequest& request,
   if (is_id_path(s)) {
     auto id = to_int(s[1]);
     auto it = id ? state.by_id.find(*id) : state.by_id.end();
-    if (it == state.by_id.end()) {
+    if (it == state.by_id.end() ||
+        (request.installation && !request.installation->sees(*it->second))) {
       return not_found();
     }
     return repo_route_answer(request, *it->second, std::vector<std::string>(s.begin() + 2, s.end()),
@@ -593,6 +636,9 @@ Answer answer_route(const MockGitHub::State& state, const RouteRequest& request,
     return not_found();
   }
   if (s.size() == 2 && s[0] == "user" && s[1] == "repos") {
+    if (request.installation) {
+      return Answer{403, json_message("Resource not accessible by integration"), {}};
+    }
     std::vector<MockRepo*> all;
     all.reserve(state.repos.size());
     for (const auto& repo : state.repos) {

@@ -8,8 +8,10 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -62,6 +64,21 @@ struct FaultRule {
   std::string graphql_repo;  // lowercase full name: a per-repository GraphQL fault
 };
 
+// What an installation token may see, for the answers.
+struct InstallationView {
+  std::int64_t id = 0;
+  std::string account;                    // lowercase
+  std::unordered_set<std::string> repos;  // lowercase full names; empty: all of the account
+  bool administration = false;            // Administration: read or write
+
+  bool sees(const MockRepo& repo) const;
+};
+
+struct IssuedInstallationToken {
+  std::int64_t installation = 0;
+  std::chrono::system_clock::time_point expires;
+};
+
 struct MockGitHub::State {
   // Repositories. Answers are built under a shared lock; edits take it exclusively.
   mutable std::shared_mutex data_mutex;
@@ -91,6 +108,13 @@ struct MockGitHub::State {
   bool graphql_enabled = true;
   int listing_page_size = 0;
   int threads = 160;
+  // The GitHub App, when set_app was called.
+  std::string app_id;
+  std::string app_public_key_pem;
+  std::map<std::int64_t, MockInstallation> installations;
+  std::unordered_map<std::string, IssuedInstallationToken> installation_tokens;
+  std::chrono::seconds installation_token_lifetime{3600};
+  std::int64_t tokens_issued = 0;
 
   mutable std::mutex stats_mutex;
   MockStats stats;
@@ -123,6 +147,9 @@ struct RouteRequest {
   // (moved), and the per-repository GraphQL faults, drawn as the answer names them.
   std::optional<Fault> fault;
   std::function<std::optional<Fault>(const std::string& full_name)> graphql_fault;
+  // The credential: a GitHub App's JWT, or an installation token and what it sees.
+  bool app_jwt = false;
+  std::optional<InstallationView> installation;
 };
 
 // The stats key of a request ("traffic/views", "graphql", ...), "unknown" if no route.
@@ -134,6 +161,26 @@ Answer answer_route(const MockGitHub::State& state, const RouteRequest& request,
                     util::Timestamp now);
 
 std::string json_message(std::string_view message);
+
+// GitHub App (mock_app.cpp). The credential of a request: who it is, or the answer that
+// refuses it. `personal_token` is set_token's (empty: any other credential is accepted).
+struct Credential {
+  std::optional<Answer> refusal;
+  bool app_jwt = false;
+  std::optional<InstallationView> installation;
+};
+Credential authenticate(MockGitHub::State& state, const httplib::Request& http,
+                        const std::string& personal_token);
+// The /app and /installation routes; nullopt for any other. Takes the locks it needs.
+std::optional<Answer> answer_app_route(MockGitHub::State& state, const RouteRequest& request);
+// One page of a list as GitHub pages it (per_page, page, Link), for the app routes.
+struct PageRange {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+PageRange page_of(const RouteRequest& request, std::size_t total, Answer& answer);
+// A repository as the REST API shows it.
+nlohmann::ordered_json rest_repo_json(const MockRepo& repo);
 
 // Faults (mock_faults.cpp): "server_error|reset|...", for messages; whether a fault is
 // answered in place of the route (else it shapes the route's own answer); a JSON body with
