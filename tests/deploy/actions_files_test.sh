@@ -52,21 +52,23 @@ input_field() {
     }
   ' "$action"
 }
-want_inputs="token repositories owner config data-branch report warn-days github-token keep-enabled "
+want_inputs="token repositories owner config data-branch report warn-days github-token keep-enabled app-id app-key app-installation-id "
 [[ $(keys_of inputs "$action") == "$want_inputs" ]] ||
   fail "action.yml inputs are '$(keys_of inputs "$action")', expected '$want_inputs'"
 want_outputs="collected failed new-days at-risk commit "
 [[ $(keys_of outputs "$action") == "$want_outputs" ]] ||
   fail "action.yml outputs are '$(keys_of outputs "$action")', expected '$want_outputs'"
-[[ $(input_field token required) == true ]] || fail "the token input is not required"
+# A token, or a GitHub App (app-id and app-key): deploy/actions/run refuses neither given.
+[[ $(input_field token required) == false ]] || fail "the token input is required, so an App cannot stand in"
 for pair in data-branch=ghtraffic-data "report='true'" "warn-days='3'" "repositories=''" \
-  "owner=''" "config=''" "keep-enabled='true'" 'github-token=${{ github.token }}'; do
+  "owner=''" "config=''" "keep-enabled='true'" 'github-token=${{ github.token }}' "token=''" \
+  "app-id=''" "app-key=''" "app-installation-id=''"; do
   name=${pair%%=*} want=${pair#*=}
   [[ $(input_field "$name" default) == "$want" ]] ||
     fail "input $name defaults to '$(input_field "$name" default)', expected $want"
 done
 for name in INPUT_TOKEN INPUT_REPOSITORIES INPUT_OWNER INPUT_CONFIG INPUT_DATA_BRANCH \
-  INPUT_REPORT INPUT_WARN_DAYS; do
+  INPUT_REPORT INPUT_WARN_DAYS INPUT_APP_ID INPUT_APP_KEY INPUT_APP_INSTALLATION_ID; do
   grep -q "^        $name: \${{ inputs\.[a-z-]* }}$" "$action" || fail "action.yml does not pass $name"
 done
 grep -q '^  using: composite$' "$action" || fail "action.yml is not a composite action"

@@ -28,8 +28,10 @@ done
 
 scratch=$(mktemp -d)
 mock_pid=
+app_mock_pid=
 cleanup() {
   [[ -n $mock_pid ]] && kill "$mock_pid" 2>/dev/null
+  [[ -n $app_mock_pid ]] && kill "$app_mock_pid" 2>/dev/null
   rm -rf "$scratch"
 }
 trap cleanup EXIT
@@ -318,6 +320,38 @@ run_action no-token work INPUT_TOKEN=
 expect_rc no-token 2
 grep -q "GITHUB_TOKEN cannot read traffic" "$scratch/no-token.log" || fail "no token: $(cat "$scratch/no-token.log")"
 
+# === 7. A GitHub App instead of a token: a second mock that accepts only the App's JWTs
+# (verified with a key made for this run) and its installation's tokens. With no
+# repositories, owner or config, the run collects what the installation sees; the key is
+# in no output.
+openssl genrsa -out "$scratch/app.pem" 2048 2>/dev/null || fail "openssl could not make a key"
+"$mock" --port 0 --scenario "$scratch/scenario.json" --now "$(at 0)" --app-id 4242 \
+  --app-key "$scratch/app.pem" --app-installation octo-org >"$scratch/app-mock.out" 2>&1 &
+app_mock_pid=$!
+for _ in $(seq 100); do
+  grep -qs "^listening on " "$scratch/app-mock.out" && break
+  sleep 0.05
+done
+app_api=$(sed -n 's/^listening on //p' "$scratch/app-mock.out")
+[[ -n $app_api ]] || fail "the App's mock server did not start: $(cat "$scratch/app-mock.out")"
+new_remote app-remote
+new_checkout app-work app-remote
+run_action app app-work INPUT_TOKEN= INPUT_CONFIG= INPUT_APP_ID=4242 \
+  INPUT_APP_KEY="$(cat "$scratch/app.pem")" GITHUB_API_URL="$app_api" INPUT_KEEP_ENABLED=false
+expect_rc app 0
+expect_output app collected 3
+while IFS= read -r line; do
+  [[ $line == -----* ]] && continue
+  ! grep -qF -- "$line" "$scratch/app.log" "$scratch/app.output" || fail "a line of the App's key was printed"
+done <"$scratch/app.pem"
+curl -sf "$app_api/_mock/stats" | jq -e '.app_tokens_issued >= 1 and .jwts_refused == 0' >/dev/null ||
+  fail "the run did not authenticate as the App: $(curl -sf "$app_api/_mock/stats")"
+kill "$app_mock_pid" 2>/dev/null
+app_mock_pid=
+run_action app-half work INPUT_TOKEN= INPUT_APP_ID=4242
+expect_rc app-half 2
+grep -q "needs both app-id and app-key" "$scratch/app-half.log" || fail "app-id alone: $(cat "$scratch/app-half.log")"
+
 # The action's cached binary: `run build` finds it in GHTRAFFIC_BIN_DIR and builds nothing.
 mkdir -p "$scratch/bin/lib"
 cp "$gt" "$scratch/bin/ghtraffic"
@@ -328,4 +362,4 @@ expect_rc build 0
 grep -q 'is ready' "$scratch/build.log" && ! grep -q 'Building' "$scratch/build.log" ||
   fail "run build did not use the cached binary: $(cat "$scratch/build.log")"
 
-echo "PASS: deploy/actions/run over 5 simulated days, a race, a failing repository, a broken branch"
+echo "PASS: deploy/actions/run over 5 simulated days, a race, a failing repository, a broken branch, a GitHub App"

@@ -1,10 +1,13 @@
 #include "ghtraffic/collect/config.hpp"
 
 #include <gmock/gmock.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "ghtraffic/collect/settings.hpp"
 #include "ghtraffic/util/error.hpp"
@@ -264,4 +267,131 @@ TEST(token, the_settings_name_every_source_in_precedence_order) {
   }
   std::filesystem::remove_all(dir);
   util::forget_secrets();
+}
+
+namespace {
+
+// A fresh RSA key in PEM, made for the test: no key is kept in the repository.
+std::string test_rsa_pem() {
+  EVP_PKEY* key = EVP_RSA_gen(1024);
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<std::size_t>(size));
+  BIO_free(bio);
+  EVP_PKEY_free(key);
+  return pem;
+}
+
+std::string app_error_of(const collect::ClientSettings& settings) {
+  try {
+    collect::find_app(settings);
+  } catch (const util::Error& e) {
+    EXPECT_EQ(e.exit_code(), util::k_exit_usage);
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST(config, reads_the_github_app_keys) {
+  auto config = collect::parse_config(R"(
+app_id = 123456
+app_key_file = "/etc/ghtraffic/app.pem"
+app_key_ssm_parameter = "/ghtraffic/app-key"
+app_installation_id = 4567890
+)",
+                                      "t.toml");
+  EXPECT_EQ(config.app_id, "123456");
+  EXPECT_EQ(config.app_key_file, "/etc/ghtraffic/app.pem");
+  EXPECT_EQ(config.app_key_ssm_parameter, "/ghtraffic/app-key");
+  EXPECT_EQ(config.app_installation_id, 4567890);
+  EXPECT_EQ(collect::parse_config("app_id = \"Iv23liABC\"\n", "t.toml").app_id, "Iv23liABC");
+  EXPECT_THAT(error_of("app_installation_id = \"x\"\n"),
+              HasSubstr("app_installation_id must be a whole number"));
+  EXPECT_THAT(error_of("app_id = true\n"), HasSubstr("app_id must be the App ID"));
+}
+
+TEST(settings, the_github_app_comes_from_flags_then_environment_then_config) {
+  ScopedEnv id_env("GHTRAFFIC_APP_ID", nullptr);
+  ScopedEnv key_env("GHTRAFFIC_APP_KEY", nullptr);
+  ScopedEnv file_env("GHTRAFFIC_APP_KEY_FILE", nullptr);
+  ScopedEnv ssm_env("GHTRAFFIC_APP_KEY_SSM_PARAMETER", nullptr);
+  ScopedEnv installation_env("GHTRAFFIC_APP_INSTALLATION_ID", nullptr);
+  auto dir = std::filesystem::temp_directory_path() / "ghtraffic-app-settings-test";
+  std::filesystem::create_directories(dir);
+  const std::string pem = test_rsa_pem();
+  std::ofstream((dir / "flag.pem").string()) << pem;
+  std::ofstream((dir / "env.pem").string()) << pem;
+
+  EXPECT_FALSE(collect::find_app(collect::resolve_client_settings({}, {})));
+
+  auto config = collect::parse_config(
+      "app_id = 1\napp_key_file = \"/nowhere/config.pem\"\napp_installation_id = 7\n", "t.toml");
+  auto from_config = collect::resolve_client_settings({}, config);
+  EXPECT_EQ(from_config.app_id, "1");
+  EXPECT_EQ(from_config.app_key_file, "/nowhere/config.pem");
+  EXPECT_EQ(from_config.app_installation_id, 7);
+  EXPECT_THAT(app_error_of(from_config), HasSubstr("cannot read the GitHub App key file "
+                                                   "/nowhere/config.pem"));
+
+  ScopedEnv id("GHTRAFFIC_APP_ID", "2");
+  ScopedEnv file("GHTRAFFIC_APP_KEY_FILE", (dir / "env.pem").c_str());
+  ScopedEnv installation("GHTRAFFIC_APP_INSTALLATION_ID", "8");
+  auto from_env = collect::find_app(collect::resolve_client_settings({}, config));
+  ASSERT_TRUE(from_env);
+  EXPECT_EQ(from_env->credentials.app_id, "2");
+  EXPECT_EQ(from_env->credentials.key_source,
+            "GHTRAFFIC_APP_KEY_FILE " + (dir / "env.pem").string());
+  EXPECT_EQ(from_env->installation_id, 8);
+  {
+    // The PEM itself, as an Actions secret holds it, comes before a file named elsewhere.
+    ScopedEnv inline_key("GHTRAFFIC_APP_KEY", pem.c_str());
+    auto inline_app = collect::find_app(collect::resolve_client_settings({}, config));
+    ASSERT_TRUE(inline_app);
+    EXPECT_EQ(inline_app->credentials.key_source, "GHTRAFFIC_APP_KEY");
+    // The variable's value, trimmed; compared without printing the key on a failure.
+    EXPECT_TRUE(inline_app->credentials.key_pem == pem.substr(0, pem.size() - 1));
+
+    collect::Flags flags;
+    flags.app_id = "3";
+    flags.app_key_file = (dir / "flag.pem").string();
+    flags.app_installation_id = 9;
+    auto from_flags = collect::find_app(collect::resolve_client_settings(flags, config));
+    ASSERT_TRUE(from_flags);
+    EXPECT_EQ(from_flags->credentials.app_id, "3");
+    EXPECT_EQ(from_flags->credentials.key_source, "--app-key-file " + (dir / "flag.pem").string());
+    EXPECT_EQ(from_flags->installation_id, 9);
+    // No line of the key's body can be printed from now on.
+    std::istringstream lines(pem);
+    std::string line;
+    std::getline(lines, line);
+    std::getline(lines, line);
+    EXPECT_EQ(util::scrub("key: " + line), "key: [REDACTED]");
+  }
+  {
+    ScopedEnv bad("GHTRAFFIC_APP_INSTALLATION_ID", "abc");
+    EXPECT_THAT(error_of_settings({}, config),
+                HasSubstr("GHTRAFFIC_APP_INSTALLATION_ID: \"abc\" is not a whole number"));
+  }
+  util::forget_secrets();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(settings, an_app_id_without_a_key_or_a_key_without_an_id_says_what_is_missing) {
+  auto id_only = collect::resolve_client_settings({}, {});
+  id_only.app_id = "123456";
+  EXPECT_THAT(app_error_of(id_only), HasSubstr("a GitHub App id is set (123456) but no private "
+                                               "key: give --app-key-file FILE"));
+  auto key_only = collect::resolve_client_settings({}, {});
+  key_only.app_key_file = "/x.pem";
+  EXPECT_THAT(app_error_of(key_only), HasSubstr("no App id: give --app-id ID"));
+  auto not_rsa = collect::resolve_client_settings({}, {});
+  not_rsa.app_id = "1";
+  not_rsa.app_key_inline = true;
+  ScopedEnv key("GHTRAFFIC_APP_KEY", "-----BEGIN PRIVATE KEY-----\nnot a key\n");
+  EXPECT_THAT(app_error_of(not_rsa),
+              HasSubstr("the GitHub App key from GHTRAFFIC_APP_KEY is not a private key"));
 }

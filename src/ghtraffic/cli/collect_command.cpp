@@ -10,6 +10,7 @@
 
 #include "ghtraffic/cli/common.hpp"
 #include "ghtraffic/cli/run_freshness.hpp"
+#include "ghtraffic/collect/app_session.hpp"
 #include "ghtraffic/collect/github_transport.hpp"
 #include "ghtraffic/collect/job.hpp"
 #include "ghtraffic/collect/summary_json.hpp"
@@ -35,6 +36,7 @@ struct CollectOptions {
   std::optional<int> max_per_minute;
   bool json = false;
   std::optional<std::string> token_ssm;  // --token-ssm NAME
+  AppOptions app;
   std::optional<int> warn_days;
   std::string today;  // hidden, for tests: the UTC day to count days left from
 };
@@ -42,8 +44,8 @@ struct CollectOptions {
 // Redraws the progress line a few times a second while the collection runs.
 class ProgressLine {
  public:
-  ProgressLine(const collect::Progress& progress, const github::Client& client)
-      : m_progress(progress), m_client(client) {
+  ProgressLine(const collect::Progress& progress, const collect::Accounts& accounts)
+      : m_progress(progress), m_accounts(accounts) {
     if (util::status_line_enabled()) {
       m_thread = std::thread([this] { loop(); });
     }
@@ -69,7 +71,7 @@ class ProgressLine {
   }
 
   std::string render() const {
-    auto stats = m_client.stats();
+    auto stats = collect::combined_stats(m_accounts);
     auto total = m_progress.total.load();
     auto line = fmt::format("collecting {}/{} · {}", m_progress.done.load(),
                             util::counted(total, "repository", "repositories"),
@@ -87,7 +89,7 @@ class ProgressLine {
   }
 
   const collect::Progress& m_progress;
-  const github::Client& m_client;
+  const collect::Accounts& m_accounts;
   std::mutex m_mutex;
   std::condition_variable m_wake;
   bool m_stop = false;
@@ -191,26 +193,35 @@ int run_collect(const GlobalOptions& global, const CollectOptions& opts) {
   flags.concurrency = opts.concurrency;
   flags.max_per_minute = opts.max_per_minute;
   flags.token_ssm_parameter = opts.token_ssm;
+  apply_app_options(opts.app, flags);
   auto settings = collect::resolve_client_settings(flags, config);
-  auto token = collect::find_token(settings);
-  if (!token) {
-    throw util::Error(collect::no_token_message());
+  auto app = collect::find_app(settings);
+  std::optional<collect::Token> token;
+  if (app) {
+    util::log_verbose("authenticating as the GitHub App {} with the key from {}",
+                      app->credentials.app_id, app->credentials.key_source);
+  } else {
+    token = collect::find_token(settings);
+    if (!token) {
+      throw util::Error(collect::no_token_message());
+    }
+    util::log_verbose("using the GitHub token from {}", token->source);
   }
-  util::log_verbose("using the GitHub token from {}", token->source);
-  auto client_options = collect::client_options(settings, *token);
+  auto client_options = collect::client_options(settings, token.value_or(collect::Token{}));
 
   auto store_url = resolve_store_url(global, config);
   auto lock = store::lock_for_collect(store_url);
   auto store = store::make_store(store_url);
 
   auto transport = collect::make_github_transport();
-  github::Client client(client_options, *transport);
+  collect::RunAccounts run_accounts(app, client_options, *transport);
+  const auto& accounts = run_accounts.accounts();
   auto before = last_successes(*store);
   collect::Progress progress;
   collect::Summary summary;
   {
-    ProgressLine line(progress, client);
-    summary = collect::run_collection(client, *store, plan, &progress);
+    ProgressLine line(progress, accounts);
+    summary = collect::run_collection(accounts, *store, plan, &progress);
   }
   auto freshness = run_freshness(*store, summary, before, today, warn_days);
 
@@ -237,7 +248,8 @@ void add_collect_command(CLI::App& app, GlobalOptions& global, Action& action) {
   auto* cmd = app.add_subcommand(
       "collect",
       "Fetch traffic from GitHub and merge it into the store.\n"
-      "With no repositories and no config: every repository the token can push to.");
+      "With no repositories and no config: every repository the token can push to (with a\n"
+      "GitHub App: every repository each of its installations sees).");
   cmd->add_option("repos", opts->repos, "Repositories to collect, as OWNER/REPO");
   cmd->add_option("--owner", opts->owners,
                   "Every repository of this organization or user that the token can push to "
@@ -260,12 +272,14 @@ void add_collect_command(CLI::App& app, GlobalOptions& global, Action& action) {
   // The day to count days left from instead of today (UTC), so that tests need no clock.
   cmd->add_option("--today", opts->today)->group("");
   add_token_ssm_option(*cmd, opts->token_ssm);
+  add_app_options(*cmd, opts->app);
   add_global_options(*cmd, global);
   cmd->footer(
       "Examples:\n"
       "  ghtraffic collect octocat/hello-world\n"
       "  ghtraffic collect --owner my-org --exclude 'sandbox-*' --no-forks\n"
       "  ghtraffic collect --config ghtraffic.toml --json\n"
+      "  ghtraffic collect --app-id 123456 --app-key-file app.pem   (every installation)\n"
       "Ends with a warning when a repository it did not collect is at risk (--warn-days or fewer\n"
       "days left before GitHub forgets uncollected traffic), and when one it collected had lost\n"
       "days since its previous collection; `ghtraffic status` says more.\n"

@@ -106,6 +106,31 @@ std::string resolve_notify_url(const std::string& flag, const collect::ConfigFil
   return config.notify_url.value_or("");
 }
 
+void add_app_options(CLI::App& app, AppOptions& options) {
+  const char* group = "GitHub App (instead of a token; docs/github-app.md)";
+  app.add_option("--app-id", options.app_id,
+                 "Authenticate as this GitHub App (its App ID; env GHTRAFFIC_APP_ID, config "
+                 "app_id)")
+      ->group(group);
+  app.add_option("--app-key-file", options.app_key_file,
+                 "The App's private key, the .pem file GitHub gave (env GHTRAFFIC_APP_KEY_FILE, "
+                 "or GHTRAFFIC_APP_KEY holding the PEM itself; config app_key_file or "
+                 "app_key_ssm_parameter)")
+      ->group(group);
+  app.add_option("--app-installation-id", options.app_installation_id,
+                 "Only this installation of the App (config app_installation_id); default: "
+                 "every installation, each on its own rate budget")
+      ->check(CLI::PositiveNumber)
+      ->type_name("ID")
+      ->group(group);
+}
+
+void apply_app_options(const AppOptions& options, collect::Flags& flags) {
+  flags.app_id = options.app_id;
+  flags.app_key_file = options.app_key_file;
+  flags.app_installation_id = options.app_installation_id;
+}
+
 void add_token_ssm_option(CLI::App& app, std::optional<std::string>& value) {
   app.add_option("--token-ssm", value,
                  "Read the GitHub token from this SSM Parameter Store parameter, after the "

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -51,6 +52,16 @@ CLI::Option* add_warn_days_option(CLI::App& app, std::optional<int>& value);
 
 // --notify URL, else GHTRAFFIC_NOTIFY_URL, else the config file's notify_url; empty: none.
 std::string resolve_notify_url(const std::string& flag, const collect::ConfigFile& config);
+
+// --app-id, --app-key-file, --app-installation-id: a GitHub App instead of a token, for the
+// commands that collect (collect, serve, lambda).
+struct AppOptions {
+  std::optional<std::string> app_id;
+  std::optional<std::string> app_key_file;
+  std::optional<std::int64_t> app_installation_id;
+};
+void add_app_options(CLI::App& app, AppOptions& options);
+void apply_app_options(const AppOptions& options, collect::Flags& flags);
 
 // --token-ssm NAME, for the commands that look for a GitHub token.
 void add_token_ssm_option(CLI::App& app, std::optional<std::string>& value);

@@ -17,6 +17,7 @@
 #include "ghtraffic/cli/common.hpp"
 #include "ghtraffic/cli/freshness_watch.hpp"
 #include "ghtraffic/cli/run_freshness.hpp"
+#include "ghtraffic/collect/app_session.hpp"
 #include "ghtraffic/collect/github_transport.hpp"
 #include "ghtraffic/collect/job.hpp"
 #include "ghtraffic/collect/settings.hpp"
@@ -85,6 +86,7 @@ struct Settings {
   std::vector<core::RepoRef> repos;
   std::vector<collect::OwnerSource> owners;
   github::ClientOptions client;
+  std::optional<collect::AppAuth> app;  // a GitHub App instead of the token
   int warn_days = read::k_default_warn_days;
   std::string notify_url;  // GHTRAFFIC_NOTIFY_URL: a webhook for the repositories at risk
 };
@@ -135,6 +137,13 @@ Settings load_settings(const GlobalOptions& global) {
   auto client_settings = init_step("Config.Invalid", [&] {
     return collect::resolve_client_settings(client_flags(global), config);
   });
+  settings.app = init_step("Config.AppKey", [&] { return collect::find_app(client_settings); });
+  if (settings.app) {
+    util::log_verbose("authenticating as the GitHub App {} with the key from {}",
+                      settings.app->credentials.app_id, settings.app->credentials.key_source);
+    settings.client = collect::client_options(client_settings, collect::Token{});
+    return settings;
+  }
   auto token = init_step("Config.Token", [&] { return collect::find_token(client_settings); });
   if (!token) {
     throw InitFailure{{"Config.NoToken", collect::no_token_message()}};
@@ -229,8 +238,8 @@ class Function {
     try {
       auto lock = store::lock_for_collect(m_settings.store_url);
       auto before = last_successes(*m_store);
-      github::Client client(m_settings.client, m_transport);
-      summary = collect::run_collection(client, *m_store, *plan);
+      collect::RunAccounts run_accounts(m_settings.app, m_settings.client, m_transport);
+      summary = collect::run_collection(run_accounts.accounts(), *m_store, *plan);
       freshness = run_freshness(*m_store, summary, before, util::day_of(util::system_clock().now()),
                                 m_settings.warn_days);
     } catch (const util::Error& e) {

@@ -33,6 +33,7 @@ struct ServeOptions {
   std::string read_token;
   std::vector<std::string> allowed_hosts;
   std::optional<std::string> token_ssm;  // --token-ssm NAME
+  AppOptions app;
   std::optional<int> warn_days;
   std::string notify;
 };
@@ -86,9 +87,12 @@ std::string read_token_from(const ServeOptions& opts) {
 // The collection the scheduler runs: the config file's repositories and owners, else every
 // repository the token can push to; the client set up as `ghtraffic collect` sets it up.
 web::SchedulerOptions scheduler_options(const collect::ConfigFile& config,
-                                        github::ClientOptions client, const std::string& store_url,
+                                        github::ClientOptions client,
+                                        std::optional<collect::AppAuth> app,
+                                        const std::string& store_url,
                                         std::chrono::seconds interval) {
   web::SchedulerOptions options;
+  options.app = std::move(app);
   options.store_url = store_url;
   options.interval = interval;
   options.client = std::move(client);
@@ -107,19 +111,27 @@ int run_serve(const GlobalOptions& global, const ServeOptions& opts) {
   auto interval = web::parse_interval(opts.collect_every);
 
   std::optional<github::ClientOptions> client;
+  std::optional<collect::AppAuth> app;
   std::string disabled_reason;
   if (!interval) {
     disabled_reason = "collection is off (--collect-every off)";
   } else {
     auto flags = client_flags(global);
     flags.token_ssm_parameter = opts.token_ssm;
+    apply_app_options(opts.app, flags);
     auto settings = collect::resolve_client_settings(flags, config);
-    if (auto token = collect::find_token(settings)) {
+    app = collect::find_app(settings);
+    if (app) {
+      util::log_verbose("authenticating as the GitHub App {} with the key from {}",
+                        app->credentials.app_id, app->credentials.key_source);
+      client = collect::client_options(settings, collect::Token{});
+    } else if (auto token = collect::find_token(settings)) {
       util::log_verbose("using the GitHub token from {}", token->source);
       client = collect::client_options(settings, *token);
     } else {
       disabled_reason =
-          "no GitHub token (set GITHUB_TOKEN or GH_TOKEN, or give --token-file or --token-ssm); "
+          "no GitHub token (set GITHUB_TOKEN or GH_TOKEN, give --token-file or --token-ssm, or a "
+          "GitHub App with --app-id and --app-key-file); "
           "the dashboard shows what is stored";
     }
   }
@@ -155,7 +167,7 @@ int run_serve(const GlobalOptions& global, const ServeOptions& opts) {
                              {},     disabled_reason, util::system_clock(), warn_days};
   if (client && interval) {
     scheduler = std::make_unique<web::Scheduler>(
-        scheduler_options(config, *client, store_url, *interval), [&] {
+        scheduler_options(config, *client, app, store_url, *interval), [&] {
           try {
             warm();
           } catch (const std::exception& e) {
@@ -234,6 +246,7 @@ void add_serve_command(CLI::App& app, GlobalOptions& global, Action& action) {
                   "UTC day (env GHTRAFFIC_NOTIFY_URL, config notify_url)")
       ->type_name("URL");
   add_token_ssm_option(*cmd, opts->token_ssm);
+  add_app_options(*cmd, opts->app);
   add_global_options(*cmd, global);
   cmd->footer(
       "Examples:\n"

@@ -76,6 +76,24 @@ class ConfigReader {
     return static_cast<int>(v);
   }
 
+  // An id GitHub shows as a number (an App id, an installation id); the App id may also be
+  // the App's client id, a string.
+  std::optional<std::string> id(const toml::table& t, const char* key, bool digits_only) const {
+    const auto* node = t.get(key);
+    if (!node) {
+      return std::nullopt;
+    }
+    if (node->is_integer() && *node->value<std::int64_t>() > 0) {
+      return std::to_string(*node->value<std::int64_t>());
+    }
+    if (node->is_string() && !digits_only && !node->value<std::string>()->empty()) {
+      return node->value<std::string>();
+    }
+    fail(*node, key,
+         digits_only ? "must be a whole number (the id GitHub shows)"
+                     : "must be the App ID (a whole number) or the App's client id (a string)");
+  }
+
   std::vector<std::string> strings(const toml::table& t, const char* key,
                                    const std::string& prefix) const {
     std::vector<std::string> out;
@@ -127,7 +145,8 @@ class ConfigReader {
   ConfigFile read(const toml::table& root) const {
     check_keys(root,
                {"store", "api_url", "token_command", "token_file", "token_ssm_parameter",
-                "concurrency", "max_per_minute", "warn_days", "notify_url", "sources"},
+                "concurrency", "max_per_minute", "warn_days", "notify_url", "sources", "app_id",
+                "app_key_file", "app_key_ssm_parameter", "app_installation_id"},
                "");
     ConfigFile config;
     config.store = string(root, "store");
@@ -139,6 +158,12 @@ class ConfigReader {
     config.max_per_minute = integer(root, "max_per_minute", 1, github::k_max_per_minute);
     config.warn_days = integer(root, "warn_days", 0, read::k_window_days);
     config.notify_url = string(root, "notify_url");
+    config.app_id = id(root, "app_id", false);
+    config.app_key_file = string(root, "app_key_file");
+    config.app_key_ssm_parameter = string(root, "app_key_ssm_parameter");
+    if (auto installation = id(root, "app_installation_id", true)) {
+      config.app_installation_id = std::stoll(*installation);
+    }
     if (const auto* sources = root.get("sources")) {
       const auto* array = sources->as_array();
       if (!array || !array->is_array_of_tables()) {

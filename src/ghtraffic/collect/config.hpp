@@ -3,6 +3,7 @@
 // the command line.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -24,6 +25,11 @@ struct ConfigFile {
   std::optional<int> warn_days;
   // The chat webhook `serve` posts to when a repository becomes at risk.
   std::optional<std::string> notify_url;
+  // A GitHub App instead of a token (docs/github-app.md).
+  std::optional<std::string> app_id;
+  std::optional<std::string> app_key_file;
+  std::optional<std::string> app_key_ssm_parameter;
+  std::optional<std::int64_t> app_installation_id;
   std::vector<core::RepoRef> repos;
   std::vector<OwnerSource> owners;
 };

@@ -18,6 +18,7 @@ namespace {
 struct Target {
   core::RepoRef requested;      // the name we were given or listed
   github::RepoListing listing;  // id, current name and counters
+  std::size_t account = 0;      // Accounts::list index: the client it is collected through
 };
 
 bool any_glob_matches(const std::vector<std::string>& patterns, const core::RepoMeta& meta) {
@@ -56,51 +57,142 @@ void put_first(std::vector<Target>& targets, const std::vector<std::string>& fir
                    [&](const Target& a, const Target& b) { return rank_of(a) < rank_of(b); });
 }
 
+// The account whose installation is on `owner`, if any.
+std::optional<std::size_t> account_for(const Accounts& accounts, const std::string& owner) {
+  for (std::size_t i = 0; i < accounts.list.size(); ++i) {
+    if (util::to_lower(accounts.list[i].login) == util::to_lower(owner)) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string not_installed_message(const Accounts& accounts, const std::string& owner) {
+  return fmt::format(
+      "the GitHub App {} is not installed on {}: install it there (the App's page → Install "
+      "App), or leave --app-installation-id out if another installation of it is",
+      accounts.app_id, owner);
+}
+
+// The names of one account, fetched through its client: GitHub answers "not found" for a
+// repository the installation cannot see, which says what to do about it.
+void resolve_named(const Accounts& accounts, std::size_t account,
+                   const std::vector<core::RepoRef>& repos, std::vector<Target>& targets,
+                   Summary& summary) {
+  const Account& through = accounts.list[account];
+  auto metadata = github::fetch_metadata(*through.client, repos);
+  for (size_t i = 0; i < repos.size(); ++i) {
+    if (metadata.repos[i]) {
+      targets.push_back({repos[i], *metadata.repos[i], account});
+      continue;
+    }
+    RepoOutcome failed;
+    failed.full_name = repos[i].full_name();
+    failed.error = metadata.errors[i] ? describe(*metadata.errors[i])
+                                      : "no metadata returned for " + failed.full_name;
+    if (accounts.app && metadata.errors[i] &&
+        metadata.errors[i]->kind == github::ErrorKind::not_found) {
+      failed.error = fmt::format(
+          "the GitHub App's {} cannot see {}: add it to the installation's repositories ({}'s "
+          "Settings → GitHub Apps → Configure → Repository access), or check the name",
+          through.installation, failed.full_name, through.login);
+    }
+    summary.repos.push_back(std::move(failed));
+  }
+}
+
 // Collects the targets the plan names. Listing failures are recorded in the summary.
-std::vector<Target> resolve_targets(github::Client& client, const Plan& plan, Summary& summary) {
+std::vector<Target> resolve_targets(const Accounts& accounts, const Plan& plan, Summary& summary) {
   std::vector<Target> targets;
-  auto take_listing = [&](const std::vector<github::RepoListing>& listed, const Filters& filters) {
+  auto take_listing = [&](const std::vector<github::RepoListing>& listed, const Filters& filters,
+                          std::size_t account) {
     for (const auto& item : listed) {
       if (!item.can_push) {
         ++summary.skipped_no_push;
       } else if (!filters.accepts(item.meta)) {
         ++summary.skipped_filtered;
       } else if (auto ref = core::RepoRef::parse(item.meta.full_name)) {
-        targets.push_back({*ref, item});
+        targets.push_back({*ref, item, account});
       }
     }
   };
+  for (const auto& error : accounts.errors) {
+    summary.errors.push_back(error);
+  }
 
-  if (plan.repos.empty() && plan.owners.empty()) {
-    auto listed = github::list_user_repos(client);
-    if (!listed) {
-      summary.errors.push_back("could not list the token's repositories: " +
-                               describe(listed.error()));
-    } else {
-      take_listing(*listed, plan.filters);
+  if (!accounts.app) {
+    github::Client& client = *accounts.list.front().client;
+    if (plan.repos.empty() && plan.owners.empty()) {
+      auto listed = github::list_user_repos(client);
+      if (!listed) {
+        summary.errors.push_back("could not list the token's repositories: " +
+                                 describe(listed.error()));
+      } else {
+        take_listing(*listed, plan.filters, 0);
+      }
     }
-  }
-  for (const auto& source : plan.owners) {
-    auto listed = github::list_owner_repos(client, source.owner);
-    if (!listed) {
-      summary.errors.push_back(fmt::format("could not list the repositories of {}: {}",
-                                           source.owner, describe(listed.error())));
-      continue;
+    for (const auto& source : plan.owners) {
+      auto listed = github::list_owner_repos(client, source.owner);
+      if (!listed) {
+        summary.errors.push_back(fmt::format("could not list the repositories of {}: {}",
+                                             source.owner, describe(listed.error())));
+        continue;
+      }
+      take_listing(*listed, source.filters, 0);
     }
-    take_listing(*listed, source.filters);
-  }
-  if (!plan.repos.empty()) {
-    auto metadata = github::fetch_metadata(client, plan.repos);
-    for (size_t i = 0; i < plan.repos.size(); ++i) {
-      if (metadata.repos[i]) {
-        targets.push_back({plan.repos[i], *metadata.repos[i]});
+    if (!plan.repos.empty()) {
+      resolve_named(accounts, 0, plan.repos, targets, summary);
+    }
+  } else {
+    // An installation lists what it sees; an owner is the account an installation is on.
+    auto list_account = [&](std::size_t i, const Filters& filters) {
+      const Account& account = accounts.list[i];
+      if (!account.unusable.empty()) {
+        summary.errors.push_back(account.unusable);
+        return;
+      }
+      auto listed = github::list_installation_repos(*account.client);
+      if (!listed) {
+        summary.errors.push_back(
+            fmt::format("could not list the repositories of the GitHub "
+                        "App's {}: {}",
+                        account.installation, describe(listed.error())));
+        return;
+      }
+      take_listing(*listed, filters, i);
+    };
+    if (plan.repos.empty() && plan.owners.empty()) {
+      for (std::size_t i = 0; i < accounts.list.size(); ++i) {
+        list_account(i, plan.filters);
+      }
+    }
+    for (const auto& source : plan.owners) {
+      if (auto i = account_for(accounts, source.owner)) {
+        list_account(*i, source.filters);
+      } else {
+        summary.errors.push_back(not_installed_message(accounts, source.owner));
+      }
+    }
+    std::map<std::size_t, std::vector<core::RepoRef>> by_account;
+    for (const auto& repo : plan.repos) {
+      auto i = account_for(accounts, repo.owner);
+      if (i && accounts.list[*i].unusable.empty()) {
+        by_account[*i].push_back(repo);
         continue;
       }
       RepoOutcome failed;
-      failed.full_name = plan.repos[i].full_name();
-      failed.error = metadata.errors[i] ? describe(*metadata.errors[i])
-                                        : "no metadata returned for " + failed.full_name;
+      failed.full_name = repo.full_name();
+      if (i) {
+        failed.error = accounts.list[*i].unusable;
+      } else if (accounts.list.empty() && !accounts.errors.empty()) {
+        failed.error = "not collected: " + accounts.errors.front();
+      } else {
+        failed.error = not_installed_message(accounts, repo.owner);
+      }
       summary.repos.push_back(std::move(failed));
+    }
+    for (const auto& [i, repos] : by_account) {
+      resolve_named(accounts, i, repos, targets, summary);
     }
   }
 
@@ -137,10 +229,10 @@ std::string describe_missing(const std::vector<MissingPart>& missing) {
 
 class RepoCollector {
  public:
-  RepoCollector(github::Client& client, store::Store& store, std::mutex& store_mutex)
-      : m_client(client), m_store(store), m_store_mutex(store_mutex) {}
+  RepoCollector(store::Store& store, std::mutex& store_mutex)
+      : m_store(store), m_store_mutex(store_mutex) {}
 
-  RepoOutcome collect(const Target& target) {
+  RepoOutcome collect(const Target& target, github::Client& client) {
     RepoOutcome outcome;
     outcome.full_name = target.listing.meta.full_name;
     outcome.id = target.listing.meta.id;
@@ -172,16 +264,16 @@ class RepoCollector {
     Fetcher fetcher{obs, outcome};
     fetcher.get(
         "views",
-        [&] { return github::fetch_traffic(m_client, current, core::TrafficKind::views, cache); },
+        [&] { return github::fetch_traffic(client, current, core::TrafficKind::views, cache); },
         obs.views);
     fetcher.get(
         "clones",
-        [&] { return github::fetch_traffic(m_client, current, core::TrafficKind::clones, cache); },
+        [&] { return github::fetch_traffic(client, current, core::TrafficKind::clones, cache); },
         obs.clones);
     fetcher.get(
-        "paths", [&] { return github::fetch_popular_paths(m_client, current, cache); }, obs.paths);
+        "paths", [&] { return github::fetch_popular_paths(client, current, cache); }, obs.paths);
     fetcher.get(
-        "referrers", [&] { return github::fetch_popular_referrers(m_client, current, cache); },
+        "referrers", [&] { return github::fetch_popular_referrers(client, current, cache); },
         obs.referrers);
 
     // Counters alone would add a repository without traffic to every view: a repository
@@ -253,7 +345,6 @@ class RepoCollector {
     outcome.missing.clear();
   }
 
-  github::Client& m_client;
   store::Store& m_store;
   std::mutex& m_store_mutex;
   std::atomic<bool> m_full{false};
@@ -326,13 +417,50 @@ int Summary::partial() const {
       std::count_if(repos.begin(), repos.end(), [](const RepoOutcome& r) { return r.partial(); }));
 }
 
+github::ClientStats combined_stats(const Accounts& accounts) {
+  github::ClientStats total;
+  bool first = true;
+  for (const auto& account : accounts.list) {
+    auto stats = account.client->stats();
+    if (first) {
+      total = stats;
+      first = false;
+      continue;
+    }
+    total.requests += stats.requests;
+    total.not_modified += stats.not_modified;
+    total.retries += stats.retries;
+    total.secondary_limited += stats.secondary_limited;
+    total.waited += stats.waited;
+    if (total.current_wait.empty()) {
+      total.current_wait = stats.current_wait;
+    }
+    total.max_per_minute = std::min(total.max_per_minute, stats.max_per_minute);
+    if (stats.rate_limit_remaining >= 0 &&
+        (total.rate_limit_remaining < 0 ||
+         stats.rate_limit_remaining < total.rate_limit_remaining)) {
+      total.rate_limit_remaining = stats.rate_limit_remaining;
+      total.rate_limit_limit = stats.rate_limit_limit;
+      total.rate_limit_reset = stats.rate_limit_reset;
+    }
+  }
+  return total;
+}
+
 Summary run_collection(github::Client& client, store::Store& store, const Plan& plan,
+                       Progress* progress, util::Clock& clock) {
+  Accounts accounts;
+  accounts.list.push_back(Account{&client, {}, {}, {}});
+  return run_collection(accounts, store, plan, progress, clock);
+}
+
+Summary run_collection(const Accounts& accounts, store::Store& store, const Plan& plan,
                        Progress* progress, util::Clock& clock) {
   Summary summary;
   summary.started_at = clock.now();
   auto run_id = store.begin_run(summary.started_at);
 
-  auto targets = resolve_targets(client, plan, summary);
+  auto targets = resolve_targets(accounts, plan, summary);
   if (progress) {
     progress->total = static_cast<int>(targets.size() + summary.repos.size());
     progress->done = static_cast<int>(summary.repos.size());
@@ -347,7 +475,7 @@ Summary run_collection(github::Client& client, store::Store& store, const Plan& 
   std::mutex results_mutex;
   std::atomic<size_t> next{0};
   std::atomic<std::chrono::milliseconds::rep> longest_ms{0};
-  RepoCollector collector(client, store, store_mutex);
+  RepoCollector collector(store, store_mutex);
   // The longest repository so far stands for the next one: repositories of a run cost
   // about the same (four requests and one commit), and erring long only defers one.
   auto fits_before_deadline = [&] {
@@ -385,7 +513,7 @@ Summary run_collection(github::Client& client, store::Store& store, const Plan& 
         continue;
       }
       auto started = clock.steady_now();
-      auto outcome = collector.collect(targets[i]);
+      auto outcome = collector.collect(targets[i], *accounts.list[targets[i].account].client);
       auto took =
           std::chrono::duration_cast<std::chrono::milliseconds>(clock.steady_now() - started)
               .count();
@@ -413,8 +541,10 @@ Summary run_collection(github::Client& client, store::Store& store, const Plan& 
       summary.repos.push_back(std::move(outcome));
     }
   };
-  auto workers_wanted = std::clamp<size_t>(static_cast<size_t>(client.options().concurrency), 1,
-                                           std::max<size_t>(targets.size(), 1));
+  const int concurrency =
+      accounts.list.empty() ? 1 : accounts.list.front().client->options().concurrency;
+  auto workers_wanted =
+      std::clamp<size_t>(static_cast<size_t>(concurrency), 1, std::max<size_t>(targets.size(), 1));
   std::vector<std::thread> workers;
   for (size_t i = 1; i < workers_wanted; ++i) {
     workers.emplace_back(worker);
@@ -428,7 +558,7 @@ Summary run_collection(github::Client& client, store::Store& store, const Plan& 
             [](const RepoOutcome& a, const RepoOutcome& b) { return a.full_name < b.full_name; });
   std::sort(summary.left_for_next_run.begin(), summary.left_for_next_run.end());
   summary.longest_repo = std::chrono::milliseconds(longest_ms.load());
-  summary.client = client.stats();
+  summary.client = combined_stats(accounts);
   summary.finished_at = clock.now();
   if (collector.store_full()) {
     auto stored = std::count_if(summary.repos.begin(), summary.repos.end(),

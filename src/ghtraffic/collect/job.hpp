@@ -102,7 +102,32 @@ struct Progress {
   std::atomic<int> failed{0};
 };
 
+// An identity a run collects through, with a client (and so a rate budget) of its own: the
+// token, or one installation of a GitHub App.
+struct Account {
+  github::Client* client = nullptr;
+  std::string installation;  // "installation 42 on my-org"; empty for a token
+  std::string login;         // the account an installation is on
+  std::string unusable;      // why its repositories cannot be collected; empty when they can
+};
+
+struct Accounts {
+  std::vector<Account> list;
+  bool app = false;  // a GitHub App's installations: listings and names go through them
+  std::string app_id;
+  std::vector<std::string> errors;  // installations that could not be had, for the summary
+};
+
 Summary run_collection(github::Client& client, store::Store& store, const Plan& plan,
                        Progress* progress = nullptr, util::Clock& clock = util::system_clock());
+// Through every account: with a GitHub App, a repository is collected through the
+// installation on its owner, and nothing named means every repository each installation
+// sees. Each account's requests are paced on its own budget.
+Summary run_collection(const Accounts& accounts, store::Store& store, const Plan& plan,
+                       Progress* progress = nullptr, util::Clock& clock = util::system_clock());
+
+// The figures of every account's client, added up; the rate limit shown is the one of the
+// account closest to running out.
+github::ClientStats combined_stats(const Accounts& accounts);
 
 }  // namespace ghtraffic::collect

@@ -2,6 +2,8 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -105,6 +107,44 @@ std::string read_token_parameter(const std::string& name) {
   return value;
 }
 
+std::optional<std::int64_t> installation_id_from(const Flags& flags, const ConfigFile& config) {
+  if (flags.app_installation_id) {
+    return flags.app_installation_id;
+  }
+  if (auto text = env("GHTRAFFIC_APP_INSTALLATION_ID")) {
+    auto value = util::parse_int<std::int64_t>(*text, 1);
+    if (!value) {
+      throw util::Error("GHTRAFFIC_APP_INSTALLATION_ID: {}", value.error().message);
+    }
+    return *value;
+  }
+  return config.app_installation_id;
+}
+
+std::string read_key_file(const std::string& path, const std::string& source) {
+  std::ifstream in(path);
+  if (!in) {
+    throw util::Error(
+        "cannot read the GitHub App key file {} ({}): it does not exist or is not readable", path,
+        source);
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// Each line of the key's body, so that no line of it can be printed either.
+void register_key_lines(const std::string& pem) {
+  std::istringstream lines(pem);
+  std::string line;
+  while (std::getline(lines, line)) {
+    auto text = util::trim(line);
+    if (text.size() >= 16 && !text.starts_with("-----")) {
+      util::register_secret(text);
+    }
+  }
+}
+
 }  // namespace
 
 ClientSettings resolve_client_settings(const Flags& flags, const ConfigFile& config) {
@@ -118,7 +158,84 @@ ClientSettings resolve_client_settings(const Flags& flags, const ConfigFile& con
   settings.token_ssm_parameter =
       first_of(flags.token_ssm_parameter,
                first_of(env("GHTRAFFIC_TOKEN_SSM_PARAMETER"), config.token_ssm_parameter));
+  settings.app_id = first_of(flags.app_id, first_of(env("GHTRAFFIC_APP_ID"), config.app_id));
+  // The flag, then the PEM itself in GHTRAFFIC_APP_KEY, then a file named elsewhere.
+  settings.app_key_inline = !flags.app_key_file && env("GHTRAFFIC_APP_KEY").has_value();
+  if (!settings.app_key_inline) {
+    if (flags.app_key_file) {
+      settings.app_key_file = flags.app_key_file;
+      settings.app_key_file_from = "--app-key-file";
+    } else if (auto file = env("GHTRAFFIC_APP_KEY_FILE")) {
+      settings.app_key_file = file;
+      settings.app_key_file_from = "GHTRAFFIC_APP_KEY_FILE";
+    } else if (config.app_key_file) {
+      settings.app_key_file = config.app_key_file;
+      settings.app_key_file_from = "app_key_file";
+    }
+  }
+  settings.app_key_ssm_parameter =
+      first_of(env("GHTRAFFIC_APP_KEY_SSM_PARAMETER"), config.app_key_ssm_parameter);
+  settings.app_installation_id = installation_id_from(flags, config);
   return settings;
+}
+
+std::string app_half_message(const ClientSettings& settings) {
+  const bool key =
+      settings.app_key_inline || settings.app_key_file || settings.app_key_ssm_parameter;
+  if (settings.app_id && !key) {
+    return fmt::format(
+        "a GitHub App id is set ({}) but no private key: give --app-key-file FILE, or set "
+        "GHTRAFFIC_APP_KEY to the PEM itself, GHTRAFFIC_APP_KEY_FILE, or app_key_file or "
+        "app_key_ssm_parameter in the config file (docs/github-app.md)",
+        *settings.app_id);
+  }
+  if (!settings.app_id && (key || settings.app_installation_id)) {
+    return "a GitHub App key or installation is set but no App id: give --app-id ID (also "
+           "GHTRAFFIC_APP_ID or app_id in the config file), the App ID on the App's settings "
+           "page (docs/github-app.md)";
+  }
+  return {};
+}
+
+std::optional<AppAuth> find_app(const ClientSettings& settings) {
+  if (auto half = app_half_message(settings); !half.empty()) {
+    throw util::Error("{}", half);
+  }
+  if (!settings.app_id) {
+    return std::nullopt;
+  }
+  const auto& id = *settings.app_id;
+  if (std::any_of(id.begin(), id.end(),
+                  [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; })) {
+    throw util::Error(
+        "the GitHub App id \"{}\" holds spaces; give the App ID shown on the App's "
+        "settings page, like 123456",
+        id);
+  }
+  AppAuth app;
+  app.credentials.app_id = id;
+  app.installation_id = settings.app_installation_id;
+  std::string pem;
+  std::string source;
+  if (settings.app_key_inline) {
+    pem = env("GHTRAFFIC_APP_KEY").value_or("");
+    source = "GHTRAFFIC_APP_KEY";
+  } else if (settings.app_key_file) {
+    source = settings.app_key_file_from + " " + *settings.app_key_file;
+    pem = read_key_file(*settings.app_key_file, source);
+  } else if (settings.app_key_ssm_parameter) {
+    source = "SSM parameter " + *settings.app_key_ssm_parameter;
+    pem = aws::read_parameter_from_environment(*settings.app_key_ssm_parameter);
+  }
+  register_key_lines(pem);
+  if (util::trim(pem).empty()) {
+    throw util::Error("the GitHub App key from {} is empty; put the .pem file GitHub gave in it",
+                      source);
+  }
+  github::AppKey::from_pem(pem, source);  // a key that is no RSA key fails here, at start
+  app.credentials.key_pem = std::move(pem);
+  app.credentials.key_source = std::move(source);
+  return app;
 }
 
 std::optional<Token> find_token(const ClientSettings& settings) {
@@ -157,6 +274,8 @@ std::string no_token_message() {
          "  token_command = \"gh auth token\"  in the config file (--config FILE)\n"
          "  ghtraffic collect --token-ssm NAME  (an SSM Parameter Store parameter; also\n"
          "    GHTRAFFIC_TOKEN_SSM_PARAMETER or token_ssm_parameter in the config file)\n"
+         "  ghtraffic collect --app-id ID --app-key-file FILE  (a GitHub App instead of a\n"
+         "    token: docs/github-app.md)\n"
          "The token needs push access to the repositories: a classic token with the repo\n"
          "scope, or a fine-grained token or GitHub App with Administration: read. The Actions\n"
          "GITHUB_TOKEN never has it.";

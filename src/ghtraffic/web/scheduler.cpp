@@ -4,6 +4,7 @@
 #include <cctype>
 #include <random>
 
+#include "ghtraffic/collect/app_session.hpp"
 #include "ghtraffic/collect/github_transport.hpp"
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/error.hpp"
@@ -206,10 +207,10 @@ void Scheduler::run_once() {
     auto lock = store::lock_for_collect(m_options.store_url);
     auto store = store::make_store(m_options.store_url);
     auto transport = collect::make_github_transport();
-    github::Client client(m_options.client, *transport, m_clock);
+    collect::RunAccounts run_accounts(m_options.app, m_options.client, *transport, m_clock);
     auto plan = m_options.plan;
     plan.cancel = &m_cancel;
-    auto summary = collect::run_collection(client, *store, plan, nullptr, m_clock);
+    auto summary = collect::run_collection(run_accounts.accounts(), *store, plan, nullptr, m_clock);
     report.started_at = summary.started_at;
     report.finished_at = summary.finished_at;
     report.repos_ok = static_cast<int>(summary.repos.size()) - summary.failed();
@@ -225,7 +226,7 @@ void Scheduler::run_once() {
         repo_errors[repo.full_name] = repo.problem();
       }
     }
-    auto stats = client.stats();
+    auto stats = collect::combined_stats(run_accounts.accounts());
     if (stats.rate_limit_remaining >= 0) {
       rate_limit.remaining = stats.rate_limit_remaining;
       rate_limit.limit =

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "ghtraffic/collect/job.hpp"
+#include "ghtraffic/collect/settings.hpp"
 #include "ghtraffic/github/client.hpp"
 #include "ghtraffic/util/clock.hpp"
 #include "ghtraffic/web/api.hpp"
@@ -23,7 +24,8 @@ namespace ghtraffic::web {
 struct SchedulerOptions {
   std::string store_url;
   std::chrono::seconds interval{24 * 3600};
-  github::ClientOptions client;  // with the token
+  github::ClientOptions client;         // with the token
+  std::optional<collect::AppAuth> app;  // a GitHub App instead of the token
   collect::Plan plan;
   double jitter = 0.05;                      // ± this share of the interval
   std::chrono::seconds max_jitter{15 * 60};  // at most this much either way
