@@ -72,8 +72,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return s;
   }();
   static std::unique_ptr<store::Store> store = [] {
-    std::atexit(remove_store);
+    // store_path()'s name first: atexit handlers run before the statics made earlier are
+    // destroyed, not after.
     remove_store();
+    std::atexit(remove_store);
     return store::make_store("sqlite:" + store_path().string());
   }();
 

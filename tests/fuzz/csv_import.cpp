@@ -85,6 +85,7 @@ void check(const std::vector<imports::RepoImport>& repos) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const bool once = [] {
     util::set_log_sink(ignore_line);
+    (void)scratch();  // made before atexit is told, so that it is destroyed after the handler
     std::atexit(remove_scratch);
     return true;
   }();

@@ -62,7 +62,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return true;
   }();
   (void)once;
-  auto parts = fuzz::split_parts(fuzz::as_text(data, size), 6);
+  auto input = fuzz::as_text(data, size);
+  auto parts = fuzz::split_parts(input, 6);
+  // A path or header the caller gave is sent as it is: only what the input did not hold
+  // must not appear.
+  const bool input_holds_secret = input.find(k_secret) != std::string_view::npos;
 
   for (bool keep_slash : {true, false}) {
     fuzz::require(aws::uri_decode(aws::uri_encode(parts[2], keep_slash)) == parts[2],
@@ -88,7 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::require(first.signature == again.signature, "signing is deterministic");
     fuzz::require(first.signature.size() == 64 && is_hex(first.signature),
                   "a signature is 64 hex digits");
-    fuzz::require(first.canonical_request.find(k_secret) == std::string::npos,
+    fuzz::require(input_holds_secret || first.canonical_request.find(k_secret) == std::string::npos,
                   "the canonical request holds no secret");
   }
 
@@ -113,9 +117,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                   "an error holds the secret key");
   }
   for (const auto& sent : transport.sent()) {
-    fuzz::require(sent.url.find(k_secret) == std::string::npos, "a URL holds the secret key");
+    fuzz::require(input_holds_secret || sent.url.find(k_secret) == std::string::npos,
+                  "a URL holds the secret key");
     for (const auto& [name, value] : sent.headers) {
-      fuzz::require(value.find(k_secret) == std::string::npos, "a header holds the secret key");
+      fuzz::require(input_holds_secret || value.find(k_secret) == std::string::npos,
+                    "a header holds the secret key");
       if (util::iequals(name, "authorization")) {
         auto at = value.find("Signature=");
         fuzz::require(at != std::string::npos, "the Authorization header has a signature");

@@ -139,7 +139,7 @@ TEST_F(killed_collect_dynamodb,
 
   m_github.set_latency(std::chrono::milliseconds(15));
   std::mt19937 random(20261202);
-  std::uniform_int_distribution<int> delay_ms(5, from_env("GHTRAFFIC_KILL_MAX_MS", 2500));
+  std::uniform_int_distribution<int> delay_ms(5, from_env("GHTRAFFIC_KILL_MAX_MS", 1000));
   const int total = from_env("GHTRAFFIC_KILL_ROUNDS", 6);
   int killed = 0;
   int killed_between_commits = 0;
