@@ -68,63 +68,17 @@ class Writer {
     result.grown_days += outcome.grown_days;
   }
 
-  // R5: true when that day's snapshot is to be (re)written: none yet, or an earlier one.
-  bool claim_snapshot_day(core::RepoId id, std::string_view list, util::Timestamp observed_at) {
-    const auto day = day_text(util::day_of(observed_at));
-    {
-      auto cursor = query(sql::k_select_snapshot_time);
-      cursor.bind(id).bind(list).bind(day);
-      if (cursor.step() && parse_stored_time(cursor.text(0)) >= observed_at) {
-        return false;
-      }
-    }
-    query(sql::k_upsert_snapshot).bind(id).bind(list).bind(day).bind(time_text(observed_at)).run();
-    return true;
-  }
-
   void write_paths(core::RepoId id, const core::PathSnapshot& snapshot, ImportResult& result) {
-    if (!claim_snapshot_day(id, "paths", snapshot.observed_at)) {
-      return;
-    }
-    ++result.new_snapshots;
-    const auto day = day_text(util::day_of(snapshot.observed_at));
-    const auto observed_at = time_text(snapshot.observed_at);
-    query(sql::k_clear_path_entries).bind(id).bind(day).run();
-    int rank = 0;
-    for (const auto& entry : snapshot.entries) {
-      query(sql::k_insert_path_entry)
-          .bind(id)
-          .bind(day)
-          .bind(observed_at)
-          .bind(++rank)
-          .bind(entry.path)
-          .bind(entry.title)
-          .bind(entry.count)
-          .bind(entry.uniques)
-          .run();
+    if (write_path_snapshot([this](std::string_view sql) { return query(sql); }, id, snapshot)) {
+      ++result.new_snapshots;
     }
   }
 
   void write_referrers(core::RepoId id, const core::ReferrerSnapshot& snapshot,
                        ImportResult& result) {
-    if (!claim_snapshot_day(id, "referrers", snapshot.observed_at)) {
-      return;
-    }
-    ++result.new_snapshots;
-    const auto day = day_text(util::day_of(snapshot.observed_at));
-    const auto observed_at = time_text(snapshot.observed_at);
-    query(sql::k_clear_referrer_entries).bind(id).bind(day).run();
-    int rank = 0;
-    for (const auto& entry : snapshot.entries) {
-      query(sql::k_insert_referrer_entry)
-          .bind(id)
-          .bind(day)
-          .bind(observed_at)
-          .bind(++rank)
-          .bind(entry.referrer)
-          .bind(entry.count)
-          .bind(entry.uniques)
-          .run();
+    if (write_referrer_snapshot([this](std::string_view sql) { return query(sql); }, id,
+                                snapshot)) {
+      ++result.new_snapshots;
     }
   }
 

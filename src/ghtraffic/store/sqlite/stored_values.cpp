@@ -15,6 +15,21 @@ namespace {
   throw SqliteError(SQLITE_CORRUPT, fmt::format("unreadable {} '{}' in the store", what, text));
 }
 
+// R5: true when that day's snapshot of LIST is to be (re)written: none yet, or an earlier one.
+bool claim_snapshot_day(const std::function<Cursor(std::string_view)>& query, core::RepoId id,
+                        std::string_view list, util::Timestamp observed_at) {
+  const auto day = day_text(util::day_of(observed_at));
+  {
+    auto cursor = query(sql::k_select_snapshot_time);
+    cursor.bind(id).bind(list).bind(day);
+    if (cursor.step() && parse_stored_time(cursor.text(0)) >= observed_at) {
+      return false;
+    }
+  }
+  query(sql::k_upsert_snapshot).bind(id).bind(list).bind(day).bind(time_text(observed_at)).run();
+  return true;
+}
+
 }  // namespace
 
 util::Day parse_stored_day(const std::string& text) {
@@ -81,6 +96,53 @@ core::MergeOutcome write_merged_days(const std::function<Cursor(std::string_view
         .run();
   }
   return outcome;
+}
+
+bool write_path_snapshot(const std::function<Cursor(std::string_view)>& query, core::RepoId id,
+                         const core::PathSnapshot& snapshot) {
+  if (!claim_snapshot_day(query, id, "paths", snapshot.observed_at)) {
+    return false;
+  }
+  const auto day = day_text(util::day_of(snapshot.observed_at));
+  const auto observed_at = time_text(snapshot.observed_at);
+  query(sql::k_clear_path_entries).bind(id).bind(day).run();
+  int rank = 0;
+  for (const auto& entry : snapshot.entries) {
+    query(sql::k_insert_path_entry)
+        .bind(id)
+        .bind(day)
+        .bind(observed_at)
+        .bind(++rank)
+        .bind(entry.path)
+        .bind(entry.title)
+        .bind(entry.count)
+        .bind(entry.uniques)
+        .run();
+  }
+  return true;
+}
+
+bool write_referrer_snapshot(const std::function<Cursor(std::string_view)>& query, core::RepoId id,
+                             const core::ReferrerSnapshot& snapshot) {
+  if (!claim_snapshot_day(query, id, "referrers", snapshot.observed_at)) {
+    return false;
+  }
+  const auto day = day_text(util::day_of(snapshot.observed_at));
+  const auto observed_at = time_text(snapshot.observed_at);
+  query(sql::k_clear_referrer_entries).bind(id).bind(day).run();
+  int rank = 0;
+  for (const auto& entry : snapshot.entries) {
+    query(sql::k_insert_referrer_entry)
+        .bind(id)
+        .bind(day)
+        .bind(observed_at)
+        .bind(++rank)
+        .bind(entry.referrer)
+        .bind(entry.count)
+        .bind(entry.uniques)
+        .run();
+  }
+  return true;
 }
 
 }  // namespace ghtraffic::store::sqlite

@@ -28,6 +28,14 @@ core::MergeOutcome write_merged_days(const std::function<Cursor(std::string_view
                                      core::RepoId id, core::TrafficKind kind,
                                      const std::vector<core::DayCount>& days);
 
+// R5: writes a day's 14-day top 10 unless the stored one of that day was observed at the
+// same time or later (none yet, or an earlier one, is replaced). True when it was written.
+// A collection's commit and an import both write snapshots this way.
+bool write_path_snapshot(const std::function<Cursor(std::string_view)>& query, core::RepoId id,
+                         const core::PathSnapshot& snapshot);
+bool write_referrer_snapshot(const std::function<Cursor(std::string_view)>& query, core::RepoId id,
+                             const core::ReferrerSnapshot& snapshot);
+
 // BEGIN ... COMMIT, rolled back unless committed. SQLite itself rolls back on some errors
 // (disk full, I/O), so the rollback only runs while a transaction is still open.
 class Transaction {
