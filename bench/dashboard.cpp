@@ -16,7 +16,9 @@
 
 #include "child.hpp"
 #include "fill.hpp"
+#include "ghtraffic/store/store.hpp"
 #include "ghtraffic/web/report.hpp"
+#include "ghtraffic/web/snapshot.hpp"
 
 namespace ghtraffic::bench {
 namespace {
@@ -369,6 +371,36 @@ std::string machine_text() {
                      ::sysconf(_SC_NPROCESSORS_ONLN));
 }
 
+// What serve reads at start and after a collection, timed in-process. The collection is
+// simulated without writing: every repository's previous record is the stored one a day
+// earlier, so each is read again from 16 days before that on, as after a real collection.
+void measure_snapshot(const fs::path& db, DashboardResult& r) {
+  auto store = store::make_store("sqlite:" + db.string(), {.read_only = true});
+  auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  auto started = Clock::now();
+  auto recent =
+      web::load_recent_snapshot(*store, today - std::chrono::days{web::k_recent_days - 1});
+  r.load_recent_ms = ms_since(started);
+  started = Clock::now();
+  auto whole = web::load_snapshot(*store, nullptr);
+  r.load_whole_ms = ms_since(started);
+  web::Snapshot day_before = *whole;
+  for (auto& repo : day_before.repos) {
+    auto earlier = std::make_shared<web::RepoData>(*repo);
+    if (earlier->record.last_collected) {
+      *earlier->record.last_collected -= std::chrono::days{1};
+    }
+    repo = std::move(earlier);
+  }
+  started = Clock::now();
+  auto again = web::load_snapshot(*store, &day_before);
+  r.reload_after_collection_ms = ms_since(started);
+  fmt::print(stderr,
+             "dashboard: snapshot in-process: recent {:.0f} ms, whole {:.0f} ms, after a "
+             "collection of every repository {:.0f} ms ({} repositories)\n",
+             r.load_recent_ms, r.load_whole_ms, r.reload_after_collection_ms, again->repos.size());
+}
+
 void measure_server(const DashboardOptions& o, const fs::path& db, const fs::path& scratch,
                     DashboardResult& r) {
   const auto out = scratch / "serve.out";
@@ -389,6 +421,11 @@ void measure_server(const DashboardOptions& o, const fs::path& db, const fs::pat
   r.cold_first_ms = ms_since(cold);
   fmt::print(stderr, "dashboard: server up in {:.0f} ms, first /api/repos {:.0f} ms\n",
              r.server_start_ms, r.cold_first_ms);
+
+  get_ok(client, "/api/daily");
+  r.first_whole_ms = ms_since(started);
+  fmt::print(stderr, "dashboard: first /api/daily (the whole snapshot) {:.0f} ms after spawn\n",
+             r.first_whole_ms);
 
   auto repos = nlohmann::json::parse(repos_body);
   r.repo_page = pick_repo_page(repos);
@@ -459,6 +496,7 @@ DashboardResult run_dashboard(const DashboardOptions& o) {
     prepare_store(o, db, r);
     r.store_bytes = store_bytes(db);
     measure_server(o, db, scratch, r);
+    measure_snapshot(db, r);
     if (!o.skip_report) {
       fmt::print(stderr, "dashboard: ghtraffic report\n");
       std::vector<std::string> some;

@@ -93,7 +93,14 @@ struct DashboardResult {
   std::int64_t store_bytes = 0;
   double server_start_ms = 0;  // spawn until /healthz answers
   double cold_first_ms = 0;    // the first /api/repos: the snapshot is loaded from the store
-  std::string repo_page;       // the repository whose page is measured
+  double first_whole_ms = 0;   // spawn until the first /api/daily, which needs every day
+  // In-process, on a connection of its own: reading the recent snapshot, the whole one, and
+  // the whole one again after a collection of every repository (each read from 16 days
+  // before its previous collection on), in ms.
+  double load_recent_ms = 0;
+  double load_whole_ms = 0;
+  double reload_after_collection_ms = 0;
+  std::string repo_page;  // the repository whose page is measured
   std::vector<Latency> latencies;
   WrkResult wrk;
   BrowserResult browser;

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "dashboard.hpp"
+#include "ghtraffic/web/snapshot.hpp"
 
 namespace ghtraffic::bench {
 namespace {
@@ -46,6 +47,15 @@ std::string dashboard_markdown(const DashboardResult& r) {
   out += fmt::format("| serve: spawn until /healthz | {:.0f} ms |\n", r.server_start_ms);
   out += fmt::format("| serve: first /api/repos (cold, loads the snapshot) | {:.0f} ms |\n",
                      r.cold_first_ms);
+  out += fmt::format(
+      "| serve: spawn until the first /api/daily (every day: the whole snapshot) | {:.0f} ms |\n",
+      r.first_whole_ms);
+  out += fmt::format("| snapshot: recent ({} days), read in-process | {:.0f} ms |\n",
+                     web::k_recent_days, r.load_recent_ms);
+  out += fmt::format("| snapshot: whole, read in-process | {:.0f} ms |\n", r.load_whole_ms);
+  out +=
+      fmt::format("| snapshot: read again after a collection of every repository | {:.0f} ms |\n",
+                  r.reload_after_collection_ms);
   out += fmt::format("| serve: CPU over the whole run / peak RSS | {:.1f} s / {:.0f} MB |\n",
                      r.server_cpu_s, r.server_peak_rss_mb);
   out += "\n";
@@ -181,6 +191,10 @@ nlohmann::json dashboard_json(const DashboardResult& r, const DashboardOptions& 
       {"server",
        {{"start_ms", r.server_start_ms},
         {"cold_first_repos_ms", r.cold_first_ms},
+        {"first_whole_ms", r.first_whole_ms},
+        {"load_recent_ms", r.load_recent_ms},
+        {"load_whole_ms", r.load_whole_ms},
+        {"reload_after_collection_ms", r.reload_after_collection_ms},
         {"cpu_s", r.server_cpu_s},
         {"peak_rss_mb", r.server_peak_rss_mb}}},
       {"repo_page", r.repo_page},

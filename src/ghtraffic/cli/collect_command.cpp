@@ -167,9 +167,15 @@ void print_table(const collect::Summary& summary) {
 
 void print_json(const collect::Summary& summary, const std::string& store_url,
                 const RunFreshness& freshness) {
-  auto doc = collect::summary_to_json(summary, store_url);
-  doc.update(to_json(freshness));
-  std::fputs((util::scrub(doc.dump(2)) + "\n").c_str(), stdout);
+  std::string text;
+  {
+    auto doc = collect::summary_to_json(summary, store_url);
+    doc.update(to_json(freshness));
+    text = doc.dump(2);
+  }  // one copy of a summary of thousands of repositories at a time
+  text = util::scrub(text);
+  std::fputs(text.c_str(), stdout);
+  std::fputs("\n", stdout);
 }
 
 util::Day today_for(const CollectOptions& opts) {

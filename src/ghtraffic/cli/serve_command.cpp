@@ -181,13 +181,29 @@ int run_serve(const GlobalOptions& global, const ServeOptions& opts) {
   web::Server server(server_options, context);
   int port = server.bind();
 
-  auto started = std::chrono::steady_clock::now();
-  auto snapshot = warm();
-  util::log_info("read {} from {} in {} ms",
-                 util::counted(snapshot->repos.size(), "repository", "repositories"), description,
-                 std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::steady_clock::now() - started)
-                     .count());
+  // The server answers while the store is read: the recent days first (the overview's
+  // table and the status strip), then everything (requests that need older days wait).
+  std::jthread loader([&stores, &cache, &description] {
+    auto started = std::chrono::steady_clock::now();
+    auto since_start = [&started] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::steady_clock::now() - started)
+          .count();
+    };
+    try {
+      auto lease = stores.acquire();
+      cache.load_recent(*lease, util::day_of(util::system_clock().now()) -
+                                    std::chrono::days{web::k_recent_days - 1});
+      util::log_verbose("read the last {} days from {} in {} ms", web::k_recent_days, description,
+                        since_start());
+      auto snapshot = cache.get(*lease);
+      util::log_info("read {} from {} in {} ms",
+                     util::counted(snapshot->repos.size(), "repository", "repositories"),
+                     description, since_start());
+    } catch (const std::exception& e) {
+      util::log_error("could not read the store: {}", util::scrub(e.what()));
+    }
+  });
   check_freshness();
   WatchTimer watch_timer(check_freshness);
   if (scheduler) {
@@ -210,6 +226,7 @@ int run_serve(const GlobalOptions& global, const ServeOptions& opts) {
   std::fputs(fmt::format("listening on {}\n", url).c_str(), stdout);
   std::fflush(stdout);
   server.run();
+  loader.join();
   watch_timer.stop();
   if (scheduler) {
     scheduler->request_stop();

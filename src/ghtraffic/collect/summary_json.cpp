@@ -26,11 +26,11 @@ nlohmann::json summary_to_json(const Summary& summary, const std::string& store_
     }
     repos.push_back(std::move(item));
   }
-  return nlohmann::json{
+  // The list goes in after the rest: an initializer list would copy it whole.
+  nlohmann::json out{
       {"store", store_description},
       {"started_at", util::format_iso8601(summary.started_at)},
       {"finished_at", util::format_iso8601(summary.finished_at)},
-      {"repos", repos},
       {"ok", summary.all_ok()},
       {"errors", summary.errors},
       {"listings_failed", summary.failed_listings()},
@@ -46,6 +46,8 @@ nlohmann::json summary_to_json(const Summary& summary, const std::string& store_
       {"max_per_minute", summary.client.max_per_minute},
       {"rate_limit_remaining", summary.client.rate_limit_remaining},
   };
+  out["repos"] = std::move(repos);
+  return out;
 }
 
 }  // namespace ghtraffic::collect

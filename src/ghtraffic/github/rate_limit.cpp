@@ -152,7 +152,9 @@ AnswerFacts read_answer(const net::HttpResponse& response, util::Timestamp local
   const auto retry_after = response.header("retry-after");
   facts.retry_after_given = retry_after.has_value();
   facts.retry_after = read_retry_after(retry_after, facts.server_now);
-  facts.mentions_rate_limit = util::to_lower(response.body).find("rate limit") != std::string::npos;
+  // Only an error answer can be a limit: a body of traffic is not searched for the words.
+  facts.mentions_rate_limit = response.status >= 400 &&
+                              util::to_lower(response.body).find("rate limit") != std::string::npos;
   return facts;
 }
 

@@ -27,6 +27,14 @@ bool read_int(std::string_view text, size_t pos, size_t len, int& out) {
   return value.has_value();
 }
 
+// Writes value's last len decimal digits at out[pos, pos + len), zero-padded.
+void put_digits(std::string& out, std::size_t pos, std::size_t len, unsigned value) {
+  for (std::size_t i = pos + len; i > pos; --i) {
+    out[i - 1] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+}
+
 std::optional<Day> make_day(int y, int m, int d) {
   year_month_day ymd{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) {
@@ -50,8 +58,19 @@ Day day_of(Timestamp t) {
 
 std::string format_day(Day d) {
   year_month_day ymd{d};
-  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  const int y = static_cast<int>(ymd.year());
+  const auto m = static_cast<unsigned>(ymd.month());
+  const auto dd = static_cast<unsigned>(ymd.day());
+  if (y < 0 || y > 9999) {
+    return fmt::format("{:04}-{:02}-{:02}", y, m, dd);
+  }
+  // By hand: stores and exports write a day per row, and fmt's parsing of the format
+  // string costs more than the digits.
+  std::string out = "0000-00-00";
+  put_digits(out, 0, 4, static_cast<unsigned>(y));
+  put_digits(out, 5, 2, m);
+  put_digits(out, 8, 2, dd);
+  return out;
 }
 
 std::optional<Day> parse_day(std::string_view text) {
@@ -68,8 +87,13 @@ std::optional<Day> parse_day(std::string_view text) {
 std::string format_iso8601(Timestamp t) {
   auto d = day_of(t);
   hh_mm_ss hms{t - d};
-  return fmt::format("{}T{:02}:{:02}:{:02}Z", format_day(d), hms.hours().count(),
-                     hms.minutes().count(), hms.seconds().count());
+  auto out = format_day(d);
+  out += "T00:00:00Z";
+  const auto at = out.size() - 10;
+  put_digits(out, at + 1, 2, static_cast<unsigned>(hms.hours().count()));
+  put_digits(out, at + 4, 2, static_cast<unsigned>(hms.minutes().count()));
+  put_digits(out, at + 7, 2, static_cast<unsigned>(hms.seconds().count()));
+  return out;
 }
 
 std::optional<Timestamp> parse_iso8601(std::string_view text) {

@@ -3,6 +3,9 @@
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,6 +14,7 @@
 #include <cerrno>
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <thread>
 
 #include "ghtraffic/util/error.hpp"
@@ -20,6 +24,7 @@
 #include "ghtraffic/util/strings.hpp"
 #include "ghtraffic/web/assets.hpp"
 #include "ghtraffic/web/connection.hpp"
+#include "ghtraffic/web/task_pool.hpp"
 
 namespace ghtraffic::web {
 namespace {
@@ -27,6 +32,10 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* k_json_type = "application/json; charset=utf-8";
+// Every open connection holds a thread (TaskPool): idle ones beyond this wait in line.
+constexpr std::size_t k_most_threads = 2048;
+// The oldest day /api/repos reads: its 30-day figures and sparkline end today.
+constexpr int k_repos_days_back = 29;
 constexpr std::size_t k_min_token_length = 16;
 
 // The UI is in files, so nothing inline is needed; GitHub's strings can never run.
@@ -167,6 +176,18 @@ int bind_error(const ListenAddress& listen) {
   return error;
 }
 
+// Raises the soft limit of open files (often 1,024, as under systemd) towards wanted, within
+// the hard limit, so that many open connections do not make accept() fail.
+void allow_open_connections(std::size_t wanted) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) {
+    return;
+  }
+  limit.rlim_cur =
+      limit.rlim_max == RLIM_INFINITY ? wanted : std::min<rlim_t>(wanted, limit.rlim_max);
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 }  // namespace
 
 ListenAddress parse_listen(std::string_view text) {
@@ -256,7 +277,34 @@ struct Server::Impl {
   std::atomic<bool> finished{false};
   int port = 0;
 
+  // The /api/repos answer of one snapshot, day and set of scheduler errors: the overview's
+  // table is the same for every request in between, so it is serialised once.
+  struct ReposAnswer {
+    std::shared_ptr<const Snapshot> snapshot;
+    util::Day today{};
+    std::map<std::string, std::string> errors;
+    std::shared_ptr<const std::string> body;
+  };
+  std::mutex repos_mutex;
+  ReposAnswer repos_answer;
+
   Impl(ServerOptions o, ServerContext c) : options(std::move(o)), context(std::move(c)) {}
+
+  std::shared_ptr<const std::string> repos_body(const std::shared_ptr<const Snapshot>& snapshot,
+                                                util::Day day,
+                                                std::map<std::string, std::string> errors) {
+    {
+      std::lock_guard lock(repos_mutex);
+      if (repos_answer.body && repos_answer.snapshot == snapshot && repos_answer.today == day &&
+          repos_answer.errors == errors) {
+        return repos_answer.body;
+      }
+    }
+    auto body = std::make_shared<const std::string>(dump(repos_json(*snapshot, day, errors)));
+    std::lock_guard lock(repos_mutex);
+    repos_answer = {snapshot, day, std::move(errors), body};
+    return body;
+  }
 
   util::Day today() const { return util::day_of(context.clock.now()); }
 
@@ -285,13 +333,22 @@ struct Server::Impl {
 
   using ApiHandler = std::function<json(store::Store&, const Snapshot&, const Params&)>;
 
-  void api(const std::string& path, ApiHandler handler) {
-    http.Get(path, [this, handler = std::move(handler)](const httplib::Request& req,
-                                                        httplib::Response& res) {
+  // days_back: the handler reads no day older than today minus that many days, so a
+  // recent snapshot (at start, while the whole one loads) answers it.
+  void api(const std::string& path, ApiHandler handler, std::optional<int> days_back = {}) {
+    http.Get(path, [this, days_back, handler = std::move(handler)](const httplib::Request& req,
+                                                                   httplib::Response& res) {
       auto lease = context.stores.acquire();
-      auto snapshot = context.cache.get(*lease);
+      auto snapshot = context.cache.get(*lease, oldest_day(days_back));
       send_json(res, 200, handler(*lease, *snapshot, req.params));
     });
+  }
+
+  std::optional<util::Day> oldest_day(std::optional<int> days_back) const {
+    if (!days_back) {
+      return std::nullopt;
+    }
+    return today() - std::chrono::days{*days_back};
   }
 
   bool authorized(const httplib::Request& req) const {
@@ -392,14 +449,26 @@ struct Server::Impl {
       res.set_content(metrics_text(*snapshot, status(*snapshot).last_run, today()),
                       "text/plain; version=0.0.4; charset=utf-8");
     });
-    api("/api/status", [this](store::Store& store, const Snapshot& snapshot, const Params&) {
-      auto info = status(snapshot);
-      info.attention =
-          needing_attention(read::store_freshness(store, info.today, context.warn_days));
-      return status_json(info);
-    });
-    api("/api/repos", [this](store::Store&, const Snapshot& snapshot, const Params&) {
-      return repos_json(snapshot, today(), repo_errors());
+    api(
+        "/api/status",
+        [this](store::Store& store, const Snapshot& snapshot, const Params&) {
+          auto info = status(snapshot);
+          info.attention =
+              needing_attention(read::store_freshness(store, info.today, context.warn_days));
+          return status_json(info);
+        },
+        0);
+    http.Get("/api/repos", [this](const httplib::Request&, httplib::Response& res) {
+      auto day = today();
+      std::shared_ptr<const Snapshot> snapshot;
+      {
+        auto lease = context.stores.acquire();
+        snapshot = context.cache.get(*lease, day - std::chrono::days{k_repos_days_back});
+      }
+      auto body = repos_body(snapshot, day, repo_errors());
+      res.status = 200;
+      res.set_header("Cache-Control", "no-store");
+      res.set_content(*body, k_json_type);
     });
     api("/api/daily", [](store::Store&, const Snapshot& snapshot, const Params& params) {
       return daily_json(snapshot, params);
@@ -469,7 +538,9 @@ struct Server::Impl {
 Server::Server(ServerOptions options, ServerContext context)
     : m_impl(std::make_unique<Impl>(std::move(options), std::move(context))) {
   auto threads = static_cast<std::size_t>(std::max(m_impl->options.threads, 1));
-  m_impl->http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  m_impl->http.new_task_queue = [threads] {
+    return new TaskPool(threads, std::max(threads, k_most_threads), std::chrono::seconds(10));
+  };
   // Headers and body leave in separate writes; without this the body waits for the
   // client's delayed ACK (about 40 ms on Linux) whenever the headers were not yet ACKed.
   m_impl->http.set_tcp_nodelay(true);
@@ -483,6 +554,10 @@ Server::Server(ServerOptions options, ServerContext context)
   m_impl->http.set_socket_options([](socket_t sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    // A connection reaches accept() once its request has begun to arrive (or after a few
+    // seconds): connections opened and left silent wait in the kernel, not in a thread.
+    int defer_seconds = 5;
+    ::setsockopt(sock, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_seconds, sizeof defer_seconds);
   });
   m_impl->routes();
 }
@@ -529,6 +604,7 @@ int Server::bind() {
         listen.host, listen.port);
   }
   m_impl->port = port;
+  allow_open_connections(k_most_threads + 64);
   return port;
 }
 

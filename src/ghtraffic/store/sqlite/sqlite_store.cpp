@@ -470,7 +470,15 @@ class SqliteStore final : public Store {
   DatabaseHandle m_db;  // declared before the statements: they are finalized first
   bool m_read_only;
   int m_version;  // the schema version of the file (older than current only read-only)
-  std::unordered_map<std::string_view, StatementHandle> m_statements;
+  // The SQL is a constant of statements.hpp: its address and length tell statements apart
+  // without hashing a few hundred characters a query. Keys still compare by text, so the
+  // same text at another address only gets a statement of its own.
+  struct TextAddressHash {
+    std::size_t operator()(std::string_view sql) const noexcept {
+      return std::hash<const void*>{}(sql.data()) ^ sql.size();
+    }
+  };
+  std::unordered_map<std::string_view, StatementHandle, TextAddressHash> m_statements;
 };
 
 std::string absolute_path(const std::string& path) {
@@ -546,8 +554,10 @@ std::unique_ptr<Store> make_sqlite_store(const std::string& given_path,
     (void)util::create_private_file(path);
   }
 
+  // NOMUTEX: a Store is used by one thread at a time (its statement cache is not shared
+  // either), so SQLite's own lock around every call is only cost.
   int flags =
-      SQLITE_OPEN_EXRESCODE |
+      SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOMUTEX |
       (options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
   auto target = path;
   if (options.read_only && open_as_immutable(path)) {

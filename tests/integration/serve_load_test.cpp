@@ -1,0 +1,130 @@
+// The dashboard server under load, in-process over loopback: connections that send nothing
+// do not keep other clients waiting, and /api/repos, serialised once per snapshot, changes
+// when a collection does. The ten-minute run with wrk is bench/serve-load.
+#include <gmock/gmock.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
+
+#include "fixture.hpp"
+#include "ghtraffic/store/store.hpp"
+#include "ghtraffic/util/clock.hpp"
+#include "ghtraffic/web/server.hpp"
+
+using namespace ghtraffic;
+using namespace ghtraffic::testing;
+using nlohmann::json;
+
+namespace {
+
+class LoadedServer {
+ public:
+  LoadedServer(const std::string& store_url, util::Clock& clock, int threads)
+      : m_stores([store_url] { return store::make_store(store_url, {.read_only = true}); }, 2),
+        m_server({{"127.0.0.1", 0}, {}, threads, {}},
+                 web::ServerContext{m_stores, m_cache, store_url, {}, {}, "test", clock}) {
+    m_port = m_server.bind();
+    m_thread = std::thread([this] { m_server.run(); });
+  }
+  ~LoadedServer() {
+    m_server.stop();
+    m_thread.join();
+  }
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", m_port);
+    // A guard against hanging only: a server that queued this behind the idle connections
+    // would answer after minutes.
+    c.set_connection_timeout(30);
+    c.set_read_timeout(30);
+    return c;
+  }
+  int port() const { return m_port; }
+
+ private:
+  web::StorePool m_stores;
+  web::SnapshotCache m_cache;
+  web::Server m_server;
+  int m_port = 0;
+  std::thread m_thread;
+};
+
+// Connections that are open and send nothing, as a slow or hostile client leaves them.
+class IdleConnections {
+ public:
+  IdleConnections(int port, int count) {
+    for (int i = 0; i < count; ++i) {
+      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(static_cast<uint16_t>(port));
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+        m_fds.push_back(fd);
+      } else {
+        ::close(fd);
+      }
+    }
+  }
+  ~IdleConnections() {
+    for (int fd : m_fds) {
+      ::close(fd);
+    }
+  }
+  std::size_t size() const { return m_fds.size(); }
+
+ private:
+  std::vector<int> m_fds;
+};
+
+class serve_load : public CollectFixture {
+ protected:
+  void SetUp() override {
+    CollectFixture::SetUp();
+    add_repo("octo/alpha", 101);
+    m_github.set_view("octo/alpha", day("2026-03-18"), 9, 4);
+    auto first = run_collect({"octo/alpha"});
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+  }
+
+  util::ManualClock m_clock{at("2026-03-20T12:00:00Z")};
+};
+
+}  // namespace
+
+TEST_F(serve_load, connections_that_send_nothing_do_not_keep_other_clients_waiting) {
+  LoadedServer server(m_store, m_clock, 4);
+  // Each idle connection holds a server thread until its keep-alive timeout (5 s): with a
+  // fixed pool of 4, a request after 60 of them would wait 75 s.
+  IdleConnections idle(server.port(), 60);
+  ASSERT_EQ(idle.size(), 60u);
+  for (const char* path : {"/healthz", "/api/repos", "/api/status"}) {
+    auto res = server.client().Get(path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 200) << path;
+  }
+}
+
+TEST_F(serve_load, repos_is_the_same_answer_until_a_collection_changes_it) {
+  LoadedServer server(m_store, m_clock, 4);
+  auto first = server.client().Get("/api/repos");
+  auto again = server.client().Get("/api/repos");
+  ASSERT_TRUE(first && again);
+  EXPECT_EQ(first->body, again->body);
+  EXPECT_EQ(json::parse(first->body)["repos"][0]["views_14d"], 9);
+
+  // A day later GitHub has one more day; the collection commits it.
+  m_github.set_now(at("2026-03-21T12:00:00Z"));
+  m_github.set_view("octo/alpha", day("2026-03-21"), 5, 2);
+  auto second = run_collect({"octo/alpha"});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  auto after = server.client().Get("/api/repos");  // the store's last run changed
+  ASSERT_TRUE(after);
+  const auto repo = json::parse(after->body)["repos"][0];
+  EXPECT_EQ(repo["last_collected"], "2026-03-21T12:00:00Z");
+  EXPECT_EQ(repo["last_day"], "2026-03-21");
+}
