@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "ghtraffic/read/series.hpp"
+#include "ghtraffic/store/sqlite/windows_since.hpp"
 
 namespace ghtraffic::web {
 namespace {
@@ -122,6 +123,9 @@ void put_days(RepoData& data, const std::vector<store::DayRecord>& views,
 // The windows observed at or after from.
 std::vector<store::WindowRecord> windows_since(store::Store& store, core::RepoId repo,
                                                util::Timestamp from) {
+  if (auto since = store::sqlite::windows_since(store, repo, from)) {
+    return std::move(*since);
+  }
   auto all = store.windows(repo);
   std::erase_if(all, [from](const store::WindowRecord& w) { return w.observed_at < from; });
   return all;

@@ -20,6 +20,7 @@
 #include "ghtraffic/store/sqlite/sqlite_handle.hpp"
 #include "ghtraffic/store/sqlite/statements.hpp"
 #include "ghtraffic/store/sqlite/stored_values.hpp"
+#include "ghtraffic/store/sqlite/windows_since.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/file_lock.hpp"
 #include "ghtraffic/util/private_files.hpp"
@@ -223,6 +224,19 @@ class SqliteStore final : public Store {
       std::vector<WindowRecord> out;
       auto cursor = query(sql::k_select_windows);
       cursor.bind(repo);
+      while (cursor.step()) {
+        out.push_back({parse_stored_kind(cursor.text(0)), parse_stored_time(cursor.text(1)),
+                       cursor.int64(2), cursor.int64(3)});
+      }
+      return out;
+    });
+  }
+
+  std::vector<WindowRecord> windows_since(core::RepoId repo, util::Timestamp from) {
+    return reading([&] {
+      std::vector<WindowRecord> out;
+      auto cursor = query(sql::k_select_windows_since);
+      cursor.bind(repo).bind(time_text(from));
       while (cursor.step()) {
         out.push_back({parse_stored_kind(cursor.text(0)), parse_stored_time(cursor.text(1)),
                        cursor.int64(2), cursor.int64(3)});
@@ -480,6 +494,19 @@ class SqliteStore final : public Store {
   };
   std::unordered_map<std::string_view, StatementHandle, TextAddressHash> m_statements;
 };
+
+}  // namespace
+
+std::optional<std::vector<WindowRecord>> windows_since(Store& store, core::RepoId repo,
+                                                       util::Timestamp from) {
+  auto* sqlite = dynamic_cast<SqliteStore*>(&store);
+  if (sqlite == nullptr) {
+    return std::nullopt;
+  }
+  return sqlite->windows_since(repo, from);
+}
+
+namespace {
 
 std::string absolute_path(const std::string& path) {
   std::error_code error;

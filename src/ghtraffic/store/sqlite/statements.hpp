@@ -222,6 +222,13 @@ inline constexpr std::string_view k_select_windows = R"sql(
 SELECT kind, observed_at, count, uniques FROM windows WHERE repo_id = ?1
 ORDER BY observed_at, CASE kind WHEN 'views' THEN 0 ELSE 1 END)sql";
 
+// Stored times are fixed-width UTC text, so text order is time order. The kinds are named
+// so that the key (repo_id, kind, observed_at) seeks to the time in each.
+inline constexpr std::string_view k_select_windows_since = R"sql(
+SELECT kind, observed_at, count, uniques FROM windows
+WHERE repo_id = ?1 AND kind IN ('views', 'clones') AND observed_at >= ?2
+ORDER BY observed_at, CASE kind WHEN 'views' THEN 0 ELSE 1 END)sql";
+
 inline constexpr std::string_view k_select_path_snapshots = R"sql(
 SELECT s.day, s.observed_at, e.rank, e.path, e.title, e.count, e.uniques
 FROM top_snapshots s
