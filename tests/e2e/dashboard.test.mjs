@@ -487,6 +487,45 @@ describe('a store whose collector stopped months ago', () => {
   });
 });
 
+describe('star history and release downloads', () => {
+  let backfilled;
+  before(async () => {
+    backfilled = await startStack({ repos: 1, backfill: true });
+  });
+  after(async () => {
+    if (backfilled) await backfilled.stop();
+  });
+
+  test('the stars chart reaches back to the first star, history drawn apart, and downloads have a chart', async () => {
+    const watch = await watchedPage(browser);
+    const { page } = watch;
+    const counters = await (await fetch(`${backfilled.baseUrl}/api/counters?repo=octo-org/repo-0`)).json();
+    assert.ok(counters.history.length > 30, 'the backfill stored the star history');
+    const firstStar = daySeconds(counters.history[0].date);
+    await page.goto(`${backfilled.baseUrl}/#/repo/octo-org/repo-0`);
+    await waitReady(page, 'repo');
+    await page.waitForFunction(() => window.__ghtraffic.charts.counters);
+    const chart = await page.evaluate(() => {
+      const c = window.__ghtraffic.charts.counters;
+      return { labels: c.series.map((s) => s.label), x0: c.data[0][0], data: c.data.map((d) => Array.from(d)) };
+    });
+    assert.ok(chart.labels.includes('Stars (history)'), `labels: ${chart.labels}`);
+    assert.ok(chart.x0 <= firstStar, 'the chart starts at the first star, before the 30-day range');
+    const history = chart.data[chart.labels.indexOf('Stars (history)')];
+    const snapshots = chart.data[chart.labels.indexOf('Stars')];
+    assert.equal(typeof history[chart.data[0].indexOf(firstStar)], 'number');
+    assert.equal(snapshots[chart.data[0].indexOf(firstStar)], null, 'no snapshot before the first collection');
+    assert.ok(await paintedPixels(page, '#downloads-chart') > 0, 'the downloads chart is blank');
+    const downloads = await page.evaluate(() => Array.from(window.__ghtraffic.charts.downloads.data[1]));
+    assert.ok(downloads.some((v) => v === 0), `today's downloads since the earlier snapshot: ${downloads}`);
+    assert.ok(downloads.some((v) => v === null), 'days without a snapshot are gaps');
+    await page.screenshot({ path: artifact('star-history.png'), fullPage: true });
+    keep('star-history.png');
+    assertClean(watch);
+    await watch.context.close();
+  });
+});
+
 describe('many repositories', () => {
   const COUNT = 250;
   let wide;

@@ -101,8 +101,9 @@ export const GAP_OFFSET_DAYS = 40;
 // repos: how many repositories the mock has; gap: collect twice, GAP_OFFSET_DAYS apart
 // (else once, today); collections, instead: [{ daysAgo, repos }] in order, each collecting
 // the names in repos (every repository of the owner when absent) with the mock's clock
-// daysAgo days back; days: the mock's days of history, ending today.
-export async function startStack({ repos = 3, gap = true, collections = null, days = 90 } = {}) {
+// daysAgo days back; days: the mock's days of history, ending today; backfill: run
+// `ghtraffic backfill` after the collections (star and fork history back to the first star).
+export async function startStack({ repos = 3, gap = true, collections = null, days = 90, backfill = false } = {}) {
   const { binary, mock, playwright } = requirements();
   const work = mkdtempSync(path.join(tmpdir(), 'ghtraffic-e2e-'));
   const store = `sqlite:${path.join(work, 'ghtraffic.db')}`;
@@ -144,6 +145,16 @@ export async function startStack({ repos = 3, gap = true, collections = null, da
     }
     await setNow(iso(now));
     await collect();
+  }
+  if (backfill) {
+    try {
+      await run(binary, ['backfill', '--api-url', stack.mockUrl, '--store', store, '--quiet'], {
+        env: { ...process.env, GITHUB_TOKEN: 't' },
+        timeout: 30000,
+      });
+    } catch (e) {
+      throw new Error(`ghtraffic backfill failed: ${e.message}\n${e.stderr || ''}`);
+    }
   }
 
   const port = await freePort();

@@ -48,7 +48,8 @@ TEST_F(import_command, export_import_export_gives_the_same_files_and_a_second_im
   auto out = m_dir + "/again";
   auto exported = ghtraffic({"export", "--out", out});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
-  for (const char* name : {"daily.csv", "paths.csv", "referrers.csv", "windows.csv", "repos.csv"}) {
+  for (const char* name : {"daily.csv", "paths.csv", "referrers.csv", "windows.csv", "repos.csv",
+                           "stars.csv", "forks.csv", "downloads.csv"}) {
     EXPECT_EQ(read_file(out + "/" + name), read_file((k_golden_csv / name).string())) << name;
   }
   auto before = dump_content(m_db);
@@ -57,6 +58,7 @@ TEST_F(import_command, export_import_export_gives_the_same_files_and_a_second_im
   EXPECT_THAT(second.out, HasSubstr("\"new_days\": 0"));
   EXPECT_THAT(second.out, HasSubstr("\"grown_days\": 0"));
   EXPECT_THAT(second.out, HasSubstr("\"new_snapshots\": 0"));
+  EXPECT_THAT(second.out, HasSubstr("\"history_days\": 0"));
   EXPECT_THAT(second.out, HasSubstr("\"ok\": true"));
   EXPECT_EQ(dump_content(m_db), before);
 }

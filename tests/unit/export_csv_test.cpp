@@ -108,6 +108,21 @@ TEST(export_csv, every_file_has_its_contract_header) {
   EXPECT_EQ(files.at("referrers.csv"), "repo,date,referrer,views,views_unique\n");
   EXPECT_EQ(files.at("windows.csv"), "repo,observed_at,kind,count,uniques\n");
   EXPECT_EQ(files.at("repos.csv"), "repo,id,names,first_day,last_day,last_collected\n");
+  EXPECT_EQ(files.at("stars.csv"), "repo,date,stars,source\n");
+  EXPECT_EQ(files.at("forks.csv"), "repo,date,forks,source\n");
+  EXPECT_EQ(files.at("downloads.csv"), "repo,date,release,asset,downloads\n");
+}
+
+TEST(export_csv, stars_are_known_from_history_and_a_snapshot_is_the_truth_on_its_day) {
+  FakeStore store;
+  fill_scenario(store);
+  auto stars = export_files(store).at("stars.csv");
+  EXPECT_TRUE(has_line(stars, "octo-org/alpha,2026-02-19,9,history"));
+  EXPECT_TRUE(has_line(stars, "octo-org/alpha,2026-02-20,10,snapshot"));  // not the history's 9
+  EXPECT_FALSE(has_line(stars, "octo-org/alpha,2026-02-22,11,history"));  // unknown: no row
+  EXPECT_EQ(stars.find("2026-02-16"), std::string::npos);
+  auto downloads = export_files(store).at("downloads.csv");
+  EXPECT_TRUE(has_line(downloads, "octo-org/alpha,2026-03-20,v1.1,\"alpha, \"\"full\"\".zip\",7"));
 }
 
 TEST(export_csv, repos_lists_every_name_oldest_first_and_the_last_collection) {
@@ -134,7 +149,7 @@ TEST(export_csv, stats_count_data_rows_per_file) {
   MemorySink sink;
   auto stats = export_store(store, {}, sink);
   EXPECT_EQ(stats.repos, 2u);
-  ASSERT_EQ(stats.files.size(), 5u);
+  ASSERT_EQ(stats.files.size(), 8u);
   EXPECT_EQ(stats.files[0].path, "daily.csv");
   EXPECT_EQ(stats.files[0].rows, 46u);
   EXPECT_EQ(stats.files[4].path, "repos.csv");

@@ -20,6 +20,8 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "ghtraffic/core/rules.hpp"
@@ -84,6 +86,12 @@ class FakeStore final : public store::Store {
                                    observation.meta.forks, observation.meta.watchers,
                                    observation.meta.open_issues};
     keep_latest(repo.counters, counters);
+    if (observation.downloads) {
+      auto& day = repo.downloads[util::day_of(observation.downloads->observed_at)];
+      if (day.observed_at <= observation.downloads->observed_at) {
+        day = *observation.downloads;
+      }
+    }
     record.first_day.reset();
     record.last_day.reset();
     for (const auto* days : {&repo.views, &repo.clones}) {
@@ -156,6 +164,47 @@ class FakeStore final : public store::Store {
   }
 
   std::vector<core::RepoEvent> events(core::RepoId) override { return {}; }
+
+  store::BackfillResult commit_backfill(const core::Backfill& backfill) override {
+    store::BackfillResult result;
+    auto& repo = m_repos.at(backfill.id);
+    for (auto [stored, counts] : {std::pair{&repo.star_history, &backfill.stars},
+                                  std::pair{&repo.fork_history, &backfill.forks}}) {
+      for (const auto& count : *counts) {
+        auto [it, inserted] = stored->try_emplace(count.day, count.count);
+        result.new_days += inserted ? 1 : 0;
+        if (!inserted && it->second < count.count) {
+          it->second = count.count;
+          ++result.grown_days;
+        }
+      }
+    }
+    return result;
+  }
+
+  std::vector<core::HistoryCount> history_counts(core::RepoId id, core::CountKind kind,
+                                                 const store::DayRange& range = {}) override {
+    std::vector<core::HistoryCount> out;
+    const auto& repo = m_repos.at(id);
+    for (const auto& [d, count] :
+         kind == core::CountKind::stars ? repo.star_history : repo.fork_history) {
+      if (in(range, d)) {
+        out.push_back({d, count});
+      }
+    }
+    return out;
+  }
+
+  std::vector<core::DownloadSnapshot> downloads(core::RepoId id,
+                                                const store::DayRange& range = {}) override {
+    auto out = values(m_repos.at(id).downloads, range);
+    for (auto& snapshot : out) {
+      std::sort(snapshot.assets.begin(), snapshot.assets.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.release, a.asset) < std::tie(b.release, b.asset);
+      });
+    }
+    return out;
+  }
   std::optional<store::RunRecord> last_run() override { return std::nullopt; }
   std::vector<store::RepoAttempt> attempts() override { return {}; }
 
@@ -168,6 +217,9 @@ class FakeStore final : public store::Store {
     std::map<util::Day, core::PathSnapshot> paths;
     std::map<util::Day, core::ReferrerSnapshot> referrers;
     std::map<util::Day, core::CounterSnapshot> counters;
+    std::map<util::Day, std::int64_t> star_history;
+    std::map<util::Day, std::int64_t> fork_history;
+    std::map<util::Day, core::DownloadSnapshot> downloads;
   };
 
   static bool in(const store::DayRange& range, util::Day d) {
@@ -205,6 +257,9 @@ class FakeStore final : public store::Store {
 //   gap 2026-02-21..03-05 for views, 2026-02-22..03-05 for clones
 //   2026-03-20 views and clones cover 03-06..03-20, under the new name
 //   path and referrer snapshots on 02-20 and 03-20; counters on 02-20, 02-21, 03-20
+//   star history 02-17..02-21 (the snapshots of 02-20 and 02-21 are the truth on their
+//   days), fork history 02-18..02-19; download snapshots on 02-20 and 03-20, one asset name
+//   with a comma and quotes
 // octo-org/beta (id 2002): one observation on 2026-03-01 covering 02-15..03-01, with
 //   hostile titles and referrers (HTML, a comma and quotes, a formula, a line break).
 // Views on day d of a month are 10+d (uniques 2 + d%5); clones d%4+1 (uniques 1).
@@ -264,6 +319,8 @@ inline void fill_scenario(store::Store& store) {
                                   {"/octo-org/alpha-old/issues", "Issues", 10, 5}}};
     o.referrers = core::ReferrerSnapshot{at("2026-02-20T10:00:12Z"),
                                          {{"github.com", 30, 12}, {"news.ycombinator.com", 12, 9}}};
+    o.downloads =
+        core::DownloadSnapshot{at("2026-02-20T10:00:00Z"), {{"v1.0", "alpha.tar.gz", 100}}};
     store.commit(o);
   }
   {
@@ -286,7 +343,18 @@ inline void fill_scenario(store::Store& store) {
          {"/octo-org/alpha/wiki", "Home · octo-org/alpha Wiki", 4, 3}}};
     o.referrers = core::ReferrerSnapshot{at("2026-03-20T09:30:06Z"),
                                          {{"github.com", 80, 30}, {"google.com", 20, 11}}};
+    o.downloads =
+        core::DownloadSnapshot{at("2026-03-20T09:30:00Z"),
+                               {{"v1.0", "alpha.tar.gz", 180}, {"v1.1", "alpha, \"full\".zip", 7}}};
     store.commit(o);
+    core::Backfill backfill{1001, "octo-org/alpha", {}, {}, {}};
+    for (auto [text, count] :
+         {std::pair{"2026-02-17", 7}, std::pair{"2026-02-18", 8}, std::pair{"2026-02-19", 9},
+          std::pair{"2026-02-20", 9}, std::pair{"2026-02-21", 10}}) {
+      backfill.stars.push_back({day(text), count});
+    }
+    backfill.forks = {{day("2026-02-18"), 1}, {day("2026-02-19"), 2}};
+    store.commit_backfill(backfill);
   }
   {
     auto o = scenario_observation(2002, "octo-org/beta", "2026-03-01T12:00:00Z", 3, 0);

@@ -178,19 +178,42 @@ TEST_F(ImportGhrs, a_malformed_file_fails_its_repository_only_and_names_file_and
   EXPECT_FALSE(store::testing::find_repo(*store, "octo-org/beta").has_value());
 }
 
-TEST_F(ImportGhrs, star_and_fork_history_it_does_not_import_is_said_once) {
+TEST_F(ImportGhrs, star_and_fork_history_is_imported_as_history_the_last_row_of_each_day) {
   write_branch();
-  imports::read_ghrs_folder(branch());
-  EXPECT_TRUE(g_logged.empty());
   write_file(data("octo-org/alpha") / "stargazers.csv",
-             "time_iso8601,stars_cumulative\n2020-01-01 10:00:00+00:00,1\n");
+             "time_iso8601,stars_cumulative\n2020-01-01 10:00:00+00:00,1\n"
+             "2020-01-01 18:00:00+00:00,3\n2020-01-04 09:00:00+00:00,4\n");
+  write_file(data("octo-org/alpha") / "stargazer-snapshots.csv",
+             "time_iso8601,stargazers_cumulative_snapshot\n2020-01-05 00:00:00+00:00,4\n");
   write_file(data("octo-org/beta") / "forks.csv",
              "time_iso8601,forks_cumulative\n2020-01-02 10:00:00+00:00,1\n");
-  imports::read_ghrs_folder(branch());
-  ASSERT_EQ(g_logged.size(), 1u);
-  EXPECT_EQ(g_logged[0],
-            "warning: 2 repositories have star and fork history (stargazers.csv, forks.csv, "
-            "stargazer-snapshots.csv) that this ghtraffic does not import yet; it was left alone");
+  auto repos = imports::read_ghrs_folder(branch());
+  EXPECT_TRUE(g_logged.empty());
+  ASSERT_EQ(repos.size(), 2u);
+  ASSERT_TRUE(repos[0].history);
+  EXPECT_EQ(repos[0].history->star_history,
+            (std::vector<core::HistoryCount>{{util::Day{*util::parse_day("2020-01-01")}, 3},
+                                             {util::Day{*util::parse_day("2020-01-04")}, 4},
+                                             {util::Day{*util::parse_day("2020-01-05")}, 4}}));
+  ASSERT_TRUE(repos[1].history);
+  EXPECT_EQ(repos[1].history->fork_history.size(), 1u);  // days not listed stay unknown (R3)
+  auto store = open();
+  auto summary = imports::import_histories(*store, repos);
+  EXPECT_EQ(summary.history_days, 4);
+  auto again = imports::import_histories(*store, repos);
+  EXPECT_EQ(again.history_days, 0);  // R7
+}
+
+TEST_F(ImportGhrs, a_malformed_star_history_fails_its_repository_naming_the_line) {
+  write_branch();
+  write_file(data("octo-org/alpha") / "stargazers.csv",
+             "time_iso8601,stars_cumulative\n2020-01-01 10:00:00+00:00,many\n");
+  auto repos = imports::read_ghrs_folder(branch());
+  ASSERT_EQ(repos.size(), 2u);
+  EXPECT_FALSE(repos[0].history);
+  EXPECT_NE(repos[0].error.find("octo-org/alpha/ghrs-data/stargazers.csv:2"), std::string::npos)
+      << repos[0].error;
+  EXPECT_TRUE(repos[1].history);
 }
 
 TEST_F(ImportGhrs, a_folder_that_is_no_data_branch_is_a_usage_error) {

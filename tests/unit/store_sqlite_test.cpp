@@ -128,12 +128,18 @@ TEST_F(store_sqlite, creates_the_schema_in_an_empty_file) {
 
 TEST_F(store_sqlite, reads_a_version_1_store_read_only_and_upgrades_it_when_written) {
   open()->commit(full_observation(1, "octo/cat", "2026-08-03T10:00:00Z"));
-  // What a version-1 store looks like: the attempts table came with version 2.
-  run_sql(m_path, "DROP TABLE repo_attempts; PRAGMA user_version = 1;");
+  // What a version-1 store looks like: the attempts table came with version 2, the history,
+  // backfill and downloads tables with version 3.
+  run_sql(m_path,
+          "DROP TABLE repo_attempts; DROP TABLE history_counts; DROP TABLE backfill_state; "
+          "DROP TABLE downloads; PRAGMA user_version = 1;");
   {
     auto reader = open({.read_only = true});
     EXPECT_EQ(reader->repositories().size(), 1u);
     EXPECT_TRUE(reader->attempts().empty());
+    EXPECT_TRUE(reader->history_counts(1, core::CountKind::stars).empty());
+    EXPECT_FALSE(reader->backfill_state(1, core::CountKind::stars));
+    EXPECT_TRUE(reader->downloads(1).empty());
   }
   auto writer = open();
   writer->record_attempt({"octo/cat", 1, 1, *util::parse_iso8601("2026-08-04T10:00:00Z"), ""});

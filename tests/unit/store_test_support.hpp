@@ -132,7 +132,8 @@ inline std::vector<std::string> query_rows(const std::string& path, const std::s
 inline std::string dump(const std::string& path) {
   static const char* const tables[] = {
       "repos",          "repo_names",         "traffic_days", "windows", "top_snapshots",
-      "path_snapshots", "referrer_snapshots", "counters",     "events",  "http_cache"};
+      "path_snapshots", "referrer_snapshots", "counters",     "events",  "http_cache",
+      "history_counts", "backfill_state",     "downloads"};
   std::string out;
   for (const char* table : tables) {
     auto rows = query_rows(path, std::string("SELECT * FROM ") + table);

@@ -26,6 +26,7 @@ constexpr const char* k_description =
     "  ghtraffic status                     # days left before GitHub forgets; exit 1 at risk\n"
     "  ghtraffic export --out traffic/\n"
     "  ghtraffic import csv traffic/        # bring exported history back in\n"
+    "  ghtraffic backfill                   # star and fork history back to the first day\n"
     "  ghtraffic serve                      # then open http://127.0.0.1:8080/\n\n"
     "Exit codes: 0 success, 1 some repositories failed, 2 usage or configuration error,\n"
     "3 the store is busy with another collection.";
@@ -84,6 +85,7 @@ int run(int argc, char** argv) {
   add_status_command(app, options, action);
   add_export_command(app, options, action);
   add_import_command(app, options, action);
+  add_backfill_command(app, options, action);
   add_serve_command(app, options, action);
   add_report_command(app, options, action);
   add_lambda_command(app, options, action);

@@ -80,5 +80,6 @@ void add_report_command(CLI::App& app, GlobalOptions& options, Action& action);
 void add_lambda_command(CLI::App& app, GlobalOptions& options, Action& action);
 void add_demo_command(CLI::App& app, GlobalOptions& options, Action& action);
 void add_status_command(CLI::App& app, GlobalOptions& options, Action& action);
+void add_backfill_command(CLI::App& app, GlobalOptions& options, Action& action);
 
 }  // namespace ghtraffic::cli

@@ -47,7 +47,8 @@ void print_json(const imports::ImportSummary& s, const std::string& source,
                         {"grown_days", s.grown_days},
                         {"new_windows", s.new_windows},
                         {"new_snapshots", s.new_snapshots},
-                        {"new_events", s.new_events}};
+                        {"new_events", s.new_events},
+                        {"history_days", s.history_days}};
   std::fputs((util::scrub(doc.dump(2)) + "\n").c_str(), stdout);
 }
 

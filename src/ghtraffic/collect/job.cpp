@@ -76,7 +76,8 @@ std::string not_installed_message(const Accounts& accounts, const std::string& o
 
 // The names of one account, fetched through its client: GitHub answers "not found" for a
 // repository the installation cannot see, which says what to do about it.
-void resolve_named(const Accounts& accounts, std::size_t account,
+// True when GraphQL answered (false: the metadata came over REST).
+bool resolve_named(const Accounts& accounts, std::size_t account,
                    const std::vector<core::RepoRef>& repos, std::vector<Target>& targets,
                    Summary& summary) {
   const Account& through = accounts.list[account];
@@ -99,11 +100,13 @@ void resolve_named(const Accounts& accounts, std::size_t account,
     }
     summary.repos.push_back(std::move(failed));
   }
+  return metadata.graphql_available;
 }
 
 // Collects the targets the plan names. Listing failures are recorded in the summary.
 std::vector<Target> resolve_targets(const Accounts& accounts, const Plan& plan, Summary& summary) {
   std::vector<Target> targets;
+  std::map<std::size_t, bool> graphql_available;  // per account; absent: not asked
   auto take_listing = [&](const std::vector<github::RepoListing>& listed, const Filters& filters,
                           std::size_t account) {
     for (const auto& item : listed) {
@@ -141,7 +144,7 @@ std::vector<Target> resolve_targets(const Accounts& accounts, const Plan& plan, 
       take_listing(*listed, source.filters, 0);
     }
     if (!plan.repos.empty()) {
-      resolve_named(accounts, 0, plan.repos, targets, summary);
+      graphql_available[0] = resolve_named(accounts, 0, plan.repos, targets, summary);
     }
   } else {
     // An installation lists what it sees; an owner is the account an installation is on.
@@ -192,7 +195,7 @@ std::vector<Target> resolve_targets(const Accounts& accounts, const Plan& plan, 
       summary.repos.push_back(std::move(failed));
     }
     for (const auto& [i, repos] : by_account) {
-      resolve_named(accounts, i, repos, targets, summary);
+      graphql_available[i] = resolve_named(accounts, i, repos, targets, summary);
     }
   }
 
@@ -205,6 +208,28 @@ std::vector<Target> resolve_targets(const Accounts& accounts, const Plan& plan, 
   out.reserve(unique.size());
   for (auto& [id, t] : unique) {
     out.push_back(std::move(t));
+  }
+  // Downloads ride on the GraphQL metadata; listed repositories (and those read over REST)
+  // are asked for them in batches through their account, or with one request each where
+  // GraphQL is unavailable.
+  std::map<std::size_t, std::vector<std::size_t>> without_downloads;  // account → positions
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (!out[i].listing.downloads) {
+      without_downloads[out[i].account].push_back(i);
+    }
+  }
+  for (const auto& [account, positions] : without_downloads) {
+    std::vector<core::RepoRef> refs;
+    for (auto i : positions) {
+      refs.push_back(
+          core::RepoRef::parse(out[i].listing.meta.full_name).value_or(out[i].requested));
+    }
+    auto graphql = graphql_available.find(account);
+    auto downloads = github::fetch_downloads(*accounts.list[account].client, refs,
+                                             graphql == graphql_available.end() || graphql->second);
+    for (std::size_t i = 0; i < positions.size(); ++i) {
+      out[positions[i]].listing.downloads = std::move(downloads[i]);
+    }
   }
   put_first(out, plan.first);
   return out;
@@ -255,6 +280,9 @@ class RepoCollector {
 
     core::RepoObservation obs;
     obs.meta = target.listing.meta;
+    if (target.listing.downloads) {
+      obs.downloads = core::DownloadSnapshot{{}, *target.listing.downloads};
+    }
     obs.names.push_back(target.requested.full_name());
     if (target.listing.details_error) {
       obs.details_known = false;
@@ -282,6 +310,9 @@ class RepoCollector {
       outcome.error = fetcher.first_error;
       outcome.missing.clear();
       return outcome;
+    }
+    if (obs.downloads) {
+      obs.downloads->observed_at = obs.observed_at;
     }
     try {
       std::lock_guard lock(m_store_mutex);

@@ -36,4 +36,18 @@ std::string_view to_string(EventKind kind) {
   return kind == EventKind::star ? "star" : "fork";
 }
 
+std::string_view to_string(CountKind kind) {
+  return kind == CountKind::stars ? "stars" : "forks";
+}
+
+std::optional<CountKind> count_kind_from(std::string_view text) {
+  if (text == "stars") {
+    return CountKind::stars;
+  }
+  if (text == "forks") {
+    return CountKind::forks;
+  }
+  return std::nullopt;
+}
+
 }  // namespace ghtraffic::core

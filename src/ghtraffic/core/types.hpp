@@ -104,6 +104,63 @@ struct RepoEvent {
   bool operator==(const RepoEvent&) const = default;
 };
 
+// Star and fork counts per UTC day before and between collections (R6). A collected daily
+// snapshot (CounterSnapshot) is the truth on its day; these are derived from GitHub's star
+// history, its stargazer and fork listings, or read from files, and are marked apart.
+enum class CountKind { stars, forks };
+std::string_view to_string(CountKind kind);
+std::optional<CountKind> count_kind_from(std::string_view text);
+
+// The count at the end of one UTC day.
+struct HistoryCount {
+  util::Day day;
+  std::int64_t count = 0;
+  bool operator==(const HistoryCount&) const = default;
+};
+
+// Where the backfill of one kind of one repository stands, so that the next run goes on
+// from there (incremental, resumable) and views can say what is approximate.
+struct BackfillState {
+  CountKind kind = CountKind::stars;
+  std::string source;                    // "stargazers/history", "stargazers" or "forks"
+  std::string next_url;                  // the listing page to read next; empty: from the start
+  std::int64_t next_position = 0;        // items listed before next_url's page
+  std::optional<util::Day> through_day;  // the newest day whose count is stored
+  bool complete = false;                 // the last pass reached its end
+  // A newest-first pass (stargazers/history) in progress: it goes on below resume_before
+  // and stops at pass_until (none: at the first star).
+  std::optional<util::Day> resume_before;
+  std::optional<util::Day> pass_until;
+  // Counts from this day on are not known from this source (the stargazer listing stops at
+  // page 400); the note says why.
+  std::optional<util::Day> approximate_from;
+  std::string note;
+  util::Timestamp updated_at;
+};
+
+// What one backfill run learned about one repository, committed in one transaction (R7).
+struct Backfill {
+  RepoId id = 0;
+  std::string full_name;
+  std::vector<HistoryCount> stars;  // one a day, max-merged with what is stored (R9)
+  std::vector<HistoryCount> forks;
+  std::vector<BackfillState> states;
+};
+
+// A release asset's cumulative download counter; a snapshot of all of a repository's
+// assets is kept per UTC day, the latest of the day. Unlike the top 10s, the counter may
+// be differenced between snapshots.
+struct AssetDownloads {
+  std::string release;  // the release's tag
+  std::string asset;    // the asset's file name
+  std::int64_t downloads = 0;
+  bool operator==(const AssetDownloads&) const = default;
+};
+struct DownloadSnapshot {
+  util::Timestamp observed_at;
+  std::vector<AssetDownloads> assets;
+};
+
 // A response body kept for conditional requests: sent back as If-None-Match, reused on 304.
 struct CachedResponse {
   std::string url;
@@ -127,6 +184,8 @@ struct RepoObservation {
   std::optional<ReferrerSnapshot> referrers;
   std::vector<RepoEvent> events;
   std::vector<CachedResponse> cache;
+  // Release assets' download counters, when the metadata carried them.
+  std::optional<DownloadSnapshot> downloads;
 };
 
 // A name a repository was known by and since when: the order of a repository's names (R8).
@@ -152,6 +211,9 @@ struct ImportedHistory {
   // When a collection last succeeded, where the files say (our own export carries it, so
   // that a store rebuilt from them counts days left as the one that wrote them did).
   std::optional<util::Timestamp> last_collected;
+  std::vector<HistoryCount> star_history;  // listed days only, one a day
+  std::vector<HistoryCount> fork_history;
+  std::vector<DownloadSnapshot> downloads;  // at most one a UTC day
 };
 
 }  // namespace ghtraffic::core

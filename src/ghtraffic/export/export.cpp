@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "ghtraffic/export/csv.hpp"
 #include "ghtraffic/read/history.hpp"
@@ -87,6 +88,9 @@ void export_csv(const std::vector<RepoHistory>& histories, Exporter& out) {
   CsvWriter referrers({"repo", "date", "referrer", "views", "views_unique"});
   CsvWriter windows({"repo", "observed_at", "kind", "count", "uniques"});
   CsvWriter repos({"repo", "id", "names", "first_day", "last_day", "last_collected"});
+  CsvWriter stars({"repo", "date", "stars", "source"});
+  CsvWriter forks({"repo", "date", "forks", "source"});
+  CsvWriter downloads({"repo", "date", "release", "asset", "downloads"});
 
   for (const auto& history : histories) {
     auto repo = csv_field(history.record.full_name);
@@ -114,6 +118,20 @@ void export_csv(const std::vector<RepoHistory>& histories, Exporter& out) {
       windows.row({repo, util::format_iso8601(window.observed_at), core::to_string(window.kind),
                    csv_number(window.count), csv_number(window.uniques)});
     }
+    for (auto [writer, days] :
+         {std::pair{&stars, &history.stars}, std::pair{&forks, &history.forks}}) {
+      for (const auto& day : *days) {
+        writer->row({repo, util::format_day(day.day), csv_number(day.count),
+                     day.snapshot ? "snapshot" : "history"});
+      }
+    }
+    for (const auto& snapshot : history.downloads) {
+      auto date = util::format_day(util::day_of(snapshot.observed_at));
+      for (const auto& asset : snapshot.assets) {
+        downloads.row({repo, date, csv_untrusted_field(asset.release),
+                       csv_untrusted_field(asset.asset), csv_number(asset.downloads)});
+      }
+    }
     auto names = all_names(history.record);
     repos.row({repo, csv_number(github_id(history.record)),
                csv_field(fmt::format("{}", fmt::join(names, ";"))), day_text(history.first_day()),
@@ -125,6 +143,9 @@ void export_csv(const std::vector<RepoHistory>& histories, Exporter& out) {
   out.write("referrers.csv", referrers);
   out.write("windows.csv", windows);
   out.write("repos.csv", repos);
+  out.write("stars.csv", stars);
+  out.write("forks.csv", forks);
+  out.write("downloads.csv", downloads);
 }
 
 // --- seed: the reference design's pair ---
@@ -210,6 +231,26 @@ Json json_repo(const RepoHistory& history) {
     referrers.push_back(
         {{"date", util::format_day(util::day_of(snapshot.observed_at))}, {"entries", entries}});
   }
+  Json counts = Json::object();
+  for (auto [name, days] :
+       {std::pair{"stars", &history.stars}, std::pair{"forks", &history.forks}}) {
+    Json list = Json::array();
+    for (const auto& day : *days) {
+      list.push_back({{"date", util::format_day(day.day)},
+                      {name, day.count},
+                      {"source", day.snapshot ? "snapshot" : "history"}});
+    }
+    counts[name] = list;
+  }
+  Json downloads = Json::array();
+  for (const auto& snapshot : history.downloads) {
+    for (const auto& asset : snapshot.assets) {
+      downloads.push_back({{"date", util::format_day(util::day_of(snapshot.observed_at))},
+                           {"release", asset.release},
+                           {"asset", asset.asset},
+                           {"downloads", asset.downloads}});
+    }
+  }
   return {{"repo", history.record.full_name},
           {"id", json_number(github_id(history.record))},
           {"names", all_names(history.record)},
@@ -219,7 +260,10 @@ Json json_repo(const RepoHistory& history) {
           {"daily", daily},
           {"windows", windows},
           {"paths", paths},
-          {"referrers", referrers}};
+          {"referrers", referrers},
+          {"stars", counts["stars"]},
+          {"forks", counts["forks"]},
+          {"downloads", downloads}};
 }
 
 void export_json(const std::vector<RepoHistory>& histories, Exporter& out) {

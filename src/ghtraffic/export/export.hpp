@@ -1,6 +1,7 @@
 // Exports of a store's history in three formats (docs/export.md describes every file and
 // column; the names are a contract):
-//   csv   daily.csv, paths.csv, referrers.csv, windows.csv, repos.csv
+//   csv   daily.csv, paths.csv, referrers.csv, windows.csv, repos.csv, stars.csv, forks.csv,
+//         downloads.csv
 //   seed  the reference design's pair, views_clones_stars/views_clones_stars.csv and
 //         top_paths/top_paths.csv, per repository
 //   json  ghtraffic.json with everything

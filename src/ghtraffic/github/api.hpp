@@ -38,6 +38,9 @@ struct RepoListing {
   // could not be read: meta's counters, visibility and flags are then unknown, and this
   // says why. Traffic can still be collected; the counters wait for the next run.
   std::optional<ApiError> details_error;
+  // Release assets' cumulative download counts, when the answer carried them (GraphQL
+  // metadata does; REST listings do not).
+  std::optional<std::vector<core::AssetDownloads>> downloads;
 };
 
 // GET /repos/{o}/{r}; follows a rename (meta.full_name is the current name).
@@ -53,8 +56,19 @@ Result<RepoListing> fetch_repo(Client& client, const core::RepoRef& repo);
 struct MetadataResult {
   std::vector<std::optional<RepoListing>> repos;  // same order as the input
   std::vector<std::optional<ApiError>> errors;    // set where repos[i] is empty
+  bool graphql_available = true;                  // false: GraphQL answered 404, 410 or 501
 };
 MetadataResult fetch_metadata(Client& client, const std::vector<core::RepoRef>& repos);
+
+// The download counters of the latest releases' assets (k_release_count releases of up to
+// k_asset_count assets each) for repositories whose metadata did not carry them: GraphQL
+// batches of up to 100, or GET /repos/{o}/{r}/releases per repository (one request) where
+// GraphQL is unavailable. A repository that could not be read has an empty entry.
+inline constexpr int k_release_count = 20;
+inline constexpr int k_asset_count = 50;
+// try_graphql false: GraphQL is known to be unavailable, so REST is asked at once.
+std::vector<std::optional<std::vector<core::AssetDownloads>>> fetch_downloads(
+    Client& client, const std::vector<core::RepoRef>& repos, bool try_graphql = true);
 
 // GET /user/repos (every repository the token can see), paginated.
 Result<std::vector<RepoListing>> list_user_repos(Client& client);
@@ -71,6 +85,12 @@ Result<core::TrafficWindow> parse_traffic(const std::string& body, core::Traffic
 Result<std::vector<core::PopularPath>> parse_popular_paths(const std::string& body);
 Result<std::vector<core::Referrer>> parse_popular_referrers(const std::string& body);
 Result<RepoListing> parse_repo(const nlohmann::json& repo);
+// A GraphQL repository node's releases { nodes { tagName releaseAssets { nodes { name
+// downloadCount } } } }; none when the node has no releases field.
+Result<std::optional<std::vector<core::AssetDownloads>>> parse_graphql_releases(
+    const nlohmann::json& node);
+// A REST releases list: [{tag_name, assets: [{name, download_count}]}].
+Result<std::vector<core::AssetDownloads>> parse_rest_releases(const std::string& body);
 
 // The message for a 403 on a traffic endpoint.
 std::string missing_push_permission_message(const core::RepoRef& repo);

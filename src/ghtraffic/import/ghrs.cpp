@@ -23,8 +23,6 @@ constexpr const char* k_data_folder = "ghrs-data";
 constexpr std::string_view k_paths_suffix = "top_paths_snapshot.csv";
 constexpr std::string_view k_referrers_suffix = "top_referrers_snapshot.csv";
 constexpr std::string_view k_fragment_suffix = "views_clones_series_fragment.csv";
-constexpr const char* k_star_history_files[] = {"stargazers.csv", "forks.csv",
-                                                "stargazer-snapshots.csv"};
 
 bool is_folder(const fs::path& path) {
   std::error_code error;
@@ -83,11 +81,11 @@ class RepoReader {
         read_snapshot(path);
       }
     }
-    for (const char* file : k_star_history_files) {
-      if (fs::exists(m_data / file)) {
-        util::log_verbose("{}: star and fork history is not imported yet; left alone", shown(file));
-      }
-    }
+    // Star and fork history: the cumulative count at each listed time; a day keeps the
+    // count of its last row (R6: history, apart from collected snapshots).
+    read_cumulative("stargazers.csv", {"stars_cumulative"}, m_stars);
+    read_cumulative("stargazer-snapshots.csv", {"stargazers_cumulative_snapshot"}, m_stars);
+    read_cumulative("forks.csv", {"forks_cumulative"}, m_forks);
     core::ImportedHistory history;
     history.full_name = name;
     history.names = names_in_order({}, name, util::Timestamp{m_first.value_or(util::Day{})});
@@ -103,6 +101,12 @@ class RepoReader {
     for (auto& [day, snapshot] : m_referrers) {
       history.referrers.push_back(std::move(snapshot));
     }
+    for (const auto& [day, count] : m_stars) {
+      history.star_history.push_back({day, count.second});
+    }
+    for (const auto& [day, count] : m_forks) {
+      history.fork_history.push_back({day, count.second});
+    }
     return history;
   }
 
@@ -117,6 +121,34 @@ class RepoReader {
     auto [it, inserted] = days.try_emplace(day.day, day);
     if (!inserted) {
       it->second = core::max_merge(it->second, day);  // listed twice: the larger (R2)
+    }
+  }
+
+  using Cumulative = std::map<util::Day, std::pair<util::Timestamp, std::int64_t>>;
+
+  void read_cumulative(const char* name, std::initializer_list<std::string_view> columns,
+                       Cumulative& into) {
+    auto path = m_data / name;
+    if (!fs::exists(path)) {
+      return;
+    }
+    auto file = CsvFile::read(path, shown(name));
+    const auto time = file.required_column("time_iso8601");
+    const auto count = column_of(file, columns);
+    for (const auto& row : file.rows()) {
+      auto at = parse_ghrs_time(util::trim(file.text(row, time)));
+      if (!at) {
+        file.fail(row, fmt::format("time_iso8601 is \"{}\", not a time like 2020-12-01 "
+                                   "00:00:00+00:00",
+                                   file.text(row, time)));
+      }
+      auto value = file.required_count(row, count);
+      auto day = util::day_of(*at);
+      auto [it, inserted] = into.try_emplace(day, *at, value);
+      if (!inserted &&
+          (*at > it->second.first || (*at == it->second.first && value > it->second.second))) {
+        it->second = {*at, value};  // the day's latest row
+      }
     }
   }
 
@@ -202,31 +234,9 @@ class RepoReader {
   std::map<util::Day, core::PathSnapshot> m_paths;
   std::map<util::Day, core::ReferrerSnapshot> m_referrers;
   std::optional<util::Day> m_first;
+  Cumulative m_stars;
+  Cumulative m_forks;
 };
-
-bool has_star_history(const fs::path& repo_folder) {
-  std::error_code error;
-  for (const char* file : k_star_history_files) {
-    if (fs::exists(repo_folder / k_data_folder / file, error)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// Said once per import, so that nobody takes the missing star curve for an empty one.
-void note_star_history(const std::vector<std::pair<std::string, fs::path>>& repos) {
-  std::size_t with = 0;
-  for (const auto& [name, path] : repos) {
-    with += has_star_history(path) ? 1 : 0;
-  }
-  if (with > 0) {
-    util::log_warn(
-        "{} star and fork history (stargazers.csv, forks.csv, stargazer-snapshots.csv) that "
-        "this ghtraffic does not import yet; it was left alone",
-        with == 1 ? std::string("1 repository has") : fmt::format("{} repositories have", with));
-  }
-}
 
 RepoImport read_repo(const fs::path& repo_folder, const std::string& name) {
   RepoImport out;
@@ -271,7 +281,6 @@ std::vector<RepoImport> read_ghrs_folder(const std::filesystem::path& folder) {
                         folder.string());
     }
     out.push_back(read_repo(folder, name));
-    note_star_history({{name, folder}});
     return out;
   }
   std::vector<std::pair<std::string, fs::path>> repos;
@@ -298,7 +307,6 @@ std::vector<RepoImport> read_ghrs_folder(const std::filesystem::path& folder) {
   for (const auto& [name, path] : repos) {
     out.push_back(read_repo(path, name));
   }
-  note_star_history(repos);
   return out;
 }
 

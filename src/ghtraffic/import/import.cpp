@@ -31,6 +31,7 @@ ImportSummary import_histories(store::Store& store, const std::vector<RepoImport
       summary.new_windows += result.new_windows;
       summary.new_snapshots += result.new_snapshots;
       summary.new_events += result.new_events;
+      summary.history_days += result.history_days;
       util::log_verbose("{}: {} new days, {} grew, {} window totals, {} snapshots, {} events",
                         repo.name, result.new_days, result.grown_days, result.new_windows,
                         result.new_snapshots, result.new_events);

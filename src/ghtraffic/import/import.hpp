@@ -35,6 +35,7 @@ struct ImportSummary {
   int new_windows = 0;    // window totals (R4)
   int new_snapshots = 0;  // top-10 and counter snapshots (R5, R6)
   int new_events = 0;     // star and fork events
+  int history_days = 0;   // star and fork history days stored or raised
 };
 
 // Called before each repository is written: how many are done, of how many, which now.

@@ -18,8 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* k_files[] = {"repos.csv", "daily.csv", "paths.csv", "referrers.csv",
-                                   "windows.csv"};
+constexpr const char* k_files[] = {"repos.csv",   "daily.csv", "paths.csv", "referrers.csv",
+                                   "windows.csv", "stars.csv", "forks.csv", "downloads.csv"};
 
 // What the files say of one repository while they are read.
 struct Pending {
@@ -33,6 +33,11 @@ struct Pending {
   std::map<util::Day, core::ReferrerSnapshot> referrers;
   std::vector<core::TrafficWindow> windows;
   std::optional<util::Timestamp> last_collected;
+  std::map<util::Day, std::int64_t> star_history;
+  std::map<util::Day, std::int64_t> fork_history;
+  std::map<util::Day, std::int64_t> star_snapshots;  // stars.csv days marked snapshot
+  std::map<util::Day, std::int64_t> fork_snapshots;
+  std::map<util::Day, core::DownloadSnapshot> downloads;
   std::optional<util::Day> first_day;
   std::string error;  // the first problem found; the repository is not imported
 
@@ -49,6 +54,9 @@ class Reader {
     read_file("paths.csv", [this](const CsvFile& f) { read_paths(f); });
     read_file("referrers.csv", [this](const CsvFile& f) { read_referrers(f); });
     read_file("windows.csv", [this](const CsvFile& f) { read_windows(f); });
+    read_file("stars.csv", [this](const CsvFile& f) { read_counts(f, "stars"); });
+    read_file("forks.csv", [this](const CsvFile& f) { read_counts(f, "forks"); });
+    read_file("downloads.csv", [this](const CsvFile& f) { read_downloads(f); });
     std::vector<RepoImport> out;
     for (auto& repo : m_repos) {
       out.push_back(finish(repo));
@@ -238,6 +246,43 @@ class Reader {
     });
   }
 
+  // stars.csv and forks.csv: a count on each day it is known, from a snapshot or the history.
+  void read_counts(const CsvFile& file, const std::string& kind) {
+    const auto date = file.required_column("date");
+    const auto count = file.required_column(kind);
+    const auto source = file.column("source");
+    each_row(file, [&](const CsvRow& row, Pending& repo) {
+      auto day = file.day(row, date);
+      auto value = file.required_count(row, count);
+      auto from = source ? std::string(util::trim(file.text(row, *source))) : "history";
+      if (from != "snapshot" && from != "history") {
+        file.fail(row, fmt::format("source is \"{}\"; it is snapshot or history", from));
+      }
+      const bool stars = kind == "stars";
+      auto& into = from == "snapshot" ? (stars ? repo.star_snapshots : repo.fork_snapshots)
+                                      : (stars ? repo.star_history : repo.fork_history);
+      auto [it, inserted] = into.try_emplace(day, value);
+      if (!inserted) {
+        it->second = std::max(it->second, value);
+      }
+    });
+  }
+
+  void read_downloads(const CsvFile& file) {
+    const auto date = file.required_column("date");
+    const auto release = file.required_column("release");
+    const auto asset = file.required_column("asset");
+    const auto downloads = file.required_column("downloads");
+    each_row(file, [&](const CsvRow& row, Pending& repo) {
+      auto day = file.day(row, date);
+      auto& snapshot = repo.downloads[day];
+      snapshot.observed_at = util::Timestamp{day};
+      snapshot.assets.push_back({untrusted_text(file.text(row, release)),
+                                 untrusted_text(file.text(row, asset)),
+                                 file.required_count(row, downloads)});
+    });
+  }
+
   RepoImport finish(Pending& repo) const {
     RepoImport out;
     out.name = repo.name;
@@ -271,6 +316,37 @@ class Reader {
     }
     history.windows = std::move(repo.windows);
     history.last_collected = repo.last_collected;
+    // A snapshot day of stars.csv and forks.csv that daily.csv does not carry (a day
+    // without traffic) is a snapshot of both; one of them alone is history.
+    for (const auto& [day, stars] : repo.star_snapshots) {
+      auto forks = repo.fork_snapshots.find(day);
+      if (forks != repo.fork_snapshots.end()) {
+        if (!repo.counters.contains(day)) {
+          history.counters.push_back(
+              {util::Timestamp{day}, stars, forks->second, std::nullopt, std::nullopt});
+        }
+      } else {
+        repo.star_history.try_emplace(day, stars);
+      }
+    }
+    for (const auto& [day, forks] : repo.fork_snapshots) {
+      if (!repo.star_snapshots.contains(day)) {
+        repo.fork_history.try_emplace(day, forks);
+      }
+    }
+    std::sort(history.counters.begin(), history.counters.end(),
+              [](const core::CounterSnapshot& a, const core::CounterSnapshot& b) {
+                return a.observed_at < b.observed_at;
+              });
+    for (const auto& [day, count] : repo.star_history) {
+      history.star_history.push_back({day, count});
+    }
+    for (const auto& [day, count] : repo.fork_history) {
+      history.fork_history.push_back({day, count});
+    }
+    for (auto& [day, snapshot] : repo.downloads) {
+      history.downloads.push_back(std::move(snapshot));
+    }
     out.history = std::move(history);
     return out;
   }
@@ -296,7 +372,7 @@ std::vector<RepoImport> read_export_folder(const std::filesystem::path& folder) 
   if (!any) {
     throw util::Error(
         "{} holds none of the files of `ghtraffic export --format csv` (repos.csv, daily.csv, "
-        "paths.csv, referrers.csv, windows.csv)",
+        "paths.csv, referrers.csv, windows.csv, stars.csv, forks.csv, downloads.csv)",
         folder.string());
   }
   return Reader(folder).read();

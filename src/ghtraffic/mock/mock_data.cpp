@@ -91,6 +91,16 @@ MockRepo synthetic_repo(const std::string& owner, int index, util::Day first_day
   for (std::size_t i = 0; i < times.size(); ++i) {
     repo.stargazers.emplace_back(times[i], fmt::format("stargazer-{}-{}", index, i));
   }
+  for (std::int64_t i = 0; i < repo.forks; ++i) {
+    repo.fork_times.push_back(from + std::chrono::seconds{random.below(span)});
+  }
+  std::sort(repo.fork_times.begin(), repo.fork_times.end());
+  if (index % 3 == 0) {
+    repo.releases.push_back(
+        {"v1.1.0",
+         {{"tool-linux.tar.gz", random.below(500)}, {"tool-macos.zip", random.below(300)}}});
+    repo.releases.push_back({"v1.0.0", {{"tool-linux.tar.gz", 500 + random.below(500)}}});
+  }
   return repo;
 }
 
@@ -155,7 +165,20 @@ MockRepo read_repo(const Json& object, const std::string& where) {
                                  s.at("login").get<std::string>());
   }
   repo.stars = object.value("stars", static_cast<std::int64_t>(repo.stargazers.size()));
-  repo.forks = object.value("forks", std::int64_t{0});
+  for (const auto& f : object.value("fork_times", Json::array())) {
+    repo.fork_times.push_back(parse_time(f.get<std::string>(), here));
+  }
+  std::sort(repo.fork_times.begin(), repo.fork_times.end());
+  repo.forks = object.value("forks", static_cast<std::int64_t>(repo.fork_times.size()));
+  repo.star_history = object.value("star_history", true);
+  for (const auto& r : object.value("releases", Json::array())) {
+    MockRelease release{r.at("tag").get<std::string>(), {}};
+    for (const auto& a : r.value("assets", Json::array())) {
+      release.assets.push_back(
+          {a.at("name").get<std::string>(), a.at("downloads").get<std::int64_t>()});
+    }
+    repo.releases.push_back(std::move(release));
+  }
   repo.watchers = object.value("watchers", std::int64_t{0});
   repo.open_issues = object.value("open_issues", std::int64_t{0});
   repo.visibility = object.value("visibility", std::string("public"));

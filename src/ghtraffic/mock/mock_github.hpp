@@ -24,6 +24,15 @@ inline constexpr int k_github_rest_points_per_minute = 900;
 inline constexpr int k_github_graphql_points_per_minute = 2000;
 inline constexpr int k_github_max_in_flight = 100;
 
+struct MockAsset {
+  std::string name;
+  std::int64_t downloads = 0;
+};
+struct MockRelease {
+  std::string tag;
+  std::vector<MockAsset> assets;
+};
+
 struct MockRepo {
   std::int64_t id = 0;  // 0: add_repo assigns the next free id
   std::string owner;
@@ -45,6 +54,11 @@ struct MockRepo {
   // listings show permissions.push=false.
   bool push = true;
   std::vector<std::pair<util::Timestamp, std::string>> stargazers;  // oldest first
+  // GET .../stargazers/history (weeks of stars added, drawn from `stargazers`); false: it
+  // answers 404, as GitHub Enterprise Server and older GitHub do.
+  bool star_history = true;
+  std::vector<util::Timestamp> fork_times;  // each fork's created_at, oldest first
+  std::vector<MockRelease> releases;        // newest first
 
   std::string full_name() const { return owner + "/" + name; }
 };

@@ -3,7 +3,9 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -238,6 +240,94 @@ Answer stargazers_answer(const RouteRequest& request, const MockRepo& repo) {
   return answer;
 }
 
+// Weeks from Sunday 00:00 UTC, newest first, each with the stars added on each of its
+// seven days; up to the simulated now.
+Answer star_history_answer(const RouteRequest& request, const MockRepo& repo, util::Timestamp now) {
+  if (!repo.star_history) {
+    return not_found();
+  }
+  using std::chrono::days;
+  auto week_of = [](util::Day day) {
+    // 1970-01-01 was a Thursday: day 0 is 4 days after a Sunday.
+    auto since_sunday = (day.time_since_epoch().count() + 4) % 7;
+    return day - days{since_sunday};
+  };
+  const auto today = util::day_of(now);
+  std::map<util::Day, std::array<std::int64_t, 7>> weeks;
+  for (const auto& [at, login] : repo.stargazers) {
+    auto day = util::day_of(at);
+    if (day > today) {
+      continue;
+    }
+    auto week = week_of(day);
+    weeks[week][static_cast<std::size_t>((day - week).count())] += 1;
+  }
+  std::vector<std::pair<util::Day, std::array<std::int64_t, 7>>> newest_first;
+  if (!weeks.empty()) {
+    for (auto week = week_of(today); week >= weeks.begin()->first; week -= days{7}) {
+      auto it = weeks.find(week);
+      newest_first.emplace_back(week,
+                                it == weeks.end() ? std::array<std::int64_t, 7>{} : it->second);
+    }
+  }
+  Answer answer;
+  auto page = paginate(request, newest_first.size(), 0, answer);
+  Json list = Json::array();
+  for (auto i = page.begin; i < page.end; ++i) {
+    const auto& [week, counts] = newest_first[i];
+    std::int64_t total = 0;
+    Json per_day = Json::array();
+    for (auto n : counts) {
+      total += n;
+      per_day.push_back(n);
+    }
+    list.push_back(Json{{"week", std::chrono::duration_cast<std::chrono::seconds>(
+                                     util::Timestamp{week}.time_since_epoch())
+                                     .count()},
+                        {"total", total},
+                        {"days", per_day}});
+  }
+  answer.body = list.dump();
+  return answer;
+}
+
+// GET .../forks: newest first, or oldest first with sort=oldest.
+Answer forks_answer(const RouteRequest& request, const MockRepo& repo) {
+  std::vector<std::size_t> order(repo.fork_times.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    order[i] = i;
+  }
+  const bool oldest =
+      request.http->has_param("sort") && request.http->get_param_value("sort") == "oldest";
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return oldest ? repo.fork_times[a] < repo.fork_times[b]
+                  : repo.fork_times[b] < repo.fork_times[a];
+  });
+  Answer answer;
+  auto page = paginate(request, order.size(), 0, answer);
+  Json list = Json::array();
+  for (auto i = page.begin; i < page.end; ++i) {
+    auto index = order[i];
+    list.push_back(Json{{"id", repo.id * 1000 + static_cast<std::int64_t>(index)},
+                        {"full_name", fmt::format("forker-{}/{}", index, repo.name)},
+                        {"created_at", util::format_iso8601(repo.fork_times[index])}});
+  }
+  answer.body = list.dump();
+  return answer;
+}
+
+Json releases_rest_json(const MockRepo& repo, std::size_t limit) {
+  Json list = Json::array();
+  for (std::size_t i = 0; i < repo.releases.size() && i < limit; ++i) {
+    Json assets = Json::array();
+    for (const auto& asset : repo.releases[i].assets) {
+      assets.push_back(Json{{"name", asset.name}, {"download_count", asset.downloads}});
+    }
+    list.push_back(Json{{"tag_name", repo.releases[i].tag}, {"assets", assets}});
+  }
+  return list;
+}
+
 bool is_enable_workflow(const std::vector<std::string>& rest) {
   return rest.size() == 4 && rest[0] == "actions" && rest[1] == "workflows" && rest[3] == "enable";
 }
@@ -270,11 +360,16 @@ Answer repo_route_answer(const RouteRequest& request, const MockRepo& repo,
   if (rest.size() == 1 && rest[0] == "stargazers") {
     return stargazers_answer(request, repo);
   }
+  if (rest.size() == 2 && rest[0] == "stargazers" && rest[1] == "history") {
+    return star_history_answer(request, repo, now);
+  }
   if (rest.size() == 1 && rest[0] == "forks") {
-    Answer answer;
-    paginate(request, 0, 0, answer);
-    answer.body = "[]";
-    return answer;
+    return forks_answer(request, repo);
+  }
+  if (rest.size() == 1 && rest[0] == "releases") {
+    auto per_page =
+        std::clamp<std::int64_t>(int_param(*request.http, "per_page", 30), 1, k_max_per_page);
+    return json_answer(200, releases_rest_json(repo, static_cast<std::size_t>(per_page)));
   }
   return not_found();
 }
@@ -414,6 +509,21 @@ std::vector<RepositoryField> repository_fields(std::string_view query) {
   return fields;
 }
 
+// The latest 20 releases with up to 50 assets each, as the metadata query asks.
+Json graphql_releases_json(const MockRepo& repo) {
+  Json nodes = Json::array();
+  for (std::size_t i = 0; i < repo.releases.size() && i < 20; ++i) {
+    Json assets = Json::array();
+    for (std::size_t j = 0; j < repo.releases[i].assets.size() && j < 50; ++j) {
+      const auto& asset = repo.releases[i].assets[j];
+      assets.push_back(Json{{"name", asset.name}, {"downloadCount", asset.downloads}});
+    }
+    nodes.push_back(
+        Json{{"tagName", repo.releases[i].tag}, {"releaseAssets", Json{{"nodes", assets}}}});
+  }
+  return Json{{"nodes", nodes}};
+}
+
 Json graphql_repo_json(const MockRepo& repo) {
   return Json{
       {"databaseId", repo.id},
@@ -432,6 +542,7 @@ Json graphql_repo_json(const MockRepo& repo) {
       {"isArchived", repo.archived},
       {"isFork", repo.fork},
       {"viewerPermission", repo.push ? "ADMIN" : "READ"},
+      {"releases", graphql_releases_json(repo)},
   };
 }
 

@@ -56,6 +56,13 @@ RepoHistory load_history(store::Store& store, const store::RepoRecord& record) {
     history.days.push_back(std::move(entry));
   }
   history.windows = store.windows(record.id);
+  history.stars =
+      count_days(history.counters, store.history_counts(record.id, core::CountKind::stars),
+                 core::CountKind::stars);
+  history.forks =
+      count_days(history.counters, store.history_counts(record.id, core::CountKind::forks),
+                 core::CountKind::forks);
+  history.downloads = store.downloads(record.id);
   return history;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ghtraffic/core/types.hpp"
+#include "ghtraffic/read/counts.hpp"
 #include "ghtraffic/read/period.hpp"
 #include "ghtraffic/store/store.hpp"
 
@@ -28,6 +29,9 @@ struct RepoHistory {
   std::vector<core::PathSnapshot> paths;          // one per UTC day, by day
   std::vector<core::ReferrerSnapshot> referrers;  // one per UTC day, by day
   std::vector<core::CounterSnapshot> counters;    // one per UTC day, by day
+  std::vector<CountDay> stars;                    // every day with a known count, by day (R6)
+  std::vector<CountDay> forks;
+  std::vector<core::DownloadSnapshot> downloads;  // one per UTC day, by day
 
   std::optional<util::Day> first_day() const;
   std::optional<util::Day> last_day() const;

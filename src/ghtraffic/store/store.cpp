@@ -152,6 +152,26 @@ ImportResult Store::import_history(const core::ImportedHistory& history) {
       describe(), history.full_name);
 }
 
+BackfillResult Store::commit_backfill(const core::Backfill& backfill) {
+  throw util::Error(
+      "{} cannot keep star and fork history yet, so nothing of {} was backfilled; use an "
+      "SQLite store (--store sqlite:PATH)",
+      describe(), backfill.full_name);
+}
+
+std::vector<core::HistoryCount> Store::history_counts(core::RepoId, core::CountKind,
+                                                      const DayRange&) {
+  return {};
+}
+
+std::optional<core::BackfillState> Store::backfill_state(core::RepoId, core::CountKind) {
+  return std::nullopt;
+}
+
+std::vector<core::DownloadSnapshot> Store::downloads(core::RepoId, const DayRange&) {
+  return {};
+}
+
 std::string attempt_key(const RepoAttempt& attempt) {
   return attempt.repo_id != 0 ? fmt::format("id:{}", attempt.repo_id)
                               : "name:" + util::to_lower(attempt.full_name);

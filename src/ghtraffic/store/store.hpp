@@ -32,6 +32,13 @@ struct ImportResult {
   int new_windows = 0;       // window totals not stored before (R4)
   int new_snapshots = 0;     // top-10 and counter snapshots stored or replaced (R5, R6)
   int new_events = 0;        // star and fork events not stored before
+  int history_days = 0;      // star and fork history days stored or raised (R6, R9)
+};
+
+// What committing one backfill changed (R7: all of it or nothing).
+struct BackfillResult {
+  int new_days = 0;    // star and fork days not stored before
+  int grown_days = 0;  // stored days that it raised (R9: never lowered)
 };
 
 struct RepoRecord {
@@ -111,6 +118,12 @@ class Store {
   // util::Error saying so.
   virtual ImportResult import_history(const core::ImportedHistory& history);
 
+  // Merges one repository's star and fork history and its backfill states in one
+  // transaction (R7): a day's count only grows (R9), days not listed stay unknown (R3), a
+  // state replaces the kind's earlier one. The repository must be stored (collected or
+  // imported) already. Backends that cannot keep history throw util::Error saying so.
+  virtual BackfillResult commit_backfill(const core::Backfill& backfill);
+
   // The cached response for a URL (conditional requests), if any.
   virtual std::optional<core::CachedResponse> cached_response(const std::string& url) = 0;
 
@@ -136,6 +149,16 @@ class Store {
   virtual std::vector<core::CounterSnapshot> counters(core::RepoId repo,
                                                       const DayRange& range = {}) = 0;
   virtual std::vector<core::RepoEvent> events(core::RepoId repo) = 0;  // by time
+  // Star or fork history days (not the collected snapshots), sorted by day; none where the
+  // backend keeps no history.
+  virtual std::vector<core::HistoryCount> history_counts(core::RepoId repo, core::CountKind kind,
+                                                         const DayRange& range = {});
+  virtual std::optional<core::BackfillState> backfill_state(core::RepoId repo,
+                                                            core::CountKind kind);
+  // Download snapshots: one per UTC day, the latest of the day, sorted by day; assets by
+  // release then name.
+  virtual std::vector<core::DownloadSnapshot> downloads(core::RepoId repo,
+                                                        const DayRange& range = {});
   virtual std::optional<RunRecord> last_run() = 0;
   // The latest attempt of each repository ever tried, sorted by full_name (case-insensitive).
   virtual std::vector<RepoAttempt> attempts() = 0;

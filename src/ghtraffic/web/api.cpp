@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
+#include <utility>
 
+#include "ghtraffic/read/counts.hpp"
 #include "ghtraffic/read/series.hpp"
 #include "ghtraffic/util/number.hpp"
 
@@ -441,7 +444,34 @@ json counters_json(store::Store& store, const Snapshot& snapshot, const Params& 
       events.push_back({{"kind", core::to_string(e.kind)}, {"at", util::format_iso8601(e.at)}});
     }
   }
-  return {{"repo", repo.record.full_name}, {"days", out_days}, {"events", events}};
+  // Star and fork history before and between collections (R6), marked apart from the
+  // snapshots; a kind without a known count that day is null (R3).
+  std::map<util::Day, std::pair<json, json>> history;
+  for (auto kind : {core::CountKind::stars, core::CountKind::forks}) {
+    for (const auto& c : store.history_counts(repo.record.id, kind, store_range(range))) {
+      auto& entry = history.try_emplace(c.day, json(nullptr), json(nullptr)).first->second;
+      (kind == core::CountKind::stars ? entry.first : entry.second) = c.count;
+    }
+  }
+  json history_days = json::array();
+  for (const auto& [day, counts] : history) {
+    history_days.push_back(
+        {{"date", util::format_day(day)}, {"stars", counts.first}, {"forks", counts.second}});
+  }
+  json downloads = json::array();
+  for (const auto& d : read::daily_downloads(store.downloads(repo.record.id))) {
+    if (in_range(d.day, range)) {
+      downloads.push_back({{"date", util::format_day(d.day)},
+                           {"release", d.release},
+                           {"asset", d.asset},
+                           {"downloads", d.downloads ? json(*d.downloads) : json(nullptr)}});
+    }
+  }
+  return {{"repo", repo.record.full_name},
+          {"days", out_days},
+          {"events", events},
+          {"history", history_days},
+          {"downloads", downloads}};
 }
 
 json windows_json(store::Store& store, const Snapshot& snapshot, const Params& params) {

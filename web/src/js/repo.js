@@ -181,7 +181,13 @@
 
     // Stars and forks: daily snapshots (R6), and stars counted from their timestamps where
     // the API gave them, which reaches back before the first collection.
-    const counterCols = columns(counters.days, range.from, range.to, ['stars', 'forks', 'watchers', 'open_issues']);
+    // The backfilled history reaches back to the first star: the chart starts there unless
+    // the range was chosen by hand.
+    const history = counters.history || [];
+    const firstHistory = history.length ? dayNum(history[0].date) : null;
+    const counterFrom = firstHistory !== null && state.range.kind !== 'custom' ? Math.min(range.from, firstHistory) : range.from;
+    const counterCols = columns(counters.days, counterFrom, range.to, ['stars', 'forks', 'watchers', 'open_issues']);
+    const historyCols = columns(history, counterFrom, range.to, ['stars', 'forks']);
     const starEvents = (counters.events || []).filter((e) => e.kind === 'star').map((e) => dayNum(e.at.slice(0, 10))).sort((a, b) => a - b);
     let starsFromEvents = null;
     if (starEvents.length) {
@@ -196,6 +202,23 @@
       { label: 'Forks', values: counterCols.forks, color: cssVar('--series-6') },
     ];
     if (starsFromEvents) counterSeries.push({ label: 'Stars (from star times)', values: starsFromEvents, color: cssVar('--series-7'), dash: [3, 3], width: 1 });
+    if (history.length) {
+      counterSeries.push({ label: 'Stars (history)', values: historyCols.stars, color: cssVar('--series-7'), dash: [6, 3], width: 1 });
+      counterSeries.push({ label: 'Forks (history)', values: historyCols.forks, color: cssVar('--series-6'), dash: [6, 3], width: 1 });
+    }
+
+    // Release downloads: the downloads of each day with a snapshot since the one before,
+    // summed over the assets; a day without a snapshot is a gap, never 0.
+    const downloadRows = counters.downloads || [];
+    const downloadsBox = downloadRows.length ? el('div', { class: 'chart', id: 'downloads-chart' }) : null;
+    const downloadsByDay = new Map();
+    for (const d of downloadRows) {
+      if (d.downloads === null) continue;
+      const n = dayNum(d.date);
+      downloadsByDay.set(n, (downloadsByDay.get(n) || 0) + d.downloads);
+    }
+    const downloadDays = counterCols.days.filter((n) => n >= range.from);
+    const downloadValues = downloadDays.map((n) => (downloadsByDay.has(n) ? downloadsByDay.get(n) : null));
 
     const top = [topTable('referrers', referrers.snapshots, range, displayName), topTable('paths', paths.snapshots, range, displayName)];
     const formerly = (info.names || []).filter((n) => n !== displayName);
@@ -219,14 +242,23 @@
         panel('Daily views', csvButton('daily views', () => `ghtraffic-${safeName(displayName)}-views-${suffix}.csv`, () => views.csv), viewsBox),
         panel('Daily clones', csvButton('daily clones', () => `ghtraffic-${safeName(displayName)}-clones-${suffix}.csv`, () => clones.csv), clonesBox)),
       panel('Stars and forks', csvButton('stars and forks', () => `ghtraffic-${safeName(displayName)}-counters-${suffix}.csv`, () => ({
-        header: ['date', 'stars', 'forks', 'watchers', 'open_issues', ...(starsFromEvents ? ['stars_from_star_times'] : [])],
-        rows: counterCols.days.map((n, i) => [dayStr(n), counterCols.stars[i], counterCols.forks[i], counterCols.watchers[i], counterCols.open_issues[i], ...(starsFromEvents ? [starsFromEvents[i]] : [])]),
-      })), countersBox, el('p', { class: 'note', text: 'One snapshot a day when a collection ran.' })),
+        header: ['date', 'stars', 'forks', 'watchers', 'open_issues', ...(starsFromEvents ? ['stars_from_star_times'] : []), ...(history.length ? ['stars_history', 'forks_history'] : [])],
+        rows: counterCols.days.map((n, i) => [dayStr(n), counterCols.stars[i], counterCols.forks[i], counterCols.watchers[i], counterCols.open_issues[i], ...(starsFromEvents ? [starsFromEvents[i]] : []), ...(history.length ? [historyCols.stars[i], historyCols.forks[i]] : [])]),
+      })), countersBox, el('p', { class: 'note', text: history.length
+        ? 'Solid: one snapshot a day when a collection ran. Dashed: the history ghtraffic backfill read from GitHub, a lower bound where stars were removed.'
+        : 'One snapshot a day when a collection ran.' })),
+      downloadsBox ? panel('Release downloads', csvButton('release downloads', () => `ghtraffic-${safeName(displayName)}-downloads-${suffix}.csv`, () => ({
+        header: ['date', 'release', 'asset', 'downloads'],
+        rows: downloadRows.filter((d) => dayNum(d.date) >= range.from && dayNum(d.date) <= range.to).map((d) => [d.date, d.release, d.asset, d.downloads]),
+      })), downloadsBox, el('p', { class: 'note', text: 'Downloads since the previous snapshot, all assets; days without a snapshot are gaps.' })) : null,
       top.map((t) => t.node));
 
     drawChart('views', viewsBox, cols.x, views.series, { description: `Daily views of ${displayName}` });
     drawChart('clones', clonesBox, cols.x, clones.series, { description: `Daily clones of ${displayName}` });
     drawChart('counters', countersBox, counterCols.x, counterSeries, { description: `Stars and forks of ${displayName}`, height: 200 });
+    if (downloadsBox) {
+      drawChart('downloads', downloadsBox, downloadDays.map((n) => n * 86400), [{ label: 'Downloads', values: downloadValues, color: cssVar('--series-3') }], { description: `Release downloads of ${displayName}`, height: 160 });
+    }
   }
 
   g.renderRepo = renderRepo;

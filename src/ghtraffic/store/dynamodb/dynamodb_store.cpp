@@ -1,6 +1,7 @@
 #include "ghtraffic/store/dynamodb/dynamodb_store.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <tuple>
 #include <utility>
@@ -11,6 +12,7 @@
 #include "ghtraffic/store/dynamodb/reads.hpp"
 #include "ghtraffic/store/dynamodb/table_api.hpp"
 #include "ghtraffic/util/error.hpp"
+#include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/redact.hpp"
 #include "ghtraffic/util/strings.hpp"
 
@@ -33,6 +35,13 @@ class DynamoStore final : public Store {
   CommitResult commit(const core::RepoObservation& observation) override {
     require_writable(m_read_only, describe());
     require_repository_id(observation);
+    if (observation.downloads && !observation.downloads->assets.empty() &&
+        !m_warned_downloads.exchange(true)) {
+      util::log_warn(
+          "{} does not keep release download counts yet; they are not stored (an SQLite store "
+          "keeps them)",
+          describe());
+    }
     auto result = m_committer.commit(observation);
     m_reader.forget_cached_responses(observation);
     return result;
@@ -124,6 +133,7 @@ class DynamoStore final : public Store {
   Reader m_reader;
   Committer m_committer;
   bool m_read_only;
+  std::atomic<bool> m_warned_downloads{false};
 };
 
 bool valid_table_prefix(std::string_view prefix) {

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <utility>
 
 #include "ghtraffic/core/rules.hpp"
 #include "ghtraffic/store/common.hpp"
+#include "ghtraffic/store/sqlite/history_writer.hpp"
 #include "ghtraffic/store/sqlite/sqlite_handle.hpp"
 #include "ghtraffic/store/sqlite/statements.hpp"
 #include "ghtraffic/store/sqlite/stored_values.hpp"
@@ -152,6 +154,14 @@ ImportResult write_imported_history(sqlite3* db, const StatementFor& statement,
         .bind(event.actor)
         .run();
     result.new_events += writer.changes();
+  }
+  for (auto [kind, counts] : {std::pair{core::CountKind::stars, &history.star_history},
+                              std::pair{core::CountKind::forks, &history.fork_history}}) {
+    auto changed = write_history_counts(statement, id, kind, *counts);
+    result.history_days += changed.new_days + changed.grown_days;
+  }
+  for (const auto& snapshot : history.downloads) {
+    result.new_snapshots += write_download_snapshot(statement, id, snapshot) > 0 ? 1 : 0;
   }
   return result;
 }

@@ -164,6 +164,43 @@ INSERT INTO path_snapshots_v3 (repo_id, day, observed_at, rank, path, title, cou
 DROP TABLE path_snapshots;
 ALTER TABLE path_snapshots_v3 RENAME TO path_snapshots;
 )sql",
+    // 4: star and fork history before and between collections (R6), the backfill's place
+    // in each source, and release assets' daily download snapshots.
+    R"sql(
+CREATE TABLE history_counts (
+  repo_id INTEGER NOT NULL REFERENCES repos(id),
+  kind TEXT NOT NULL CHECK (kind IN ('stars', 'forks')),
+  day TEXT NOT NULL,
+  count INTEGER NOT NULL CHECK (count >= 0),
+  PRIMARY KEY (repo_id, kind, day)
+) WITHOUT ROWID;
+
+CREATE TABLE backfill_state (
+  repo_id INTEGER NOT NULL REFERENCES repos(id),
+  kind TEXT NOT NULL CHECK (kind IN ('stars', 'forks')),
+  source TEXT NOT NULL,
+  next_url TEXT NOT NULL,
+  next_position INTEGER NOT NULL,
+  through_day TEXT,
+  complete INTEGER NOT NULL,
+  resume_before TEXT,
+  pass_until TEXT,
+  approximate_from TEXT,
+  note TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (repo_id, kind)
+) WITHOUT ROWID;
+
+CREATE TABLE downloads (
+  repo_id INTEGER NOT NULL REFERENCES repos(id),
+  day TEXT NOT NULL,
+  observed_at TEXT NOT NULL,
+  release TEXT NOT NULL,
+  asset TEXT NOT NULL,
+  downloads INTEGER NOT NULL CHECK (downloads >= 0),
+  PRIMARY KEY (repo_id, day, release, asset)
+) WITHOUT ROWID;
+)sql",
 };
 
 int pragma_int(sqlite3* db, const char* sql) {

@@ -15,6 +15,7 @@
 
 #include "ghtraffic/core/rules.hpp"
 #include "ghtraffic/store/common.hpp"
+#include "ghtraffic/store/sqlite/history_writer.hpp"
 #include "ghtraffic/store/sqlite/import_writer.hpp"
 #include "ghtraffic/store/sqlite/schema.hpp"
 #include "ghtraffic/store/sqlite/sqlite_handle.hpp"
@@ -115,6 +116,36 @@ class SqliteStore final : public Store {
     } catch (const SqliteError& e) {
       throw util::Error("could not write to {}: {} — {}; nothing of {} was imported", m_describe,
                         e.what(), hint_for(e.primary_code()), history.full_name);
+    }
+  }
+
+  BackfillResult commit_backfill(const core::Backfill& backfill) override {
+    require_writable(m_read_only, m_describe);
+    try {
+      Transaction transaction(m_db.get(), "BEGIN IMMEDIATE");
+      {
+        auto cursor = query(sql::k_select_repo_exists);
+        cursor.bind(backfill.id);
+        if (!cursor.step()) {
+          throw util::Error("{} is not in {} yet; collect or import it before a backfill",
+                            backfill.full_name, m_describe);
+        }
+      }
+      const StatementFor statement = [this](std::string_view sql) { return this->statement(sql); };
+      auto result =
+          write_history_counts(statement, backfill.id, core::CountKind::stars, backfill.stars);
+      auto forks =
+          write_history_counts(statement, backfill.id, core::CountKind::forks, backfill.forks);
+      result.new_days += forks.new_days;
+      result.grown_days += forks.grown_days;
+      for (const auto& state : backfill.states) {
+        write_backfill_state(statement, backfill.id, state);
+      }
+      transaction.commit();
+      return result;
+    } catch (const SqliteError& e) {
+      throw util::Error("could not write to {}: {} — {}; nothing of {} was backfilled", m_describe,
+                        e.what(), hint_for(e.primary_code()), backfill.full_name);
     }
   }
 
@@ -293,6 +324,37 @@ class SqliteStore final : public Store {
     });
   }
 
+  std::vector<core::HistoryCount> history_counts(core::RepoId repo, core::CountKind kind,
+                                                 const DayRange& range) override {
+    if (m_version < 4) {
+      return {};  // a store no ghtraffic with history has written yet
+    }
+    return reading([&] {
+      return read_history_counts([this](std::string_view sql) { return statement(sql); }, repo,
+                                 kind, range);
+    });
+  }
+
+  std::optional<core::BackfillState> backfill_state(core::RepoId repo,
+                                                    core::CountKind kind) override {
+    if (m_version < 4) {
+      return std::nullopt;
+    }
+    return reading([&] {
+      return read_backfill_state([this](std::string_view sql) { return statement(sql); }, repo,
+                                 kind);
+    });
+  }
+
+  std::vector<core::DownloadSnapshot> downloads(core::RepoId repo, const DayRange& range) override {
+    if (m_version < 4) {
+      return {};
+    }
+    return reading([&] {
+      return read_downloads([this](std::string_view sql) { return statement(sql); }, repo, range);
+    });
+  }
+
   std::vector<RepoAttempt> attempts() override {
     if (m_version < 2) {
       return {};  // a store no ghtraffic with attempts has written yet
@@ -444,6 +506,10 @@ class SqliteStore final : public Store {
           .bind(time_text(event.at))
           .bind(event.actor)
           .run();
+    }
+    if (observation.downloads) {
+      write_download_snapshot([this](std::string_view sql) { return statement(sql); }, id,
+                              *observation.downloads);
     }
     for (const auto& entry : observation.cache) {
       query(sql::k_upsert_cache)

@@ -105,6 +105,17 @@ WHERE excluded.observed_at > counters.observed_at)sql",
     R"sql(INSERT INTO events (repo_id, kind, at, actor)
 SELECT ?2, kind, at, actor FROM events WHERE repo_id = ?1
 ON CONFLICT (repo_id, kind, at, actor) DO NOTHING)sql",
+    R"sql(INSERT INTO history_counts (repo_id, kind, day, count)
+SELECT ?2, kind, day, count FROM history_counts WHERE repo_id = ?1
+ON CONFLICT (repo_id, kind, day) DO UPDATE SET count = max(count, excluded.count))sql",
+    R"sql(INSERT INTO downloads (repo_id, day, observed_at, release, asset, downloads)
+SELECT ?2, day, observed_at, release, asset, downloads FROM downloads WHERE repo_id = ?1
+ON CONFLICT (repo_id, day, release, asset) DO UPDATE SET
+  observed_at = excluded.observed_at, downloads = excluded.downloads
+WHERE excluded.observed_at > downloads.observed_at)sql",
+    R"sql(DELETE FROM history_counts WHERE repo_id = ?1)sql",
+    R"sql(DELETE FROM downloads WHERE repo_id = ?1)sql",
+    R"sql(DELETE FROM backfill_state WHERE repo_id = ?1)sql",
     R"sql(DELETE FROM traffic_days WHERE repo_id = ?1)sql",
     R"sql(DELETE FROM windows WHERE repo_id = ?1)sql",
     R"sql(DELETE FROM path_snapshots WHERE repo_id = ?1)sql",
@@ -249,5 +260,46 @@ WHERE repo_id = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY day)sql";
 
 inline constexpr std::string_view k_select_events = R"sql(
 SELECT kind, at, actor FROM events WHERE repo_id = ?1 ORDER BY at, kind, actor)sql";
+
+// Star and fork history (R6): a day's count only grows (R9).
+inline constexpr std::string_view k_select_history_count = R"sql(
+SELECT count FROM history_counts WHERE repo_id = ?1 AND kind = ?2 AND day = ?3)sql";
+
+inline constexpr std::string_view k_upsert_history_count = R"sql(
+INSERT INTO history_counts (repo_id, kind, day, count) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (repo_id, kind, day) DO UPDATE SET count = max(count, excluded.count))sql";
+
+inline constexpr std::string_view k_select_history_counts = R"sql(
+SELECT day, count FROM history_counts
+WHERE repo_id = ?1 AND kind = ?2 AND day BETWEEN ?3 AND ?4 ORDER BY day)sql";
+
+inline constexpr std::string_view k_upsert_backfill_state = R"sql(
+INSERT INTO backfill_state (repo_id, kind, source, next_url, next_position, through_day,
+  complete, resume_before, pass_until, approximate_from, note, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+ON CONFLICT (repo_id, kind) DO UPDATE SET
+  source = excluded.source, next_url = excluded.next_url,
+  next_position = excluded.next_position, through_day = excluded.through_day,
+  complete = excluded.complete, resume_before = excluded.resume_before,
+  pass_until = excluded.pass_until, approximate_from = excluded.approximate_from,
+  note = excluded.note, updated_at = excluded.updated_at)sql";
+
+inline constexpr std::string_view k_select_backfill_state = R"sql(
+SELECT source, next_url, next_position, through_day, complete, approximate_from, note,
+  updated_at, resume_before, pass_until
+FROM backfill_state WHERE repo_id = ?1 AND kind = ?2)sql";
+
+// A day's download snapshot is the latest of the day, per asset (R6).
+inline constexpr std::string_view k_upsert_download = R"sql(
+INSERT INTO downloads (repo_id, day, observed_at, release, asset, downloads)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+ON CONFLICT (repo_id, day, release, asset) DO UPDATE SET
+  observed_at = excluded.observed_at, downloads = excluded.downloads
+WHERE excluded.observed_at > downloads.observed_at)sql";
+
+inline constexpr std::string_view k_select_downloads = R"sql(
+SELECT day, max(observed_at) OVER (PARTITION BY day), release, asset, downloads
+FROM downloads WHERE repo_id = ?1 AND day BETWEEN ?2 AND ?3
+ORDER BY day, release, asset)sql";
 
 }  // namespace ghtraffic::store::sqlite::sql
