@@ -129,7 +129,7 @@ TEST_F(store_sqlite, creates_the_schema_in_an_empty_file) {
 TEST_F(store_sqlite, reads_a_version_1_store_read_only_and_upgrades_it_when_written) {
   open()->commit(full_observation(1, "octo/cat", "2026-08-03T10:00:00Z"));
   // What a version-1 store looks like: the attempts table came with version 2, the history,
-  // backfill and downloads tables with version 3.
+  // backfill and downloads tables with version 4.
   run_sql(m_path,
           "DROP TABLE repo_attempts; DROP TABLE history_counts; DROP TABLE backfill_state; "
           "DROP TABLE downloads; PRAGMA user_version = 1;");
