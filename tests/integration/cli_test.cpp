@@ -19,8 +19,9 @@ TEST_F(cli, an_unknown_command_is_named_with_the_commands_there_are) {
   auto r = run_ghtraffic({"backup", "data/"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("\"backup\" is not a ghtraffic command"));
-  EXPECT_THAT(r.err,
-              HasSubstr("collect, show, status, export, import, backfill, serve, report, lambda, demo"));
+  EXPECT_THAT(
+      r.err,
+      HasSubstr("collect, show, status, export, import, backfill, serve, report, lambda, demo"));
   EXPECT_THAT(r.err, HasSubstr("ghtraffic --help"));
   EXPECT_THAT(r.err, Not(HasSubstr("A subcommand is required")));
 
