@@ -10,10 +10,12 @@
 #include <nlohmann/json.hpp>
 
 #include "fixture.hpp"
+#include "support/local_aws.hpp"
 
 using namespace ghtraffic;
 using namespace ghtraffic::testing;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 namespace {
 
@@ -240,6 +242,63 @@ TEST_F(backfill, without_graphql_downloads_cost_one_request_per_repository) {
   EXPECT_EQ(m_github.stats().by_route["releases"], 1);
   EXPECT_EQ(query(m_db, "SELECT asset, downloads FROM downloads"),
             std::vector<std::string>{"a.zip|5"});
+}
+
+// The same runs through the binary into a DynamoDB store (dynalite) and an SQLite one: the
+// history, the backfill's place and the download snapshots come out of both the same, and
+// the DynamoDB store goes on from its place as SQLite does.
+TEST_F(backfill, a_dynamodb_store_keeps_what_a_backfill_reads_as_sqlite_does) {
+  auto dynalite = LocalAwsServer::dynalite();
+  const auto dynamo = "dynamodb:backfill?region=us-east-1&endpoint=" + dynalite.endpoint();
+  auto& repo = add_starred("octo/alpha", 101);
+  repo.releases = {{"v1.0", {{"tool.tar.gz", 12}}}};
+  add_starred("octo/beta", 102).star_history = false;
+  ProcessOptions options;
+  options.env = {{"GITHUB_TOKEN", k_token},
+                 {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+                 {"AWS_SECRET_ACCESS_KEY", "secret"},
+                 {"AWS_REGION", "us-east-1"}};
+  for (const auto& store : {m_store, dynamo}) {
+    auto collected = run_ghtraffic(
+        {"collect", "--api-url", m_github.url(), "--store", store, "octo/alpha", "octo/beta"},
+        options);
+    ASSERT_EQ(collected.exit_code, 0) << collected.err;
+    EXPECT_THAT(collected.err, Not(HasSubstr("download")));
+    // Stopped by --max-requests half way, then finished by the next run.
+    auto first = run_ghtraffic({"backfill", "--api-url", m_github.url(), "--store", store,
+                                "--today", m_today, "--max-requests", "3"},
+                               options);
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+    EXPECT_THAT(first.out, HasSubstr("stopped at --max-requests"));
+    auto rest = run_ghtraffic(
+        {"backfill", "--api-url", m_github.url(), "--store", store, "--today", m_today, "--json"},
+        options);
+    ASSERT_EQ(rest.exit_code, 0) << rest.err;
+    auto summary = nlohmann::json::parse(rest.out);
+    for (const auto& r : summary["repos"]) {
+      EXPECT_TRUE(r["stars_complete"].get<bool>()) << r.dump();
+      EXPECT_TRUE(r["forks_complete"].get<bool>()) << r.dump();
+    }
+  }
+  m_github.reset_stats();
+  auto again = run_ghtraffic(
+      {"backfill", "--api-url", m_github.url(), "--store", dynamo, "--today", m_today}, options);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(m_github.stats().requests, 0);  // read up to yesterday already, on DynamoDB too
+  for (const auto& [store, out] :
+       {std::pair{m_store, m_dir + "/from-sqlite"}, std::pair{dynamo, m_dir + "/from-dynamodb"}}) {
+    auto r = run_ghtraffic({"export", "--store", store, "--out", out}, options);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  for (const char* file : {"stars.csv", "forks.csv", "downloads.csv", "daily.csv", "repos.csv"}) {
+    auto from_sqlite = read_file(m_dir + "/from-sqlite/" + file);
+    EXPECT_FALSE(from_sqlite.empty()) << file;
+    EXPECT_EQ(read_file(m_dir + "/from-dynamodb/" + file), from_sqlite) << file;
+  }
+  EXPECT_THAT(read_file(m_dir + "/from-dynamodb/stars.csv"),
+              HasSubstr("octo/beta,2026-03-10,4,history"));
+  EXPECT_THAT(read_file(m_dir + "/from-dynamodb/downloads.csv"),
+              HasSubstr("octo/alpha,2026-03-20,v1.0,tool.tar.gz,12"));
 }
 
 // The note's figures: what a backfill of a 10,000-star repository, five years old, costs

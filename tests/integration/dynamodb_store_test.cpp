@@ -94,6 +94,62 @@ TEST(dynamodb_store, a_daily_run_costs_at_most_six_requests_per_repository) {
   EXPECT_EQ(store->path_snapshots(1).size(), static_cast<std::size_t>(k_days));
 }
 
+// A first backfill of a five-year-old repository (every day of stars and forks) and the
+// daily ones after it: what they cost in DynamoDB requests, and how much of the head's
+// 400 KB the pending history takes.
+TEST(dynamodb_store, a_five_year_backfill_costs_a_few_requests_and_its_roll_forward_one_a_month) {
+  DynamoBackend backend;
+  auto store = backend.open();
+  store->commit(daily_observation(1, 20));
+  core::Backfill first{1, "octo/daily", {}, {}, {}};
+  const auto start = day("2021-03-21");
+  const int days = 5 * 365;
+  for (int i = 0; i < days; ++i) {
+    first.stars.push_back({start + std::chrono::days{i}, 10'000 * i / days});
+    first.forks.push_back({start + std::chrono::days{i}, 1'000 * i / days});
+  }
+  first.states = {{core::CountKind::stars, "stargazers/history", "", 0, day("2026-03-19"), true,
+                   std::nullopt, std::nullopt, std::nullopt, "", at("2026-03-20T06:00:00Z")}};
+  int before = backend.transport().requests();
+  auto result = store->commit_backfill(first);
+  const int commit = backend.transport().requests() - before;
+  EXPECT_EQ(result.new_days, 2 * days);
+  // The head, the previous commit rolled forward (a month of days, a batch), each kind's
+  // months (one Query each), the head again.
+  EXPECT_LE(commit, 6);
+  auto api = store::dynamodb::open_table_api(store::dynamodb::parse_location(backend.location()),
+                                             backend.shared_transport());
+  const auto prefix = backend.location().substr(0, backend.location().find('?'));
+  auto head = api->call(
+      "GetItem",
+      {{"TableName", prefix + "-data"},
+       {"Key", store::dynamodb::key(store::dynamodb::k_repos_pk, store::dynamodb::head_sk(1))}},
+      "read the head");
+  const auto head_bytes = head["Item"].dump().size();
+  EXPECT_LT(head_bytes, 40u * 1024);
+
+  // The next collection rolls the history forward: one UpdateItem a month and kind.
+  before = backend.transport().requests();
+  store->commit(daily_observation(1, 21));
+  const int roll_forward = backend.transport().requests() - before;
+  const int months = 2 * 61;  // 2021-03 .. 2026-03, stars and forks
+  EXPECT_LE(roll_forward, months + 6);
+  // A daily backfill after it: one day of each kind.
+  core::Backfill daily{
+      1, "octo/daily", {{day("2026-03-20"), 10'001}}, {{day("2026-03-20"), 1'001}}, first.states};
+  before = backend.transport().requests();
+  store->commit_backfill(daily);
+  const int daily_commit = backend.transport().requests() - before;
+  EXPECT_LE(daily_commit, 6);
+  std::cout << fmt::format(
+      "dynamodb backfill of 5 years: commit {} requests, head {} KB, roll-forward {} requests; "
+      "a daily backfill {} requests\n",
+      commit, head_bytes / 1024, roll_forward, daily_commit);
+  EXPECT_EQ(store->history_counts(1, core::CountKind::stars).size(),
+            static_cast<std::size_t>(days + 1));
+  EXPECT_EQ(store->history_counts(1, core::CountKind::forks).back().count, 1'001);
+}
+
 TEST(dynamodb_store, counts_the_days_stored_of_a_record_an_older_version_wrote) {
   DynamoBackend backend;
   auto store = backend.open();

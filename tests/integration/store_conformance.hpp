@@ -31,6 +31,9 @@ class StoreBackend {
   virtual int failure_points() const = 0;
   // Every commit fails at that point until heal().
   virtual void fail_at(int point) = 0;
+  // Every backfill commit fails at that point until heal(); false when a backfill commit
+  // has no such point.
+  virtual bool fail_backfill_at(int point) = 0;
   virtual void heal() = 0;
 };
 
@@ -45,6 +48,20 @@ class SqliteBackend final : public StoreBackend {
     heal();
     run_sql(m_path, std::string("CREATE TRIGGER injected_failure BEFORE INSERT ON ") +
                         tables[point] + " BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
+  }
+  bool fail_backfill_at(int point) override {
+    // After the stars are written: at the forks, then at the states.
+    static const char* const triggers[] = {
+        "BEFORE INSERT ON history_counts WHEN NEW.kind = 'forks'",
+        "BEFORE INSERT ON backfill_state",
+    };
+    if (point >= 2) {
+      return false;
+    }
+    heal();
+    run_sql(m_path, std::string("CREATE TRIGGER injected_failure ") + triggers[point] +
+                        " BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
+    return true;
   }
   void heal() override { run_sql(m_path, "DROP TRIGGER IF EXISTS injected_failure;"); }
 
@@ -139,6 +156,11 @@ class DynamoBackend final : public StoreBackend {
   // write the record): failing at each of them.
   int failure_points() const override { return 5; }
   void fail_at(int point) override { m_transport->fail_after(point); }
+  // At each of its requests, up to more than a backfill commit makes.
+  bool fail_backfill_at(int point) override {
+    m_transport->fail_after(point);
+    return point < 40;
+  }
   void heal() override { m_transport->heal(); }
 
   CountingTransport& transport() { return *m_transport; }
@@ -191,6 +213,27 @@ inline std::string visible_state(Store& store) {
     for (const auto& e : store.events(repo.id)) {
       out += fmt::format("  event {} {} {}\n", core::to_string(e.kind), util::format_iso8601(e.at),
                          e.actor);
+    }
+    for (auto kind : {core::CountKind::stars, core::CountKind::forks}) {
+      for (const auto& h : store.history_counts(repo.id, kind)) {
+        out += fmt::format("  history {} {} {}\n", core::to_string(kind), util::format_day(h.day),
+                           h.count);
+      }
+      if (auto s = store.backfill_state(repo.id, kind)) {
+        auto day = [](const std::optional<util::Day>& d) {
+          return d ? util::format_day(*d) : std::string("-");
+        };
+        out += fmt::format("  backfill {} {} {} {} {} {} {} {} {} {} {}\n", core::to_string(kind),
+                           s->source, s->next_url, s->next_position, day(s->through_day),
+                           s->complete, day(s->resume_before), day(s->pass_until),
+                           day(s->approximate_from), s->note, util::format_iso8601(s->updated_at));
+      }
+    }
+    for (const auto& d : store.downloads(repo.id)) {
+      out += fmt::format("  downloads {}\n", util::format_iso8601(d.observed_at));
+      for (const auto& a : d.assets) {
+        out += fmt::format("    {} {} {}\n", a.release, a.asset, a.downloads);
+      }
     }
     for (const auto& name : repo.names) {
       auto found = find_repo(store, name);

@@ -204,6 +204,78 @@ TEST(dynamodb_codec, a_head_round_trips_with_its_pending_part) {
   EXPECT_EQ(record.last_collected, at("2026-08-03T10:00:00Z"));
 }
 
+TEST(dynamodb_codec, history_keys_and_month_items_follow_the_documented_layout) {
+  EXPECT_EQ(history_month_sk(core::CountKind::stars, "2026-08-03"), "H#stars#2026-08");
+  EXPECT_EQ(history_month_sk(core::CountKind::forks, "2026-08-03"), "H#forks#2026-08");
+  EXPECT_EQ(backfill_state_sk(core::CountKind::forks), "B#forks");
+  EXPECT_EQ(history_attr("2026-08-03"), "d03");
+  Item month = key(repo_pk(1), "H#stars#2026-08");
+  month["d03"] = attr_n(7);
+  month["d31"] = attr_n(9);
+  HistoryDays days{{"2026-08-03", 8}};
+  read_history_month(stored(month), days);
+  EXPECT_EQ(days, (HistoryDays{{"2026-08-03", 8}, {"2026-08-31", 9}}));  // never lowered (R9)
+}
+
+TEST(dynamodb_codec, a_heads_pending_history_round_trips_as_runs_of_days) {
+  Head head;
+  head.id = 42;
+  head.pending.history["stars"] = {
+      {"2026-02-27", 1}, {"2026-02-28", 2}, {"2026-03-01", 3}, {"2026-03-05", 9}};
+  head.pending.history["forks"] = {{"2026-03-01", 1}};
+  auto item = stored(encode_head(head));
+  auto state = Json::parse(get_s(item, "state").value_or(""));
+  EXPECT_EQ(state["pending"]["history"]["stars"].dump(),
+            R"([["2026-02-27",[1,2,3]],["2026-03-05",[9]]])");
+  EXPECT_EQ(decode_head(item).pending.history, head.pending.history);
+  EXPECT_FALSE(decode_head(item).pending.empty());
+  EXPECT_TRUE(decode_head(stored(encode_head(Head{}))).pending.history.empty());
+}
+
+TEST(dynamodb_codec, a_download_snapshot_round_trips_with_assets_by_release_then_name) {
+  core::DownloadSnapshot snapshot{at("2026-08-03T10:00:00Z"),
+                                  {{"v2", "b.zip", 5}, {"v1", "z.tar.gz", 7}, {"v1", "a.zip", 3}}};
+  auto item = stored(encode_downloads(snapshot));
+  EXPECT_EQ(get_s(item, "sk"), "D#2026-08-03#2026-08-03T10:00:00Z");
+  auto back = decode_downloads(item);
+  EXPECT_EQ(back.observed_at, snapshot.observed_at);
+  EXPECT_EQ(back.assets, (std::vector<core::AssetDownloads>{
+                             {"v1", "a.zip", 3}, {"v1", "z.tar.gz", 7}, {"v2", "b.zip", 5}}));
+  auto merged = with_earlier_assets({at("2026-08-03T12:00:00Z"), {{"v1", "a.zip", 4}}}, back);
+  EXPECT_EQ(merged.assets, (std::vector<core::AssetDownloads>{
+                               {"v1", "a.zip", 4}, {"v1", "z.tar.gz", 7}, {"v2", "b.zip", 5}}));
+}
+
+TEST(dynamodb_codec, a_backfill_state_round_trips_with_its_unknown_days_unknown) {
+  core::BackfillState state{core::CountKind::stars,
+                            "stargazers/history",
+                            "https://api.github.com/repos/o/r/stargazers/history?page=2",
+                            1234,
+                            util::parse_day("2026-08-01"),
+                            false,
+                            util::parse_day("2026-05-01"),
+                            std::nullopt,
+                            std::nullopt,
+                            "",
+                            at("2026-08-03T10:00:00Z")};
+  auto item = stored(encode_backfill_state(state));
+  EXPECT_EQ(get_s(item, "sk"), "B#stars");
+  EXPECT_FALSE(item.contains("pass_until"));
+  auto back = decode_backfill_state(item);
+  EXPECT_EQ(back.kind, core::CountKind::stars);
+  EXPECT_EQ(back.source, state.source);
+  EXPECT_EQ(back.next_url, state.next_url);
+  EXPECT_EQ(back.next_position, 1234);
+  EXPECT_EQ(back.through_day, state.through_day);
+  EXPECT_FALSE(back.complete);
+  EXPECT_EQ(back.resume_before, state.resume_before);
+  EXPECT_FALSE(back.pass_until);
+  EXPECT_FALSE(back.approximate_from);
+  EXPECT_EQ(back.updated_at, state.updated_at);
+  item["sk"] = attr_s("B#watchers");
+  EXPECT_THROW(decode_backfill_state(item), util::Error);
+}
+
 TEST(dynamodb_codec, unreadable_stored_values_are_errors) {
   Item window = encode_window({core::TrafficKind::views, at("2026-08-03T10:00:00Z"), 1, 1, {}});
   window["kind"] = attr_s("stars");

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
 #include "ghtraffic/store/common.hpp"
@@ -30,6 +31,14 @@ std::string run_sk(std::int64_t id) {
 std::string snapshot_sk(std::string_view prefix, util::Timestamp observed_at) {
   return fmt::format("{}#{}#{}", prefix, day_text(util::day_of(observed_at)),
                      time_text(observed_at));
+}
+
+std::string history_month_sk(core::CountKind kind, std::string_view day) {
+  return fmt::format("H#{}#{}", core::to_string(kind), day.substr(0, 7));
+}
+
+std::string backfill_state_sk(core::CountKind kind) {
+  return fmt::format("B#{}", core::to_string(kind));
 }
 
 std::string cache_group(const std::string& url) {
@@ -78,6 +87,24 @@ void read_month(const Item& item, std::map<std::string, DayValues>& out) {
     auto index = (name[0] == 'v' ? 0u : 2u) + (name[3] == 'u' ? 1u : 0u);
     auto [it, inserted] = out.try_emplace(day, k_no_values);
     it->second[index] = std::max(it->second[index], number_of(value));
+  }
+}
+
+std::string history_attr(std::string_view day) {
+  return fmt::format("d{}", day.substr(8, 2));
+}
+
+void read_history_month(const Item& item, HistoryDays& out) {
+  auto sk = get_s(item, "sk").value_or("");
+  auto month = sk.substr(sk.rfind('#') + 1);
+  for (const auto& [name, value] : item.items()) {
+    if (name.size() != 3 || name[0] != 'd' || !value.contains("N")) {
+      continue;
+    }
+    auto day = fmt::format("{}-{}", month, name.substr(1, 2));
+    auto count = number_of(value);
+    auto [it, inserted] = out.try_emplace(day, count);
+    it->second = std::max(it->second, count);
   }
 }
 
@@ -181,6 +208,97 @@ core::RepoEvent decode_event(const Item& item) {
   auto kind = get_s(item, "kind").value_or("");
   return {kind == "fork" ? core::EventKind::fork : core::EventKind::star,
           parse_stored_time(get_s(item, "at").value_or("")), get_s(item, "actor").value_or("")};
+}
+
+Item encode_downloads(const core::DownloadSnapshot& snapshot) {
+  auto assets = snapshot.assets;
+  std::sort(assets.begin(), assets.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.release, a.asset) < std::tie(b.release, b.asset);
+  });
+  Json entries = Json::array();
+  for (const auto& a : assets) {
+    entries.push_back(Json::array({a.release, a.asset, a.downloads}));
+  }
+  return {{"sk", attr_s(snapshot_sk(k_downloads_prefix, snapshot.observed_at))},
+          {"at", attr_s(time_text(snapshot.observed_at))},
+          {"assets", attr_s(entries.dump())}};
+}
+
+core::DownloadSnapshot decode_downloads(const Item& item) {
+  core::DownloadSnapshot snapshot{parse_stored_time(get_s(item, "at").value_or("")), {}};
+  try {
+    for (const auto& e : Json::parse(get_s(item, "assets").value_or("[]"))) {
+      snapshot.assets.push_back(
+          {e.at(0).get<std::string>(), e.at(1).get<std::string>(), e.at(2).get<std::int64_t>()});
+    }
+  } catch (const Json::exception& e) {
+    throw util::Error("unreadable download snapshot in the store: {}", e.what());
+  }
+  return snapshot;
+}
+
+core::DownloadSnapshot with_earlier_assets(core::DownloadSnapshot later,
+                                           const core::DownloadSnapshot& earlier) {
+  for (const auto& asset : earlier.assets) {
+    auto listed = std::any_of(later.assets.begin(), later.assets.end(), [&](const auto& a) {
+      return a.release == asset.release && a.asset == asset.asset;
+    });
+    if (!listed) {
+      later.assets.push_back(asset);
+    }
+  }
+  return later;
+}
+
+namespace {
+
+void set_optional_day(Item& item, const char* name, const std::optional<util::Day>& day) {
+  if (day) {
+    item[name] = attr_s(day_text(*day));
+  }
+}
+
+std::optional<util::Day> optional_day(const Item& item, const char* name) {
+  auto text = get_s(item, name);
+  return text ? std::optional(parse_stored_day(*text)) : std::nullopt;
+}
+
+}  // namespace
+
+Item encode_backfill_state(const core::BackfillState& state) {
+  Item item = {{"sk", attr_s(backfill_state_sk(state.kind))},
+               {"source", attr_s(state.source)},
+               {"next_url", attr_s(state.next_url)},
+               {"next_position", attr_n(state.next_position)},
+               {"complete", attr_bool(state.complete)},
+               {"note", attr_s(state.note)},
+               {"updated_at", attr_s(time_text(state.updated_at))}};
+  set_optional_day(item, "through_day", state.through_day);
+  set_optional_day(item, "resume_before", state.resume_before);
+  set_optional_day(item, "pass_until", state.pass_until);
+  set_optional_day(item, "approximate_from", state.approximate_from);
+  return item;
+}
+
+core::BackfillState decode_backfill_state(const Item& item) {
+  core::BackfillState state;
+  auto sk = get_s(item, "sk").value_or("");
+  auto kind = core::count_kind_from(sk.substr(std::min<std::size_t>(2, sk.size())));
+  if (!kind) {
+    throw util::Error("unreadable backfill state '{}' in the store", sk);
+  }
+  state.kind = *kind;
+  state.source = get_s(item, "source").value_or("");
+  state.next_url = get_s(item, "next_url").value_or("");
+  state.next_position = get_n(item, "next_position").value_or(0);
+  state.through_day = optional_day(item, "through_day");
+  state.complete = get_bool(item, "complete");
+  state.resume_before = optional_day(item, "resume_before");
+  state.pass_until = optional_day(item, "pass_until");
+  state.approximate_from = optional_day(item, "approximate_from");
+  state.note = get_s(item, "note").value_or("");
+  state.updated_at = parse_stored_time(get_s(item, "updated_at").value_or(""));
+  return state;
 }
 
 Item encode_run_start(std::int64_t id, util::Timestamp started_at) {

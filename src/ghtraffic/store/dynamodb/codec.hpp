@@ -27,12 +27,18 @@ inline constexpr std::string_view k_runs_pk = "RUNS";
 inline constexpr std::string_view k_counters_prefix = "C";
 inline constexpr std::string_view k_paths_prefix = "P";
 inline constexpr std::string_view k_referrers_prefix = "F";
+inline constexpr std::string_view k_downloads_prefix = "D";  // release download snapshots
 
 std::string repo_pk(core::RepoId id);        // a repository's partition: "R#42"
 std::string head_sk(core::RepoId id);        // its head in REPOS: "R#42"
 std::string month_sk(std::string_view day);  // "M#2026-08" of "2026-08-03"
 std::string run_sk(std::int64_t id);         // "R#00000000000000000042"
 std::string snapshot_sk(std::string_view prefix, util::Timestamp observed_at);  // "C#<day>#<at>"
+
+// One month of a kind's star or fork history: "H#stars#2026-08" of "2026-08-03".
+std::string history_month_sk(core::CountKind kind, std::string_view day);
+// Where a kind's backfill stands: "B#stars".
+std::string backfill_state_sk(core::CountKind kind);
 
 // Cached responses are grouped by repository ("https://host/repos/o/r"), so that the
 // lookups of one repository's run cost one Query.
@@ -52,6 +58,13 @@ void read_month(const Item& item, std::map<std::string, DayValues>& out);
 // Raises every value of stored to at least the one of other (R2).
 DayValues raise(DayValues stored, const DayValues& other);
 
+// --- history month items: one month of a kind's star or fork counts (R6) ---
+
+// The attribute of a day in its history month: "d03" of "2026-08-03".
+std::string history_attr(std::string_view day);
+// Adds the days a history month item holds to out, keeping the larger count (R9).
+void read_history_month(const Item& item, HistoryDays& out);
+
 // --- items in a repository's partition, with their sort key and without pk ---
 
 Item encode_window(const core::TrafficWindow& window);  // R4
@@ -68,6 +81,17 @@ core::ReferrerSnapshot decode_referrers(const Item& item);
 
 Item encode_event(const core::RepoEvent& event);  // R6
 core::RepoEvent decode_event(const Item& item);
+
+// A day's download counts of every release asset (R6), assets by release then name.
+Item encode_downloads(const core::DownloadSnapshot& snapshot);
+core::DownloadSnapshot decode_downloads(const Item& item);
+// The snapshot of assets with every asset of `earlier` the later one does not list: a
+// day's snapshot keeps each asset's latest count of the day.
+core::DownloadSnapshot with_earlier_assets(core::DownloadSnapshot later,
+                                           const core::DownloadSnapshot& earlier);
+
+Item encode_backfill_state(const core::BackfillState& state);
+core::BackfillState decode_backfill_state(const Item& item);
 
 // --- other items ---
 

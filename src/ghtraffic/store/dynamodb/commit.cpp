@@ -83,41 +83,37 @@ void Committer::finish_run(std::int64_t run_id, util::Timestamp finished_at, int
              "record the end of a collection run");
 }
 
-// Raises the stored days of one month to at least the given values (R2). Every attribute
-// has its own condition, so a writer never lowers what another one stored; when another
-// writer got there first, the month is read again and only what is still lower written.
-void Committer::raise_month(core::RepoId repo, const std::string& month,
-                            std::map<std::string, DayValues> days) {
+// Raises the numeric attributes of one item to at least the given values (R2, R9): a
+// month of days, or a month of star or fork history. Every attribute has its own
+// condition, so a writer never lowers what another one stored; when another writer got
+// there first, the item is read again and only what is still lower written.
+void Committer::raise_attributes(core::RepoId repo, const std::string& sk,
+                                 std::map<std::string, std::int64_t> values) {
   for (int attempt = 0; attempt < k_merge_attempts; ++attempt) {
     std::string set;
     std::string condition;
     Json names = Json::object();
-    Json values = Json::object();
+    Json bound = Json::object();
     int n = 0;
-    for (const auto& [day, day_values] : days) {
-      for (std::size_t i = 0; i < day_values.size(); ++i) {
-        if (day_values[i] < 0) {
-          continue;
-        }
-        auto name = fmt::format("#a{}", n);
-        auto value = fmt::format(":v{}", n);
-        ++n;
-        names[name] = day_attr(day, i);
-        values[value] = attr_n(day_values[i]);
-        set += fmt::format("{}{} = {}", set.empty() ? "SET " : ", ", name, value);
-        condition += fmt::format("{}(attribute_not_exists({}) OR {} <= {})",
-                                 condition.empty() ? "" : " AND ", name, name, value);
-      }
+    for (const auto& [attribute, value] : values) {
+      auto name = fmt::format("#a{}", n);
+      auto placeholder = fmt::format(":v{}", n);
+      ++n;
+      names[name] = attribute;
+      bound[placeholder] = attr_n(value);
+      set += fmt::format("{}{} = {}", set.empty() ? "SET " : ", ", name, placeholder);
+      condition += fmt::format("{}(attribute_not_exists({}) OR {} <= {})",
+                               condition.empty() ? "" : " AND ", name, name, placeholder);
     }
     if (n == 0) {
       return;
     }
     auto result = m_api.try_call("UpdateItem", {{"TableName", m_tables.data},
-                                                {"Key", key(repo_pk(repo), month)},
+                                                {"Key", key(repo_pk(repo), sk)},
                                                 {"UpdateExpression", set},
                                                 {"ConditionExpression", condition},
                                                 {"ExpressionAttributeNames", names},
-                                                {"ExpressionAttributeValues", values}});
+                                                {"ExpressionAttributeValues", bound}});
     if (result) {
       return;
     }
@@ -125,28 +121,33 @@ void Committer::raise_month(core::RepoId repo, const std::string& month,
       throw util::Error("could not write to {}: {}", m_api.describe(),
                         util::scrub(result.error().message));
     }
-    auto answer = m_api.call("GetItem",
-                             {{"TableName", m_tables.data},
-                              {"Key", key(repo_pk(repo), month)},
-                              {"ConsistentRead", true}},
-                             "read stored days");
-    std::map<std::string, DayValues> stored;
-    if (answer.contains("Item")) {
-      read_month(answer["Item"], stored);
-    }
-    for (auto& [day, day_values] : days) {
-      auto it = stored.find(day);
-      for (std::size_t i = 0; it != stored.end() && i < day_values.size(); ++i) {
-        if (it->second[i] >= day_values[i]) {
-          day_values[i] = -1;
-        }
-      }
+    auto answer = m_api.call(
+        "GetItem",
+        {{"TableName", m_tables.data}, {"Key", key(repo_pk(repo), sk)}, {"ConsistentRead", true}},
+        "read stored days");
+    const auto stored = answer.value("Item", Json::object());
+    for (auto it = values.begin(); it != values.end();) {
+      auto now = get_n(stored, it->first.c_str());
+      it = now && *now >= it->second ? values.erase(it) : std::next(it);
     }
   }
   throw util::Error(
-      "could not write to {}: other writers kept changing the days of {} at the "
-      "same time; run again",
-      m_api.describe(), month);
+      "could not write to {}: other writers kept changing {} of repository {} at the same "
+      "time; run again",
+      m_api.describe(), sk, repo);
+}
+
+void Committer::raise_month(core::RepoId repo, const std::string& month,
+                            const std::map<std::string, DayValues>& days) {
+  std::map<std::string, std::int64_t> values;
+  for (const auto& [day, day_values] : days) {
+    for (std::size_t i = 0; i < day_values.size(); ++i) {
+      if (day_values[i] >= 0) {
+        values[day_attr(day, i)] = day_values[i];
+      }
+    }
+  }
+  raise_attributes(repo, month, std::move(values));
 }
 
 // Rolls a committed head's pending part forward into the permanent items. Idempotent:
@@ -156,8 +157,22 @@ Committer::Writes Committer::roll_forward(const Head& head) {
   for (const auto& [day, values] : head.pending.days) {
     months[month_sk(day)][day] = values;
   }
-  for (auto& [month, days] : months) {
-    raise_month(head.id, month, std::move(days));
+  for (const auto& [month, days] : months) {
+    raise_month(head.id, month, days);
+  }
+  for (const auto& [kind_text, days] : head.pending.history) {
+    auto kind = core::count_kind_from(kind_text);
+    if (!kind) {
+      throw util::Error("unreadable history kind '{}' in the record of repository {}", kind_text,
+                        head.id);
+    }
+    std::map<std::string, std::map<std::string, std::int64_t>> history_months;
+    for (const auto& [day, count] : days) {
+      history_months[history_month_sk(*kind, day)][history_attr(day)] = count;
+    }
+    for (auto& [sk, values] : history_months) {
+      raise_attributes(head.id, sk, std::move(values));
+    }
   }
   Writes writes;
   for (auto item : head.pending.items) {
@@ -319,6 +334,9 @@ std::optional<CommitResult> Committer::try_commit(const core::RepoObservation& o
 
   auto counts = merge_traffic(head, observation);
   add_history(head, observation);
+  if (stored_head) {
+    keep_earlier_downloads(head, stored_head->pending);
+  }
 
   // The ETag cache is not history: a cached body whose commit failed is only replayed
   // on a 304 and committed then, so it is written with the other unconditional writes.
@@ -334,13 +352,27 @@ std::optional<CommitResult> Committer::try_commit(const core::RepoObservation& o
     m_api.batch_write(writes, "store history");
   }
 
+  if (!write_head(head, stored_head.has_value(), previous_version)) {
+    return std::nullopt;
+  }
+  CommitResult result;
+  result.repo_id = id;
+  result.days_stored = static_cast<int>(head.days_stored.value_or(0));
+  result.new_days = counts.new_days;
+  result.grown_days = counts.grown_days;
+  return result;
+}
+
+// Writes the head, the commit point: conditioned on the version read (or on there being
+// none); false when another writer committed the repository in between.
+bool Committer::write_head(const Head& head, bool existed, std::int64_t previous_version) {
   auto item = encode_head(head);
   if (item.dump().size() > k_max_head_bytes) {
     throw util::Error("could not write to {}: one run learned more than a DynamoDB item holds",
                       m_api.describe());
   }
   Json put{{"TableName", m_tables.data}, {"Item", item}};
-  if (stored_head) {
+  if (existed) {
     put["ConditionExpression"] = "ver = :v";
     put["ExpressionAttributeValues"] = {{":v", attr_n(previous_version)}};
   } else {
@@ -349,16 +381,133 @@ std::optional<CommitResult> Committer::try_commit(const core::RepoObservation& o
   auto committed = m_api.try_call("PutItem", put);
   if (!committed) {
     if (is_condition_failure(committed.error())) {
-      return std::nullopt;
+      return false;
     }
     throw util::Error("could not write to {}: {}", m_api.describe(),
                       util::scrub(committed.error().message));
   }
-  CommitResult result;
-  result.repo_id = id;
-  result.days_stored = static_cast<int>(head.days_stored.value_or(0));
-  result.new_days = counts.new_days;
-  result.grown_days = counts.grown_days;
+  return true;
+}
+
+// A later download snapshot of a day replaces the earlier one, but keeps each asset's
+// latest count of the day: the assets only the earlier one listed are carried over (as
+// SQLite keeps a row per asset). The earlier one is most often the last commit's, still in
+// its pending part; else it is read.
+void Committer::keep_earlier_downloads(Head& head, const Pending& previous) {
+  const auto prefix = std::string(k_downloads_prefix) + "#";
+  auto replaced = std::find_if(head.pending.supersede.begin(), head.pending.supersede.end(),
+                               [&](const std::string& sk) { return sk.starts_with(prefix); });
+  if (replaced == head.pending.supersede.end()) {
+    return;
+  }
+  std::optional<Item> earlier;
+  for (const auto& item : previous.items) {
+    if (get_s(item, "sk") == *replaced) {
+      earlier = item;
+    }
+  }
+  if (!earlier) {
+    auto answer = m_api.call("GetItem",
+                             {{"TableName", m_tables.data},
+                              {"Key", key(repo_pk(head.id), *replaced)},
+                              {"ConsistentRead", true}},
+                             "read the day's download snapshot");
+    if (!answer.contains("Item")) {
+      return;
+    }
+    earlier = answer["Item"];
+  }
+  for (auto& item : head.pending.items) {
+    auto sk = get_s(item, "sk").value_or("");
+    if (sk.starts_with(prefix) && sk != *replaced) {
+      item =
+          encode_downloads(with_earlier_assets(decode_downloads(item), decode_downloads(*earlier)));
+    }
+  }
+}
+
+BackfillResult Committer::commit_backfill(const core::Backfill& backfill) {
+  std::mt19937 jitter(std::random_device{}());
+  for (int attempt = 0; attempt < k_commit_attempts; ++attempt) {
+    std::optional<BackfillResult> result;
+    try {
+      result = try_commit_backfill(backfill);
+    } catch (const util::Error& e) {
+      throw util::Error("{}; nothing of {} was backfilled", e.what(), backfill.full_name);
+    }
+    if (result) {
+      return *result;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(
+        std::uniform_int_distribution<int>(5, 20 << std::min(attempt, 5))(jitter)));
+  }
+  throw util::Error(
+      "could not write to {}: other writers kept changing {} at the same time; nothing of it "
+      "was backfilled, run again",
+      m_api.describe(), backfill.full_name);
+}
+
+// One attempt, as try_commit: the head's pending part takes the days that grow (R9) and
+// the states, and the head's conditional write commits them together (R7).
+std::optional<BackfillResult> Committer::try_commit_backfill(const core::Backfill& backfill) {
+  auto stored_head = m_reader.head(backfill.id, true);
+  if (!stored_head) {
+    throw util::Error("{} is not in {} yet; collect it before a backfill", backfill.full_name,
+                      m_api.describe());
+  }
+  Head head = *stored_head;
+  Writes writes = roll_forward(head);
+  if (!head.days_stored) {
+    head.days_stored = count_days_stored(head);
+  }
+  const auto previous_version = head.version;
+  head.version = previous_version + 1;
+  head.pending = Pending{};
+
+  BackfillResult result;
+  for (const auto& [kind, counts] : {std::pair{core::CountKind::stars, &backfill.stars},
+                                     std::pair{core::CountKind::forks, &backfill.forks}}) {
+    if (counts->empty()) {
+      continue;
+    }
+    auto [first, last] = std::minmax_element(
+        counts->begin(), counts->end(),
+        [](const core::HistoryCount& a, const core::HistoryCount& b) { return a.day < b.day; });
+    auto stored =
+        m_reader.history_days(*stored_head, kind, day_text(first->day), day_text(last->day));
+    auto& pending = head.pending.history[std::string(core::to_string(kind))];
+    for (const auto& count : *counts) {
+      const auto day = day_text(count.day);
+      auto it = stored.find(day);
+      if (it != stored.end() && it->second >= count.count) {
+        continue;
+      }
+      auto [at, inserted] = pending.try_emplace(day, count.count);
+      if (!inserted) {
+        at->second = std::max(at->second, count.count);
+        continue;
+      }
+      ++(it != stored.end() ? result.grown_days : result.new_days);
+    }
+    if (pending.empty()) {
+      head.pending.history.erase(std::string(core::to_string(kind)));
+    }
+  }
+  // A later state of a kind replaces an earlier one, in this backfill as in the store.
+  std::map<core::CountKind, const core::BackfillState*> states;
+  for (const auto& state : backfill.states) {
+    states[state.kind] = &state;
+  }
+  for (const auto& [kind, state] : states) {
+    head.pending.items.push_back(encode_backfill_state(*state));
+  }
+
+  if (!writes.empty()) {
+    m_api.batch_write(writes, "store history");
+  }
+  if (!write_head(head, true, previous_version)) {
+    return std::nullopt;
+  }
   return result;
 }
 
@@ -416,6 +565,10 @@ void add_history(Head& head, const core::RepoObservation& observation) {
   }
   for (const auto& event : observation.events) {
     head.pending.items.push_back(encode_event(event));
+  }
+  if (observation.downloads && !observation.downloads->assets.empty()) {
+    add_snapshot(head, k_downloads_prefix, observation.downloads->observed_at,
+                 encode_downloads(*observation.downloads));
   }
 }
 

@@ -32,6 +32,10 @@ class Committer {
   // same repository in between; a failure is a util::Error saying nothing was stored.
   CommitResult commit(const core::RepoObservation& observation);
 
+  // Commits one repository's star and fork history and backfill states the same way, in
+  // one head write (R7); a repository never committed is a util::Error.
+  BackfillResult commit_backfill(const core::Backfill& backfill);
+
   // A new collection run (numbered by a counter item) and its end.
   std::int64_t begin_run(util::Timestamp started_at);
   void finish_run(std::int64_t run_id, util::Timestamp finished_at, int repos_ok, int repos_failed);
@@ -40,9 +44,14 @@ class Committer {
   using Writes = std::vector<std::pair<std::string, Json>>;  // table, write request
 
   std::optional<CommitResult> try_commit(const core::RepoObservation& observation);
+  std::optional<BackfillResult> try_commit_backfill(const core::Backfill& backfill);
+  bool write_head(const Head& head, bool existed, std::int64_t previous_version);
   Writes roll_forward(const Head& head);
+  void raise_attributes(core::RepoId repo, const std::string& sk,
+                        std::map<std::string, std::int64_t> values);
   void raise_month(core::RepoId repo, const std::string& month,
-                   std::map<std::string, DayValues> days);
+                   const std::map<std::string, DayValues>& days);
+  void keep_earlier_downloads(Head& head, const Pending& previous);
   struct Counts {
     int new_days = 0;
     int grown_days = 0;
@@ -67,7 +76,8 @@ void record_name(Head& head, const std::string& name, const std::string& seen, b
 // when this commit is rolled forward.
 void add_snapshot(Head& head, std::string_view prefix, util::Timestamp observed_at, Item item);
 
-// R4, R5, R6: window totals, snapshots and events of the observation as pending items.
+// R4, R5, R6: window totals, snapshots, events and the download snapshot of the
+// observation as pending items.
 void add_history(Head& head, const core::RepoObservation& observation);
 
 }  // namespace ghtraffic::store::dynamodb

@@ -1,7 +1,6 @@
 #include "ghtraffic/store/dynamodb/dynamodb_store.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <tuple>
 #include <utility>
@@ -12,7 +11,6 @@
 #include "ghtraffic/store/dynamodb/reads.hpp"
 #include "ghtraffic/store/dynamodb/table_api.hpp"
 #include "ghtraffic/util/error.hpp"
-#include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/redact.hpp"
 #include "ghtraffic/util/strings.hpp"
 
@@ -35,16 +33,14 @@ class DynamoStore final : public Store {
   CommitResult commit(const core::RepoObservation& observation) override {
     require_writable(m_read_only, describe());
     require_repository_id(observation);
-    if (observation.downloads && !observation.downloads->assets.empty() &&
-        !m_warned_downloads.exchange(true)) {
-      util::log_warn(
-          "{} does not keep release download counts yet; they are not stored (an SQLite store "
-          "keeps them)",
-          describe());
-    }
     auto result = m_committer.commit(observation);
     m_reader.forget_cached_responses(observation);
     return result;
+  }
+
+  BackfillResult commit_backfill(const core::Backfill& backfill) override {
+    require_writable(m_read_only, describe());
+    return m_committer.commit_backfill(backfill);
   }
 
   std::optional<core::CachedResponse> cached_response(const std::string& url) override {
@@ -86,6 +82,20 @@ class DynamoStore final : public Store {
   }
 
   std::vector<core::RepoEvent> events(core::RepoId repo) override { return m_reader.events(repo); }
+
+  std::vector<core::HistoryCount> history_counts(core::RepoId repo, core::CountKind kind,
+                                                 const DayRange& range) override {
+    return m_reader.history_counts(repo, kind, range);
+  }
+
+  std::optional<core::BackfillState> backfill_state(core::RepoId repo,
+                                                    core::CountKind kind) override {
+    return m_reader.backfill_state(repo, kind);
+  }
+
+  std::vector<core::DownloadSnapshot> downloads(core::RepoId repo, const DayRange& range) override {
+    return m_reader.downloads(repo, range);
+  }
 
   // One item a repository under pk ATTEMPTS; a put conditioned on time keeps the latest.
   void record_attempt(const RepoAttempt& attempt) override {
@@ -133,7 +143,6 @@ class DynamoStore final : public Store {
   Reader m_reader;
   Committer m_committer;
   bool m_read_only;
-  std::atomic<bool> m_warned_downloads{false};
 };
 
 bool valid_table_prefix(std::string_view prefix) {

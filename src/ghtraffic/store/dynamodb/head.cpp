@@ -1,5 +1,8 @@
 #include "ghtraffic/store/dynamodb/head.hpp"
 
+#include <chrono>
+
+#include "ghtraffic/store/common.hpp"
 #include "ghtraffic/store/dynamodb/codec.hpp"
 #include "ghtraffic/store/dynamodb/table_api.hpp"
 #include "ghtraffic/util/error.hpp"
@@ -20,6 +23,41 @@ std::map<std::string, DayValues> days_from(const Json& json) {
   std::map<std::string, DayValues> out;
   for (const auto& [day, values] : json.items()) {
     out[day] = values.get<DayValues>();
+  }
+  return out;
+}
+
+// History days as runs of consecutive days, [first day, [count, ...]]: a backfill's years
+// of days stay a small part of the head's 400 KB.
+Json history_json(const std::map<std::string, HistoryDays>& history) {
+  Json out = Json::object();
+  for (const auto& [kind, days] : history) {
+    Json runs = Json::array();
+    std::optional<util::Day> next;
+    for (const auto& [day, count] : days) {
+      auto parsed = parse_stored_day(day);
+      if (!next || parsed != *next) {
+        runs.push_back(Json::array({day, Json::array()}));
+      }
+      runs.back()[1].push_back(count);
+      next = parsed + std::chrono::days{1};
+    }
+    out[kind] = std::move(runs);
+  }
+  return out;
+}
+
+std::map<std::string, HistoryDays> history_from(const Json& json) {
+  std::map<std::string, HistoryDays> out;
+  for (const auto& [kind, runs] : json.items()) {
+    auto& days = out[kind];
+    for (const auto& run : runs) {
+      auto day = parse_stored_day(run.at(0).get<std::string>());
+      for (const auto& count : run.at(1)) {
+        days[day_text(day)] = count.get<std::int64_t>();
+        day += std::chrono::days{1};
+      }
+    }
   }
   return out;
 }
@@ -48,6 +86,9 @@ Json encode_head(const Head& head) {
   state["pending"] = {{"days", days_json(head.pending.days)},
                       {"items", head.pending.items},
                       {"supersede", head.pending.supersede}};
+  if (!head.pending.history.empty()) {
+    state["pending"]["history"] = history_json(head.pending.history);
+  }
 
   Json item = key(k_repos_pk, head_sk(head.id));
   item["id"] = attr_n(head.id);
@@ -98,6 +139,7 @@ Head decode_head(const Json& item) {
     head.pending.days = days_from(pending.value("days", Json::object()));
     head.pending.items = pending.value("items", Json::array());
     head.pending.supersede = pending.value("supersede", std::vector<std::string>{});
+    head.pending.history = history_from(pending.value("history", Json::object()));
   } catch (const Json::exception& e) {
     throw util::Error("unreadable record of repository {} in the store: {}", head.id, e.what());
   }

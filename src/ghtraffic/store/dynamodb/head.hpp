@@ -1,8 +1,9 @@
 // The head item of a repository: its record in the repository list (R8 names, counters of
 // stored days) and the commit point of R7. A commit writes everything one run learned into
-// the head in one conditional write; the permanent items (days by month, windows,
-// snapshots, events) are rolled forward from the head's pending part at the next commit,
-// and readers overlay the pending part, so a half-applied commit is never visible.
+// the head in one conditional write; the permanent items (days and star and fork history
+// by month, windows, snapshots, events, backfill states) are rolled forward from the head's pending
+// part at the next commit, and readers overlay the pending part, so a half-applied commit is never
+// visible.
 #pragma once
 
 #include <array>
@@ -39,11 +40,17 @@ struct SnapshotMark {  // the latest snapshot of a list, on its latest day
   std::string at;
 };
 
+// Star or fork history days of one kind: day -> the count to raise the stored one to.
+using HistoryDays = std::map<std::string, std::int64_t>;
+
 struct Pending {                          // what the last commit learned, not yet rolled forward
   std::map<std::string, DayValues> days;  // day -> merged values to raise to
+  std::map<std::string, HistoryDays> history;      // "stars" / "forks" -> days (R6, R9)
   nlohmann::json items = nlohmann::json::array();  // permanent items, without pk
   std::vector<std::string> supersede;              // sort keys of snapshots a later one replaced
-  bool empty() const { return days.empty() && items.empty() && supersede.empty(); }
+  bool empty() const {
+    return days.empty() && history.empty() && items.empty() && supersede.empty();
+  }
 };
 
 struct Head {

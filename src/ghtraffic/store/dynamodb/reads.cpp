@@ -129,6 +129,64 @@ std::vector<core::RepoEvent> Reader::events(core::RepoId repo) {
   return out;
 }
 
+HistoryDays Reader::history_days(const Head& head, core::CountKind kind, std::string_view from,
+                                 std::string_view to) {
+  HistoryDays out;
+  for (const auto& item :
+       m_api.query({{"TableName", m_tables.data},
+                    {"KeyConditionExpression", "pk = :p AND sk BETWEEN :a AND :b"},
+                    {"ExpressionAttributeValues",
+                     {{":p", attr_s(repo_pk(head.id))},
+                      {":a", attr_s(history_month_sk(kind, from))},
+                      {":b", attr_s(history_month_sk(kind, to))}}},
+                    {"ConsistentRead", true}},
+                   "read stored star and fork history")) {
+    read_history_month(item, out);
+  }
+  auto pending = head.pending.history.find(std::string(core::to_string(kind)));
+  if (pending != head.pending.history.end()) {
+    for (const auto& [day, count] : pending->second) {
+      auto [it, inserted] = out.try_emplace(day, count);
+      it->second = std::max(it->second, count);
+    }
+  }
+  return out;
+}
+
+std::vector<core::HistoryCount> Reader::history_counts(core::RepoId repo, core::CountKind kind,
+                                                       const DayRange& range) {
+  auto stored_head = head(repo);
+  if (!stored_head) {
+    return {};
+  }
+  const auto from = range_from(range);
+  const auto to = range_to(range);
+  std::vector<core::HistoryCount> out;
+  for (const auto& [day, count] : history_days(*stored_head, kind, from, to)) {
+    if (day >= from && day <= to) {
+      out.push_back({parse_stored_day(day), count});
+    }
+  }
+  return out;
+}
+
+std::optional<core::BackfillState> Reader::backfill_state(core::RepoId repo, core::CountKind kind) {
+  const auto sk = backfill_state_sk(kind);
+  auto items = permanent_items(repo, sk, sk);
+  if (items.empty()) {
+    return std::nullopt;
+  }
+  return decode_backfill_state(items.front());
+}
+
+std::vector<core::DownloadSnapshot> Reader::downloads(core::RepoId repo, const DayRange& range) {
+  std::vector<core::DownloadSnapshot> out;
+  for (const auto& item : latest_of_each_day(repo, k_downloads_prefix, range)) {
+    out.push_back(decode_downloads(item));
+  }
+  return out;
+}
+
 std::optional<RunRecord> Reader::last_run() {
   auto answer =
       m_api.call("Query",

@@ -40,7 +40,16 @@ class Reader {
   std::vector<core::ReferrerSnapshot> referrer_snapshots(core::RepoId repo, const DayRange& range);
   std::vector<core::CounterSnapshot> counters(core::RepoId repo, const DayRange& range);
   std::vector<core::RepoEvent> events(core::RepoId repo);
+  std::vector<core::HistoryCount> history_counts(core::RepoId repo, core::CountKind kind,
+                                                 const DayRange& range);
+  std::optional<core::BackfillState> backfill_state(core::RepoId repo, core::CountKind kind);
+  std::vector<core::DownloadSnapshot> downloads(core::RepoId repo, const DayRange& range);
   std::optional<RunRecord> last_run();
+
+  // The stored history days of a kind from .. to (stored day text, inclusive, whole months
+  // read) with the head's pending ones laid over them.
+  HistoryDays history_days(const Head& head, core::CountKind kind, std::string_view from,
+                           std::string_view to);
 
   // A repository's cached responses are read with one Query on the first lookup and kept
   // until its next commit.
