@@ -156,3 +156,98 @@ TEST_F(import_command, seed_imports_the_reference_designs_pair_with_uniques_unkn
 }
 
 }  // namespace
+
+namespace {
+
+void write_ghrs_repo(const fs::path& branch, const std::string& name, const char* day_row) {
+  write(
+      branch / name / "ghrs-data/views_clones_aggregate.csv",
+      std::string("time_iso8601,clones_total,clones_unique,views_total,views_unique\n") + day_row);
+}
+
+}  // namespace
+
+TEST_F(import_command, with_a_token_links_each_repository_to_its_github_id_at_once_r8) {
+  auto branch = fs::path(m_dir) / "data";
+  write_ghrs_repo(branch, "octo/alpha", "2026-01-10 00:00:00+00:00,3,2,40,12\n");
+  write_ghrs_repo(branch, "octo/old-name", "2026-01-11 00:00:00+00:00,1,1,5,2\n");
+  write_ghrs_repo(branch, "octo/gone", "2026-01-12 00:00:00+00:00,1,1,7,3\n");
+  add_repo("octo/alpha", 101);
+  add_repo("octo/old-name", 102);
+  m_github.rename_repo("octo/old-name", "octo/new-name");
+  m_github.reset_stats();
+
+  auto imported =
+      ghtraffic({"import", "ghrs", branch.string(), "--api-url", m_github.url(), "--json", "-v"},
+                {.env = {{"GITHUB_TOKEN", k_token}}});
+  EXPECT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_THAT(imported.out, HasSubstr("\"ids_resolved\": 2"));
+  EXPECT_THAT(imported.out, HasSubstr("\"ids_unknown\": 1"));
+  EXPECT_THAT(imported.out, HasSubstr("\"requests\": 1"));
+  EXPECT_THAT(imported.err, HasSubstr("GitHub does not know octo/gone (404): it is imported by "
+                                      "name and linked to its id at its first collection"));
+  EXPECT_THAT(imported.err, Not(HasSubstr(k_token)));
+  EXPECT_THAT(imported.out + imported.err, Not(HasSubstr(k_token)));
+  // Three repositories, one GraphQL request.
+  EXPECT_EQ(m_github.stats().requests, 1);
+  EXPECT_EQ(m_github.stats().graphql_requests, 1);
+
+  EXPECT_EQ(q("SELECT id, full_name FROM repos WHERE id > 0 ORDER BY id"),
+            (std::vector<std::string>{"101|octo/alpha", "102|octo/new-name"}));
+  EXPECT_EQ(q("SELECT full_name FROM repos WHERE id < 0"), (std::vector<std::string>{"octo/gone"}));
+  EXPECT_EQ(q("SELECT full_name FROM repo_names WHERE repo_id = 102 ORDER BY first_seen"),
+            (std::vector<std::string>{"octo/old-name", "octo/new-name"}));
+  EXPECT_EQ(
+      q("SELECT repo_id, day, count FROM traffic_days WHERE kind = 'views' ORDER BY day"),
+      (std::vector<std::string>{"101|2026-01-10|40", "102|2026-01-11|5",
+                                q("SELECT id FROM repos WHERE id < 0").at(0) + "|2026-01-12|7"}));
+
+  // The same files again change nothing, and the first collection finds the history there.
+  auto again = ghtraffic({"import", "ghrs", branch.string(), "--api-url", m_github.url()},
+                         {.env = {{"GITHUB_TOKEN", k_token}}});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.out, HasSubstr(": 0 new days, 0 days grew"));
+  auto collected = run_collect({"octo/alpha"});
+  ASSERT_EQ(collected.exit_code, 0) << collected.err;
+  EXPECT_EQ(q("SELECT count FROM traffic_days WHERE repo_id = 101 AND day = '2026-01-10' AND "
+              "kind = 'views'"),
+            (std::vector<std::string>{"40"}));
+}
+
+TEST_F(import_command, with_a_token_joins_what_an_earlier_import_kept_by_name_r8) {
+  auto branch = fs::path(m_dir) / "data";
+  write_ghrs_repo(branch, "octo/alpha", "2026-01-10 00:00:00+00:00,3,2,40,12\n");
+  auto by_name = ghtraffic({"import", "ghrs", branch.string()});
+  ASSERT_EQ(by_name.exit_code, 0) << by_name.err;
+  EXPECT_EQ(q("SELECT id < 0 FROM repos"), (std::vector<std::string>{"1"}));
+
+  write_ghrs_repo(branch, "octo/alpha", "2026-01-11 00:00:00+00:00,1,1,5,2\n");
+  add_repo("octo/alpha", 101);
+  auto linked = ghtraffic({"import", "ghrs", branch.string(), "--api-url", m_github.url()},
+                          {.env = {{"GITHUB_TOKEN", k_token}}});
+  ASSERT_EQ(linked.exit_code, 0) << linked.err;
+  EXPECT_EQ(q("SELECT id, full_name FROM repos"), (std::vector<std::string>{"101|octo/alpha"}));
+  EXPECT_EQ(q("SELECT day, count FROM traffic_days WHERE kind = 'views' ORDER BY day"),
+            (std::vector<std::string>{"2026-01-10|40", "2026-01-11|5"}));
+}
+
+TEST_F(import_command, without_a_token_asks_github_nothing_and_imports_by_name) {
+  auto branch = fs::path(m_dir) / "data";
+  write_ghrs_repo(branch, "octo/alpha", "2026-01-10 00:00:00+00:00,3,2,40,12\n");
+  add_repo("octo/alpha", 101);
+  m_github.reset_stats();
+  auto imported = ghtraffic({"import", "ghrs", branch.string(), "--api-url", m_github.url(), "-v"},
+                            {.env = {{"GITHUB_TOKEN", ""}, {"GH_TOKEN", ""}}});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_THAT(imported.err, HasSubstr("no GitHub token"));
+  EXPECT_EQ(m_github.stats().requests, 0);
+  EXPECT_EQ(q("SELECT id < 0 FROM repos"), (std::vector<std::string>{"1"}));
+}
+
+TEST_F(import_command, with_a_token_an_export_that_carries_ids_costs_no_request) {
+  m_github.reset_stats();
+  auto imported = ghtraffic({"import", "csv", k_golden_csv.string(), "--api-url", m_github.url()},
+                            {.env = {{"GITHUB_TOKEN", k_token}}});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_EQ(m_github.stats().requests, 0);
+}

@@ -2,6 +2,10 @@
 #include <nlohmann/json.hpp>
 
 #include "ghtraffic/cli/common.hpp"
+#include "ghtraffic/collect/github_transport.hpp"
+#include "ghtraffic/collect/import_ids.hpp"
+#include "ghtraffic/collect/settings.hpp"
+#include "ghtraffic/github/client.hpp"
 #include "ghtraffic/import/ghrs.hpp"
 #include "ghtraffic/import/import.hpp"
 #include "ghtraffic/import/own_csv.hpp"
@@ -34,8 +38,42 @@ util::Day paths_day(const ImportOptions& opts) {
   return *day;
 }
 
-void print_json(const imports::ImportSummary& s, const std::string& source,
-                const std::string& folder, const std::string& store) {
+// R8: with a token, each repository the files name only is linked to GitHub's id before it
+// is written; without one, at its first collection, as before.
+collect::IdResolution resolve_ids(const GlobalOptions& global, const collect::ConfigFile& config,
+                                  std::vector<imports::RepoImport>& repos) {
+  std::vector<core::ImportedHistory*> by_name;
+  for (auto& repo : repos) {
+    if (repo.history && repo.history->id == 0) {
+      by_name.push_back(&*repo.history);
+    }
+  }
+  if (by_name.empty()) {
+    return {};
+  }
+  auto settings = collect::resolve_client_settings(client_flags(global), config);
+  auto token = collect::find_token(settings);
+  if (!token) {
+    util::log_verbose(
+        "no GitHub token: the repositories imported by name are linked to GitHub's ids at "
+        "their first collection");
+    return {};
+  }
+  util::log_verbose("using the GitHub token from {}", token->source);
+  auto transport = collect::make_github_transport();
+  github::Client client(collect::client_options(settings, *token), *transport);
+  auto resolution = collect::resolve_import_ids(client, by_name);
+  for (const auto& warning : resolution.warnings) {
+    util::log_warn("{}", warning);
+  }
+  util::log_verbose("linked {} to GitHub's ids with {}",
+                    util::counted(resolution.resolved, "repository", "repositories"),
+                    util::counted(resolution.requests, "request", "requests"));
+  return resolution;
+}
+
+void print_json(const imports::ImportSummary& s, const collect::IdResolution& ids,
+                const std::string& source, const std::string& folder, const std::string& store) {
   nlohmann::json doc = {{"ok", s.failed == 0},
                         {"source", source},
                         {"folder", folder},
@@ -48,7 +86,10 @@ void print_json(const imports::ImportSummary& s, const std::string& source,
                         {"new_windows", s.new_windows},
                         {"new_snapshots", s.new_snapshots},
                         {"new_events", s.new_events},
-                        {"history_days", s.history_days}};
+                        {"history_days", s.history_days},
+                        {"ids_resolved", ids.resolved},
+                        {"ids_unknown", ids.unknown + ids.failed},
+                        {"requests", ids.requests}};
   std::fputs((util::scrub(doc.dump(2)) + "\n").c_str(), stdout);
 }
 
@@ -58,6 +99,7 @@ int run_import(const GlobalOptions& global, const ImportOptions& opts, const std
   auto config = load_config_file(global);
   auto repos = read_folder();
   auto store = store::make_store(resolve_store_url(global, config));
+  const auto ids = resolve_ids(global, config, repos);
   auto summary = imports::import_histories(
       *store, repos, [](std::size_t done, std::size_t total, const std::string& name) {
         if (util::status_line_enabled()) {
@@ -68,7 +110,7 @@ int run_import(const GlobalOptions& global, const ImportOptions& opts, const std
       });
   util::clear_status_line();
   if (opts.json) {
-    print_json(summary, source, opts.folder, store->describe());
+    print_json(summary, ids, source, opts.folder, store->describe());
   } else {
     auto where = fmt::format(" from {} into {}", opts.folder, store->describe());
     std::fputs(util::scrub(imports::summary_line(summary, where) + "\n").c_str(), stdout);
@@ -100,9 +142,11 @@ void add_import_command(CLI::App& app, GlobalOptions& global, Action& action) {
   import->footer(
       "Every source merges into the store as a collection would: a day keeps the larger of\n"
       "what is stored and what is imported, days the files do not list stay gaps, and\n"
-      "importing the same files twice changes nothing. No token is needed. A malformed file\n"
-      "is an error naming the file and line; nothing of that repository is imported and the\n"
-      "others go on. See docs/import.md.\n"
+      "importing the same files twice changes nothing. No token is needed; with one (found as\n"
+      "collect finds it: GITHUB_TOKEN, GH_TOKEN, --token-file, ...) a repository the files\n"
+      "name only is linked to its GitHub id at once, else at its first collection. A malformed\n"
+      "file is an error naming the file and line; nothing of that repository is imported and\n"
+      "the others go on. See docs/import.md.\n"
       "Exit codes: 0 all imported, 1 some repositories failed, 2 usage error.");
 
   auto csv = std::make_shared<ImportOptions>();
@@ -134,8 +178,8 @@ void add_import_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "Reads ghrs-data/views_clones_aggregate.csv, the series fragments not merged yet and\n"
       "the top paths and referrers snapshots (the latest of each day). Its files cannot tell\n"
       "a gap from a zero, so only the days they list are stored; an empty cell is a 0.\n"
-      "Repositories are imported by name and linked to GitHub's id at their first\n"
-      "collection.\n"
+      "Repositories are imported by name and linked to GitHub's id at once with a token,\n"
+      "else at their first collection.\n"
       "Examples:\n"
       "  git clone --branch github-repo-stats --depth 1 URL data && ghtraffic import ghrs data\n"
       "  ghtraffic import ghrs data/octocat/hello-world");
@@ -163,8 +207,8 @@ void add_import_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "empty views or clones cell is a day that kind was not covered, and stars and forks\n"
       "are that day's counts. top_paths.csv (path,views) is a 14-day top 10 of --date. The\n"
       "files have no unique visitors or cloners: those stay unknown (empty, null, \"–\"),\n"
-      "never 0. The repository is imported by name and linked to GitHub's id at its first\n"
-      "collection.\n"
+      "never 0. The repository is imported by name and linked to GitHub's id at once with a\n"
+      "token, else at its first collection.\n"
       "Examples:\n"
       "  ghtraffic import seed s3-download/ --repo octocat/hello-world\n"
       "  ghtraffic import seed seed/ --repo octocat/hello-world --date 2026-03-01");

@@ -109,6 +109,14 @@ ImportResult write_imported_history(sqlite3* db, const StatementFor& statement,
   for (const auto& known : history.names) {
     writer.query(sql::k_record_name).bind(id).bind(known.name).bind(time_text(known.seen)).run();
   }
+  if (id > 0) {
+    // R8: what an earlier import kept by name only joins the id it has now.
+    std::vector<std::string> names{history.full_name};
+    for (const auto& known : history.names) {
+      names.push_back(known.name);
+    }
+    link_imported_by_name(statement, id, names);
+  }
   if (history.last_collected) {
     writer.query(sql::k_import_last_collected)
         .bind(id)

@@ -22,7 +22,8 @@ ImportResult write_imported_history(sqlite3* db, const StatementFor& statement,
 
 // R8: moves the history of each repository imported by name only (kept under a negative
 // id) that has one of names into repository id, merged as an import would merge it. Runs
-// inside the transaction of id's collection, so that the first collection links it.
+// inside the transaction of id's collection (the first collection links it) or of an import
+// that knows id (`import` with a token).
 void link_imported_by_name(const StatementFor& statement, core::RepoId id,
                            const std::vector<std::string>& names);
 
