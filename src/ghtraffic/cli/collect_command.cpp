@@ -37,6 +37,7 @@ struct CollectOptions {
   bool json = false;
   std::optional<std::string> token_ssm;  // --token-ssm NAME
   AppOptions app;
+  BudgetOptions budget;
   std::optional<int> warn_days;
   std::string today;  // hidden, for tests: the UTC day to count days left from
 };
@@ -109,12 +110,15 @@ collect::Plan make_plan(const CollectOptions& opts, const collect::ConfigFile& c
   for (const auto& owner : opts.owners) {
     plan.owners.push_back({owner, cli_filters});
   }
+  // A repository named on the command line is collected whatever the plan says.
+  plan.named_always = !plan.repos.empty();
   // Repositories or owners on the command line replace the config file's sources.
   if (plan.repos.empty() && plan.owners.empty()) {
     plan.repos = config.repos;
     plan.owners = config.owners;
   }
   plan.filters = cli_filters;
+  plan.budget = resolve_budget(opts.budget, config);
   return plan;
 }
 
@@ -127,6 +131,35 @@ std::string result_text(const collect::RepoOutcome& r) {
     return "ok";
   }
   return r.stored ? r.problem() : "error: " + r.problem();
+}
+
+// "12 repositories deferred to a later run: 10 collected today, 2 over --max-requests".
+std::string deferred_line(const collect::Summary& summary) {
+  std::string reasons;
+  for (auto reason : collect::k_defer_reasons) {
+    int count = summary.deferred_count(reason);
+    if (count == 0) {
+      continue;
+    }
+    const char* why = "";
+    switch (reason) {
+      case collect::DeferReason::collected_today:
+        why = "collected today already (--again-today collects them)";
+        break;
+      case collect::DeferReason::max_requests:
+        why = "over --max-requests";
+        break;
+      case collect::DeferReason::rate_limit:
+        why = "kept within the rate limit";
+        break;
+      case collect::DeferReason::deadline:
+        why = "not started before the deadline";
+        break;
+    }
+    reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", count, why);
+  }
+  return fmt::format("{} deferred to a later run, fewest days left first: {}\n",
+                     util::counted(summary.deferred.size(), "repository", "repositories"), reasons);
 }
 
 void print_table(const collect::Summary& summary) {
@@ -159,6 +192,9 @@ void print_table(const collect::Summary& summary) {
                        summary.client.rate_limit_limit);
   }
   out += "\n";
+  if (!summary.deferred.empty()) {
+    out += deferred_line(summary);
+  }
   for (const auto& e : summary.errors) {
     out += "error: " + e + "\n";
   }
@@ -194,6 +230,9 @@ int run_collect(const GlobalOptions& global, const CollectOptions& opts) {
   auto plan = make_plan(opts, config);
   int warn_days = resolve_warn_days(opts.warn_days, config);
   auto today = today_for(opts);
+  if (!opts.today.empty()) {
+    plan.today = today;
+  }
 
   auto flags = client_flags(global);
   flags.concurrency = opts.concurrency;
@@ -279,6 +318,7 @@ void add_collect_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_option("--today", opts->today)->group("");
   add_token_ssm_option(*cmd, opts->token_ssm);
   add_app_options(*cmd, opts->app);
+  add_budget_options(*cmd, opts->budget);
   add_global_options(*cmd, global);
   cmd->footer(
       "Examples:\n"
@@ -286,6 +326,14 @@ void add_collect_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "  ghtraffic collect --owner my-org --exclude 'sandbox-*' --no-forks\n"
       "  ghtraffic collect --config ghtraffic.toml --json\n"
       "  ghtraffic collect --app-id 123456 --app-key-file app.pem   (every installation)\n"
+      "  ghtraffic collect --owner big-org --max-requests 2000      (a plan within a budget)\n"
+      "The collection plan: GitHub keeps each day for 14 days, so a repository collected once\n"
+      "in 13 days loses nothing. A run takes the repositories with the fewest days left first,\n"
+      "skips those collected today already (--again-today), and stops before it would have to\n"
+      "wait for the hourly rate limit (or at --max-requests, --rate-share); the rest are\n"
+      "deferred to the next run, which starts with them. Repositories named on the command\n"
+      "line are always collected, first, in the order given. Deferred is not failed: the exit\n"
+      "code does not change.\n"
       "Ends with a warning when a repository it did not collect is at risk (--warn-days or fewer\n"
       "days left before GitHub forgets uncollected traffic), and when one it collected had lost\n"
       "days since its previous collection; `ghtraffic status` says more.\n"

@@ -96,6 +96,60 @@ CLI::Option* add_warn_days_option(CLI::App& app, std::optional<int>& value) {
                         "env GHTRAFFIC_WARN_DAYS, config warn_days)");
 }
 
+namespace {
+
+std::optional<int> int_from_env(const char* name, int min, int max) {
+  const char* text = std::getenv(name);
+  if (text == nullptr || *text == '\0') {
+    return std::nullopt;
+  }
+  auto value = util::parse_int<int>(text, min, max);
+  if (!value) {
+    throw util::Error("{}: {}", name, value.error().message);
+  }
+  return *value;
+}
+
+}  // namespace
+
+void add_budget_options(CLI::App& app, BudgetOptions& options) {
+  const char* group = "Collection plan (docs/collection-plan.md)";
+  add_int_option(app, "--max-requests", options.max_requests, 1, collect::k_max_requests_ceiling,
+                 "Send at most N requests in this run, retries and listings included; the "
+                 "repositories that do not fit are deferred to the next run, fewest days left "
+                 "first (env GHTRAFFIC_MAX_REQUESTS, config max_requests)")
+      ->group(group);
+  add_int_option(app, "--rate-share", options.rate_share, 1, 100,
+                 "Spend at most PERCENT of the primary rate limit left when the run starts, "
+                 "leaving the rest to other tools on the token (env GHTRAFFIC_RATE_SHARE, config "
+                 "rate_share). Default: all of it but a small reserve, so that no run ever waits "
+                 "for the hourly limit to reset")
+      ->type_name("PERCENT")
+      ->group(group);
+  app.add_flag("--again-today", options.again_today,
+               "Collect repositories already collected this UTC day too (by default they are "
+               "deferred: GitHub's window holds a day for 14 days)")
+      ->group(group);
+}
+
+collect::Budget resolve_budget(const BudgetOptions& flags, const collect::ConfigFile& config) {
+  collect::Budget budget;
+  budget.again_today = flags.again_today;
+  if (auto max = flags.max_requests
+                     ? flags.max_requests
+                     : int_from_env("GHTRAFFIC_MAX_REQUESTS", 1, collect::k_max_requests_ceiling)) {
+    budget.max_requests = *max;
+  } else if (config.max_requests) {
+    budget.max_requests = *config.max_requests;
+  }
+  budget.rate_share =
+      flags.rate_share ? flags.rate_share : int_from_env("GHTRAFFIC_RATE_SHARE", 1, 100);
+  if (!budget.rate_share) {
+    budget.rate_share = config.rate_share;
+  }
+  return budget;
+}
+
 std::string resolve_notify_url(const std::string& flag, const collect::ConfigFile& config) {
   if (!flag.empty()) {
     return flag;

@@ -50,6 +50,16 @@ int resolve_warn_days(std::optional<int> flag, const collect::ConfigFile& config
 // --warn-days N (0 to 14) for the commands that check days left.
 CLI::Option* add_warn_days_option(CLI::App& app, std::optional<int>& value);
 
+// The collection plan's budget flags: --max-requests (env GHTRAFFIC_MAX_REQUESTS, config
+// max_requests), --rate-share (GHTRAFFIC_RATE_SHARE, rate_share), --again-today.
+struct BudgetOptions {
+  std::optional<int> max_requests;
+  std::optional<int> rate_share;
+  bool again_today = false;
+};
+void add_budget_options(CLI::App& app, BudgetOptions& options);
+collect::Budget resolve_budget(const BudgetOptions& flags, const collect::ConfigFile& config);
+
 // --notify URL, else GHTRAFFIC_NOTIFY_URL, else the config file's notify_url; empty: none.
 std::string resolve_notify_url(const std::string& flag, const collect::ConfigFile& config);
 

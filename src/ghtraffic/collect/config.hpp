@@ -21,6 +21,10 @@ struct ConfigFile {
   std::optional<std::string> token_ssm_parameter;
   std::optional<int> concurrency;
   std::optional<int> max_per_minute;
+  // The collection plan's budget (collect/budget.hpp): requests a run may send, and the
+  // percentage of the primary rate limit left at its start that it may spend.
+  std::optional<int> max_requests;
+  std::optional<int> rate_share;
   // At this many days left or fewer a repository is at risk (`status`, `collect`, `serve`).
   std::optional<int> warn_days;
   // The chat webhook `serve` posts to when a repository becomes at risk.

@@ -16,9 +16,16 @@ namespace ghtraffic::collect {
 namespace {
 
 struct Target {
-  core::RepoRef requested;      // the name we were given or listed
-  github::RepoListing listing;  // id, current name and counters
-  std::size_t account = 0;      // Accounts::list index: the client it is collected through
+  core::RepoRef requested;       // the name we were given or listed
+  github::RepoListing listing;   // id, current name and counters
+  std::size_t account = 0;       // Accounts::list index: the client it is collected through
+  bool named = false;            // named in Plan::repos (not only listed)
+  bool collected_today = false;  // its last collection was on the plan's day
+};
+
+struct Resolved {
+  std::vector<Target> targets;
+  std::map<std::size_t, bool> graphql_available;  // per account; absent: not asked
 };
 
 bool any_glob_matches(const std::vector<std::string>& patterns, const core::RepoMeta& meta) {
@@ -84,7 +91,7 @@ bool resolve_named(const Accounts& accounts, std::size_t account,
   auto metadata = github::fetch_metadata(*through.client, repos);
   for (size_t i = 0; i < repos.size(); ++i) {
     if (metadata.repos[i]) {
-      targets.push_back({repos[i], *metadata.repos[i], account});
+      targets.push_back({repos[i], *metadata.repos[i], account, true});
       continue;
     }
     RepoOutcome failed;
@@ -104,9 +111,9 @@ bool resolve_named(const Accounts& accounts, std::size_t account,
 }
 
 // Collects the targets the plan names. Listing failures are recorded in the summary.
-std::vector<Target> resolve_targets(const Accounts& accounts, const Plan& plan, Summary& summary) {
+Resolved resolve_targets(const Accounts& accounts, const Plan& plan, Summary& summary) {
   std::vector<Target> targets;
-  std::map<std::size_t, bool> graphql_available;  // per account; absent: not asked
+  std::map<std::size_t, bool> graphql_available;
   auto take_listing = [&](const std::vector<github::RepoListing>& listed, const Filters& filters,
                           std::size_t account) {
     for (const auto& item : listed) {
@@ -115,7 +122,7 @@ std::vector<Target> resolve_targets(const Accounts& accounts, const Plan& plan, 
       } else if (!filters.accepts(item.meta)) {
         ++summary.skipped_filtered;
       } else if (auto ref = core::RepoRef::parse(item.meta.full_name)) {
-        targets.push_back({*ref, item, account});
+        targets.push_back({*ref, item, account, false});
       }
     }
   };
@@ -202,38 +209,150 @@ std::vector<Target> resolve_targets(const Accounts& accounts, const Plan& plan, 
   // The same repository named twice (an owner and an explicit name) is collected once.
   std::map<core::RepoId, Target> unique;
   for (auto& t : targets) {
-    unique.try_emplace(t.listing.meta.id, std::move(t));
+    auto [it, added] = unique.try_emplace(t.listing.meta.id, t);
+    if (!added) {
+      it->second.named = it->second.named || t.named;
+    }
   }
-  std::vector<Target> out;
-  out.reserve(unique.size());
+  Resolved out;
+  out.targets.reserve(unique.size());
   for (auto& [id, t] : unique) {
-    out.push_back(std::move(t));
+    out.targets.push_back(std::move(t));
   }
-  // Downloads ride on the GraphQL metadata; listed repositories (and those read over REST)
-  // are asked for them in batches through their account, or with one request each where
-  // GraphQL is unavailable.
+  out.graphql_available = std::move(graphql_available);
+  return out;
+}
+
+// Downloads ride on the GraphQL metadata; listed repositories (and those read over REST)
+// are asked for them in batches through their account, or with one request each where
+// GraphQL is unavailable. Only the repositories a run collects are asked.
+void add_downloads(const Accounts& accounts, const std::map<std::size_t, bool>& graphql_available,
+                   std::vector<Target>& targets) {
   std::map<std::size_t, std::vector<std::size_t>> without_downloads;  // account → positions
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    if (!out[i].listing.downloads) {
-      without_downloads[out[i].account].push_back(i);
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    if (!targets[i].listing.downloads) {
+      without_downloads[targets[i].account].push_back(i);
     }
   }
   for (const auto& [account, positions] : without_downloads) {
     std::vector<core::RepoRef> refs;
     for (auto i : positions) {
       refs.push_back(
-          core::RepoRef::parse(out[i].listing.meta.full_name).value_or(out[i].requested));
+          core::RepoRef::parse(targets[i].listing.meta.full_name).value_or(targets[i].requested));
     }
     auto graphql = graphql_available.find(account);
     auto downloads = github::fetch_downloads(*accounts.list[account].client, refs,
                                              graphql == graphql_available.end() || graphql->second);
     for (std::size_t i = 0; i < positions.size(); ++i) {
-      out[positions[i]].listing.downloads = std::move(downloads[i]);
+      targets[positions[i]].listing.downloads = std::move(downloads[i]);
     }
   }
-  put_first(out, plan.first);
-  return out;
 }
+
+// The requests a repository's downloads add when they are asked for: one GraphQL request
+// per batch, or one REST request each where GraphQL is unavailable.
+int downloads_cost(const Target& target, const std::map<std::size_t, bool>& graphql_available,
+                   std::int64_t without_downloads_so_far) {
+  if (target.listing.downloads) {
+    return 0;
+  }
+  auto graphql = graphql_available.find(target.account);
+  if (graphql != graphql_available.end() && !graphql->second) {
+    return 1;
+  }
+  return without_downloads_so_far % k_repos_per_graphql_request == 0 ? 1 : 0;
+}
+
+// The plan's view of what each account has spent and may spend, kept up to date as the
+// run's repositories start and finish. Thread-safe.
+class Spending {
+ public:
+  Spending(const Accounts& accounts, const Budget& budget, util::Clock& clock)
+      : m_accounts(accounts), m_budget(budget), m_clock(clock), m_state(accounts.list.size()) {
+    for (std::size_t i = 0; i < m_state.size(); ++i) {
+      const auto& options = accounts.list[i].client->options();
+      m_state[i].reserve = options.low_remaining > 0 ? options.low_remaining : options.concurrency;
+    }
+    refresh_all();
+  }
+
+  // Takes the requests the client has sent since as the new baseline: what was expected
+  // of the repositories so far is spent.
+  void settle() {
+    std::lock_guard lock(m_mutex);
+    refresh_locked();
+    for (auto& state : m_state) {
+      state.expected = state.spent;
+    }
+  }
+
+  // Starts a repository of `cost` requests through `account` when the budget allows it
+  // (always when `forced`); else the reason it must wait for a later run.
+  std::optional<DeferReason> start(std::size_t account, int cost, bool forced) {
+    std::lock_guard lock(m_mutex);
+    refresh_locked();
+    if (!forced) {
+      if (auto reason =
+              over_budget(m_state[account], total_projected(), cost, m_budget.max_requests)) {
+        return reason;
+      }
+    }
+    m_state[account].expected = m_state[account].projected() + cost;
+    return std::nullopt;
+  }
+
+  // A repository started with `cost` sent only `asked` of its requests (a failure every
+  // later one would share stops it early).
+  void finish(std::size_t account, int cost, int asked) {
+    std::lock_guard lock(m_mutex);
+    m_state[account].expected -= std::max(cost - asked, 0);
+  }
+
+  std::optional<std::int64_t> left() {
+    std::lock_guard lock(m_mutex);
+    refresh_locked();
+    return requests_left(m_state, m_budget.max_requests);
+  }
+
+ private:
+  void refresh_all() {
+    std::lock_guard lock(m_mutex);
+    refresh_locked();
+    for (auto& state : m_state) {
+      state.expected = state.spent;
+    }
+  }
+
+  void refresh_locked() {
+    const auto now = m_clock.steady_now();
+    for (std::size_t i = 0; i < m_state.size(); ++i) {
+      auto stats = m_accounts.list[i].client->stats();
+      auto& state = m_state[i];
+      state.spent = stats.requests;
+      // Once the hour has ended the limit is whole again, whatever was last seen.
+      const bool current =
+          stats.core_remaining >= 0 && (!stats.core_reset_steady || now < *stats.core_reset_steady);
+      state.remaining = current ? stats.core_remaining : -1;
+      if (m_budget.rate_share && state.share_cap < 0 && state.remaining >= 0) {
+        state.share_cap = state.spent + state.remaining * *m_budget.rate_share / 100;
+      }
+    }
+  }
+
+  std::int64_t total_projected() const {
+    std::int64_t total = 0;
+    for (const auto& state : m_state) {
+      total += state.projected();
+    }
+    return total;
+  }
+
+  const Accounts& m_accounts;
+  const Budget& m_budget;
+  util::Clock& m_clock;
+  std::mutex m_mutex;
+  std::vector<AccountSpend> m_state;
+};
 
 // A failure every later traffic request of the repository would share: the token cannot
 // read its traffic (a bad token, no push access) or GitHub does not serve it (404, as on
@@ -257,7 +376,8 @@ class RepoCollector {
   RepoCollector(store::Store& store, std::mutex& store_mutex)
       : m_store(store), m_store_mutex(store_mutex) {}
 
-  RepoOutcome collect(const Target& target, github::Client& client) {
+  // `asked`: how many of the repository's requests were sent (retries aside).
+  RepoOutcome collect(const Target& target, github::Client& client, int& asked) {
     RepoOutcome outcome;
     outcome.full_name = target.listing.meta.full_name;
     outcome.id = target.listing.meta.id;
@@ -304,6 +424,7 @@ class RepoCollector {
         "referrers", [&] { return github::fetch_popular_referrers(client, current, cache); },
         obs.referrers);
 
+    asked = fetcher.asked;
     // Counters alone would add a repository without traffic to every view: a repository
     // none of whose traffic could be read stores nothing, and says why.
     if (!fetcher.any) {
@@ -339,6 +460,7 @@ class RepoCollector {
     core::RepoObservation& obs;
     RepoOutcome& outcome;
     bool any = false;
+    int asked = 0;
     std::string first_error;
     std::string stopped_by;  // the part whose failure every later request would share
 
@@ -348,6 +470,7 @@ class RepoCollector {
         outcome.missing.push_back({part, "not asked after " + stopped_by + " failed"});
         return;
       }
+      ++asked;
       auto fetched = call();
       if (!fetched) {
         auto message = describe(fetched.error());
@@ -381,6 +504,75 @@ class RepoCollector {
   std::atomic<bool> m_full{false};
   std::atomic<bool> m_cache_warned{false};
 };
+
+// The plan of one run: the repositories in the order they are to be collected, the ones
+// collected today and those beyond the budget left out (deferred in the summary). Reads
+// each repository's last collection from the store.
+std::vector<Target> plan_targets(store::Store& store, const Plan& plan, util::Clock& clock,
+                                 const Resolved& resolved, Spending& spending, Summary& summary) {
+  const auto today = plan.today.value_or(util::day_of(clock.now()));
+  std::map<core::RepoId, util::Timestamp> last_collected;
+  for (const auto& record : store.repositories()) {
+    if (record.last_collected) {
+      last_collected.emplace(record.id, *record.last_collected);
+    }
+  }
+  const auto& all = resolved.targets;
+  std::vector<std::optional<util::Timestamp>> last(all.size());
+  std::vector<std::string> names(all.size());
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (auto it = last_collected.find(all[i].listing.meta.id); it != last_collected.end()) {
+      last[i] = it->second;
+    }
+    names[i] = all[i].listing.meta.full_name;
+  }
+  std::vector<Target> ordered;
+  ordered.reserve(all.size());
+  for (auto i : plan_order(last, names, today)) {
+    ordered.push_back(all[i]);
+    ordered.back().collected_today = last[i] && util::day_of(*last[i]) == today;
+  }
+  put_first(ordered, plan.first);
+  if (plan.named_always) {
+    // Named on the command line: before the plan's, in the order given.
+    std::map<std::string, std::size_t> given;
+    for (std::size_t i = 0; i < plan.repos.size(); ++i) {
+      given.try_emplace(util::to_lower(plan.repos[i].full_name()), i);
+    }
+    auto rank = [&](const Target& t) {
+      if (!t.named) {
+        return plan.repos.size();
+      }
+      auto it = given.find(util::to_lower(t.requested.full_name()));
+      return it == given.end() ? plan.repos.size() : it->second;
+    };
+    std::stable_sort(ordered.begin(), ordered.end(),
+                     [&](const Target& a, const Target& b) { return rank(a) < rank(b); });
+  }
+
+  // What fits is decided before the downloads are asked for, so that only the repositories
+  // this run collects cost a downloads request; each is checked again as it starts.
+  std::vector<Target> chosen;
+  std::map<std::size_t, std::int64_t> without_downloads;  // per account, chosen so far
+  for (auto& target : ordered) {
+    const bool forced = plan.named_always && target.named;
+    if (!forced && target.collected_today && !plan.budget.again_today) {
+      summary.deferred.push_back({target.listing.meta.full_name, DeferReason::collected_today});
+      continue;
+    }
+    const int cost = k_requests_per_repo + downloads_cost(target, resolved.graphql_available,
+                                                          without_downloads[target.account]);
+    if (auto reason = spending.start(target.account, cost, forced)) {
+      summary.deferred.push_back({target.listing.meta.full_name, *reason});
+      continue;
+    }
+    if (!target.listing.downloads) {
+      ++without_downloads[target.account];
+    }
+    chosen.push_back(std::move(target));
+  }
+  return chosen;
+}
 
 // Each repository's outcome becomes its latest attempt, for `status`. The data is already
 // committed, so a store that refuses these records costs the run nothing but the record.
@@ -443,6 +635,11 @@ int Summary::failed() const {
       std::count_if(repos.begin(), repos.end(), [](const RepoOutcome& r) { return !r.ok; }));
 }
 
+int Summary::deferred_count(DeferReason reason) const {
+  return static_cast<int>(std::count_if(deferred.begin(), deferred.end(),
+                                        [&](const Deferred& d) { return d.reason == reason; }));
+}
+
 int Summary::partial() const {
   return static_cast<int>(
       std::count_if(repos.begin(), repos.end(), [](const RepoOutcome& r) { return r.partial(); }));
@@ -474,6 +671,12 @@ github::ClientStats combined_stats(const Accounts& accounts) {
       total.rate_limit_limit = stats.rate_limit_limit;
       total.rate_limit_reset = stats.rate_limit_reset;
     }
+    if (stats.core_remaining >= 0 &&
+        (total.core_remaining < 0 || stats.core_remaining < total.core_remaining)) {
+      total.core_remaining = stats.core_remaining;
+      total.core_reset = stats.core_reset;
+      total.core_reset_steady = stats.core_reset_steady;
+    }
   }
   return total;
 }
@@ -491,7 +694,11 @@ Summary run_collection(const Accounts& accounts, store::Store& store, const Plan
   summary.started_at = clock.now();
   auto run_id = store.begin_run(summary.started_at);
 
-  auto targets = resolve_targets(accounts, plan, summary);
+  auto resolved = resolve_targets(accounts, plan, summary);
+  Spending spending(accounts, plan.budget, clock);
+  auto targets = plan_targets(store, plan, clock, resolved, spending, summary);
+  add_downloads(accounts, resolved.graphql_available, targets);
+  spending.settle();
   if (progress) {
     progress->total = static_cast<int>(targets.size() + summary.repos.size());
     progress->done = static_cast<int>(summary.repos.size());
@@ -517,14 +724,20 @@ Summary run_collection(const Accounts& accounts, store::Store& store, const Plan
     auto estimate = longest.count() > 0 ? longest : plan.repo_estimate;
     return clock.steady_now() + estimate + plan.deadline_margin <= *plan.deadline;
   };
+  auto defer = [&](const Target& target, DeferReason reason) {
+    std::lock_guard lock(results_mutex);
+    if (reason == DeferReason::deadline) {
+      summary.left_for_next_run.push_back(target.listing.meta.full_name);
+    }
+    summary.deferred.push_back({target.listing.meta.full_name, reason});
+    if (progress) {
+      ++progress->done;
+    }
+  };
   auto worker = [&] {
     for (size_t i = next++; i < targets.size(); i = next++) {
       if (!fits_before_deadline()) {
-        std::lock_guard lock(results_mutex);
-        summary.left_for_next_run.push_back(targets[i].listing.meta.full_name);
-        if (progress) {
-          ++progress->done;
-        }
+        defer(targets[i], DeferReason::deadline);
         continue;
       }
       const bool cancelled = plan.cancel != nullptr && plan.cancel->load();
@@ -543,8 +756,16 @@ Summary run_collection(const Accounts& accounts, store::Store& store, const Plan
         summary.repos.push_back(std::move(skipped));
         continue;
       }
+      const bool forced = plan.named_always && targets[i].named;
+      if (auto reason = spending.start(targets[i].account, k_requests_per_repo, forced)) {
+        defer(targets[i], *reason);
+        continue;
+      }
       auto started = clock.steady_now();
-      auto outcome = collector.collect(targets[i], *accounts.list[targets[i].account].client);
+      int asked = 0;
+      auto outcome =
+          collector.collect(targets[i], *accounts.list[targets[i].account].client, asked);
+      spending.finish(targets[i].account, k_requests_per_repo, asked);
       auto took =
           std::chrono::duration_cast<std::chrono::milliseconds>(clock.steady_now() - started)
               .count();
@@ -588,6 +809,9 @@ Summary run_collection(const Accounts& accounts, store::Store& store, const Plan
   std::sort(summary.repos.begin(), summary.repos.end(),
             [](const RepoOutcome& a, const RepoOutcome& b) { return a.full_name < b.full_name; });
   std::sort(summary.left_for_next_run.begin(), summary.left_for_next_run.end());
+  std::sort(summary.deferred.begin(), summary.deferred.end(),
+            [](const Deferred& a, const Deferred& b) { return a.full_name < b.full_name; });
+  summary.requests_left = spending.left();
   summary.longest_repo = std::chrono::milliseconds(longest_ms.load());
   summary.client = combined_stats(accounts);
   summary.finished_at = clock.now();

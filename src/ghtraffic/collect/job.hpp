@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ghtraffic/collect/budget.hpp"
 #include "ghtraffic/core/types.hpp"
 #include "ghtraffic/github/client.hpp"
 #include "ghtraffic/store/store.hpp"
@@ -50,6 +51,14 @@ struct Plan {
   // Repositories (OWNER/REPO, any case) to start before all others, in this order: the
   // ones an earlier run left for the next.
   std::vector<std::string> first;
+  // What the run may spend; the repositories it cannot reach within it are deferred
+  // (Summary::deferred), those with the fewest days left taken first (collect/budget.hpp).
+  Budget budget;
+  // The repositories of `repos` are collected whatever the budget says and however
+  // recently they were (`collect OWNER/REPO`); the others follow the plan.
+  bool named_always = false;
+  // The UTC day that "collected today" means; the clock's day when unset.
+  std::optional<util::Day> today;
 };
 
 // A part of what a run learns about a repository that it could not learn, and why.
@@ -75,13 +84,24 @@ struct RepoOutcome {
   std::string problem() const;
 };
 
+// A repository the plan left for a later run (not a failure).
+struct Deferred {
+  std::string full_name;
+  DeferReason reason = DeferReason::deadline;
+};
+
 struct Summary {
   std::vector<RepoOutcome> repos;   // sorted by full_name
   std::vector<std::string> errors;  // failures outside any one repository (a listing)
   int skipped_no_push = 0;          // listed but the token cannot push to them
   int skipped_filtered = 0;
   std::vector<std::string> left_for_next_run;  // sorted; not started before the deadline
-  std::chrono::milliseconds longest_repo{0};   // the longest one repository took
+  std::vector<Deferred> deferred;              // sorted by full_name; the deadline's too
+  // What the run's budget leaves once it has ended (--max-requests, --rate-share, and the
+  // primary limit less the client's reserve), for whatever else spends the same token;
+  // none when nothing bounds it.
+  std::optional<std::int64_t> requests_left;
+  std::chrono::milliseconds longest_repo{0};  // the longest one repository took
   github::ClientStats client;
   util::Timestamp started_at;
   util::Timestamp finished_at;
@@ -93,6 +113,7 @@ struct Summary {
   // run a failed one, since what it would have collected is unknown.
   int failed_listings() const { return static_cast<int>(errors.size()); }
   bool all_ok() const { return failed() == 0 && errors.empty(); }
+  int deferred_count(DeferReason reason) const;
 };
 
 // Progress, for the terminal line. Called from worker threads.

@@ -26,6 +26,14 @@ nlohmann::json summary_to_json(const Summary& summary, const std::string& store_
     }
     repos.push_back(std::move(item));
   }
+  nlohmann::json deferred = nlohmann::json::array();
+  for (const auto& d : summary.deferred) {
+    deferred.push_back({{"repo", d.full_name}, {"reason", to_string(d.reason)}});
+  }
+  nlohmann::json deferred_counts = nlohmann::json::object();
+  for (auto reason : k_defer_reasons) {
+    deferred_counts[std::string(to_string(reason))] = summary.deferred_count(reason);
+  }
   // The list goes in after the rest: an initializer list would copy it whole.
   nlohmann::json out{
       {"store", store_description},
@@ -45,8 +53,13 @@ nlohmann::json summary_to_json(const Summary& summary, const std::string& store_
       // The pacing window at the end: smaller than --max-per-minute after a secondary limit.
       {"max_per_minute", summary.client.max_per_minute},
       {"rate_limit_remaining", summary.client.rate_limit_remaining},
+      // What the budget leaves for whatever else spends the token; null: nothing bounds it.
+      {"requests_left",
+       summary.requests_left ? nlohmann::json(*summary.requests_left) : nlohmann::json(nullptr)},
+      {"deferred_counts", std::move(deferred_counts)},
   };
   out["repos"] = std::move(repos);
+  out["deferred"] = std::move(deferred);
   return out;
 }
 

@@ -80,7 +80,7 @@ struct Client::State {
   ApiError error_for_status(const net::HttpResponse& response, const std::string& url,
                             int attempts) const;
   RetryLimits retry_limits() const;
-  void note_rate_limit(const RateLimitHeaders& limits);
+  void note_rate_limit(const AnswerFacts& answer, Budget budget);
   void begin_wait(const Pause& pause);
   void shrink_window(Budget budget, Pacer::SteadyTime started);
   void back_off(milliseconds ceiling, std::optional<milliseconds> at_least);
@@ -213,8 +213,25 @@ void Client::State::shrink_window(Budget budget, Pacer::SteadyTime started) {
       *smaller, budget == Budget::graphql ? "GraphQL requests" : "requests", before);
 }
 
-void Client::State::note_rate_limit(const RateLimitHeaders& limits) {
+void Client::State::note_rate_limit(const AnswerFacts& answer, Budget budget) {
+  const RateLimitHeaders& limits = answer.limits;
   std::lock_guard lock(mutex);
+  if (budget == Budget::rest && limits.remaining) {
+    // Answers arrive out of order: within one hour the fewest left is the truth, and an
+    // answer of an hour that has ended says nothing.
+    if (!limits.reset || !stats.core_reset || *limits.reset > *stats.core_reset) {
+      stats.core_remaining = *limits.remaining;
+      stats.core_reset = limits.reset;
+      stats.core_reset_steady.reset();
+      if (limits.reset) {
+        stats.core_reset_steady =
+            clock.steady_now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                     *limits.reset - answer.server_now);
+      }
+    } else if (*limits.reset == *stats.core_reset) {
+      stats.core_remaining = std::min(stats.core_remaining, *limits.remaining);
+    }
+  }
   if (limits.remaining) {
     stats.rate_limit_remaining = *limits.remaining;
   }
@@ -303,7 +320,7 @@ Result<ApiResponse> Client::State::execute(const std::string& method, const std:
 
     const AnswerFacts facts = read_answer(response, clock.now());
     if (facts.status != 0) {
-      note_rate_limit(facts.limits);
+      note_rate_limit(facts, budget);
     }
     const Decision decision = decide(facts, so_far, limits, display_path(url));
     if (decision.pause) {

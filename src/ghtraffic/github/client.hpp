@@ -116,6 +116,13 @@ struct ClientStats {
   std::int64_t rate_limit_remaining = -1;  // last seen x-ratelimit-remaining, -1 unknown
   std::int64_t rate_limit_limit = -1;
   std::optional<util::Timestamp> rate_limit_reset;
+  // The primary limit of REST requests alone (GraphQL has a budget of its own): the fewest
+  // left seen in the current hour, -1 unknown. A collection plan spends from it.
+  std::int64_t core_remaining = -1;
+  std::optional<util::Timestamp> core_reset;  // on GitHub's clock
+  // When that hour ends on the client clock's steady time (GitHub's clock may differ from
+  // ours): from then on core_remaining says nothing.
+  std::optional<util::Clock::SteadyTime> core_reset_steady;
   std::int64_t secondary_limited = 0;  // 403/429 secondary-limit answers drawn
   int max_per_minute = 0;              // the REST window now: smaller after a secondary limit
   std::chrono::milliseconds waited{0};
