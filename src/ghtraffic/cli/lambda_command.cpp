@@ -89,6 +89,7 @@ struct Settings {
   std::optional<collect::AppAuth> app;  // a GitHub App instead of the token
   int warn_days = read::k_default_warn_days;
   std::string notify_url;  // GHTRAFFIC_NOTIFY_URL: a webhook for the repositories at risk
+  collect::Budget budget;  // GHTRAFFIC_MAX_REQUESTS, GHTRAFFIC_RATE_SHARE (or the config's)
 };
 
 // An init error: reported to /init/error, then the process exits.
@@ -132,6 +133,7 @@ Settings load_settings(const GlobalOptions& global) {
       settings.owners = config.owners;
     }
     settings.warn_days = resolve_warn_days(std::nullopt, config);
+    settings.budget = resolve_budget({}, config);
     settings.notify_url = resolve_notify_url("", config);
   });
   auto client_settings = init_step("Config.Invalid", [&] {
@@ -160,6 +162,7 @@ std::expected<collect::Plan, ErrorReport> plan_for(const Settings& settings,
   collect::Plan plan;
   plan.repos = settings.repos;
   plan.owners = settings.owners;
+  plan.budget = settings.budget;
   if (event_text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return plan;
   }
@@ -306,15 +309,31 @@ class Function {
   static void log_summary(const Invocation& invocation, const collect::Summary& summary) {
     util::log_info(
         "invocation {}: {} collected, {} failed ({} stored in part), {} left for the "
-        "next run",
+        "next run{}",
         invocation.request_id,
         util::counted(static_cast<int>(summary.repos.size()) - summary.failed(), "repository",
                       "repositories"),
-        summary.failed(), summary.partial(), summary.left_for_next_run.size());
+        summary.failed(), summary.partial(), summary.left_for_next_run.size(),
+        deferred_counts_text(summary));
     if (!summary.left_for_next_run.empty()) {
       util::log_info("left for the next run (the function's timeout came near): {}",
                      fmt::join(summary.left_for_next_run, " "));
     }
+  }
+
+  // "; deferred: 3 collected-today, 2 rate-limit": the plan's other reasons than the
+  // deadline, which "left for the next run" counts.
+  static std::string deferred_counts_text(const collect::Summary& summary) {
+    std::string out;
+    for (auto reason : collect::k_defer_reasons) {
+      int count = summary.deferred_count(reason);
+      if (reason == collect::DeferReason::deadline || count == 0) {
+        continue;
+      }
+      out += fmt::format("{}{} {}", out.empty() ? "; deferred: " : ", ", count,
+                         collect::to_string(reason));
+    }
+    return out;
   }
 
   // One line per repository at risk in a fixed form, for a CloudWatch metric filter
@@ -396,7 +415,9 @@ void add_lambda_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "GHTRAFFIC_STORE, GHTRAFFIC_EXPORT_URL (s3://BUCKET/PREFIX, optional), GHTRAFFIC_REPOS\n"
       "and GHTRAFFIC_OWNERS (separated by spaces or commas), GHTRAFFIC_TOKEN_SSM_PARAMETER,\n"
       "GITHUB_API_URL, GHTRAFFIC_CONCURRENCY, GHTRAFFIC_WARN_DAYS, GHTRAFFIC_NOTIFY_URL (a chat\n"
-      "webhook for the repositories at risk). An event {\"repos\": [...], \"owners\": [...]}\n"
+      "webhook for the repositories at risk), GHTRAFFIC_MAX_REQUESTS and GHTRAFFIC_RATE_SHARE\n"
+      "(the collection plan's budget, docs/collection-plan.md). An event {\"repos\": [...], "
+      "\"owners\": [...]}\n"
       "replaces the repositories for one invocation. The answer and the log name the\n"
       "repositories at risk (GHTRAFFIC_AT_RISK lines). See docs/aws.md.");
   cmd->callback([&action, &global] { action = [&global] { return run_lambda(global); }; });

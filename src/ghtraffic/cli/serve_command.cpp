@@ -34,6 +34,7 @@ struct ServeOptions {
   std::vector<std::string> allowed_hosts;
   std::optional<std::string> token_ssm;  // --token-ssm NAME
   AppOptions app;
+  BudgetOptions budget;
   std::optional<int> warn_days;
   std::string notify;
 };
@@ -89,8 +90,8 @@ std::string read_token_from(const ServeOptions& opts) {
 web::SchedulerOptions scheduler_options(const collect::ConfigFile& config,
                                         github::ClientOptions client,
                                         std::optional<collect::AppAuth> app,
-                                        const std::string& store_url,
-                                        std::chrono::seconds interval) {
+                                        const std::string& store_url, std::chrono::seconds interval,
+                                        collect::Budget budget) {
   web::SchedulerOptions options;
   options.app = std::move(app);
   options.store_url = store_url;
@@ -98,6 +99,7 @@ web::SchedulerOptions scheduler_options(const collect::ConfigFile& config,
   options.client = std::move(client);
   options.plan.repos = config.repos;
   options.plan.owners = config.owners;
+  options.plan.budget = budget;
   return options;
 }
 
@@ -167,7 +169,9 @@ int run_serve(const GlobalOptions& global, const ServeOptions& opts) {
                              {},     disabled_reason, util::system_clock(), warn_days};
   if (client && interval) {
     scheduler = std::make_unique<web::Scheduler>(
-        scheduler_options(config, *client, app, store_url, *interval), [&] {
+        scheduler_options(config, *client, app, store_url, *interval,
+                          resolve_budget(opts.budget, config)),
+        [&] {
           try {
             warm();
           } catch (const std::exception& e) {
@@ -264,13 +268,18 @@ void add_serve_command(CLI::App& app, GlobalOptions& global, Action& action) {
       ->type_name("URL");
   add_token_ssm_option(*cmd, opts->token_ssm);
   add_app_options(*cmd, opts->app);
+  add_budget_options(*cmd, opts->budget);
   add_global_options(*cmd, global);
   cmd->footer(
       "Examples:\n"
       "  ghtraffic serve\n"
+      "  ghtraffic serve --config big-org.toml --collect-every 1h   (thousands of repositories)\n"
       "  ghtraffic serve --notify \"$SLACK_WEBHOOK_URL\"\n"
       "  ghtraffic serve --config /etc/ghtraffic/ghtraffic.toml --collect-every 12h\n"
       "  GHTRAFFIC_READ_TOKEN=$(openssl rand -hex 32) ghtraffic serve --listen 0.0.0.0:8080\n"
+      "Each collection follows the plan of `ghtraffic collect` (fewest days left first, none\n"
+      "twice a UTC day, within --max-requests and the rate limit); when it leaves repositories\n"
+      "for the rate limit, the next one starts as soon as the hourly limit is whole again.\n"
       "Stops cleanly on SIGINT or SIGTERM: the repository being collected is committed first.");
   cmd->callback(
       [&action, &global, opts] { action = [&global, opts] { return run_serve(global, *opts); }; });

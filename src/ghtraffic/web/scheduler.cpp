@@ -29,7 +29,34 @@ std::string describe_interval(std::chrono::seconds interval) {
   return fmt::format("{}s", s);
 }
 
+std::string deferred_text(const collect::Summary& summary) {
+  if (summary.deferred.empty()) {
+    return {};
+  }
+  std::string reasons;
+  for (auto reason : collect::k_defer_reasons) {
+    if (int count = summary.deferred_count(reason); count > 0) {
+      reasons +=
+          fmt::format("{}{} {}", reasons.empty() ? "" : ", ", count, collect::to_string(reason));
+    }
+  }
+  return fmt::format("; {} deferred to a later run ({})",
+                     util::counted(summary.deferred.size(), "repository", "repositories"), reasons);
+}
+
 }  // namespace
+
+std::optional<util::Timestamp> resume_time(const collect::Summary& summary,
+                                           const github::ClientStats& stats, util::Timestamp now,
+                                           util::Clock::SteadyTime steady_now) {
+  if (summary.deferred_count(collect::DeferReason::rate_limit) == 0 || !stats.core_reset_steady) {
+    return std::nullopt;
+  }
+  auto until_reset = std::max(
+      std::chrono::duration_cast<std::chrono::seconds>(*stats.core_reset_steady - steady_now),
+      std::chrono::seconds(0));
+  return now + until_reset + k_resume_margin;
+}
 
 std::optional<std::chrono::seconds> parse_interval(std::string_view text) {
   if (text == "off") {
@@ -182,6 +209,11 @@ void Scheduler::loop() {
     bool busy = false;
     {
       std::lock_guard lock(m_mutex);
+      if (m_resume && *m_resume < next) {
+        next = *m_resume;
+        util::log_info("the next collection starts at {}, when the rate limit is whole again",
+                       util::format_iso8601(next));
+      }
       busy =
           m_last_run && m_last_run->repos_ok == 0 && m_last_run->repos_failed == 0 &&
           !m_last_run->errors.empty() &&
@@ -198,6 +230,7 @@ void Scheduler::run_once() {
   report.started_at = m_clock.now();
   std::map<std::string, std::string> repo_errors;
   RateLimit rate_limit;
+  std::optional<util::Timestamp> resume;
   {
     std::lock_guard lock(m_mutex);
     rate_limit = m_rate_limit;
@@ -227,6 +260,7 @@ void Scheduler::run_once() {
       }
     }
     auto stats = collect::combined_stats(run_accounts.accounts());
+    resume = resume_time(summary, stats, m_clock.now(), m_clock.steady_now());
     if (stats.rate_limit_remaining >= 0) {
       rate_limit.remaining = stats.rate_limit_remaining;
       rate_limit.limit =
@@ -242,11 +276,12 @@ void Scheduler::run_once() {
           util::counted(report.repos_ok, "repository", "repositories"), summary.failed(),
           util::counted(summary.failed_listings(), "list", "lists"));
     } else {
-      util::log_info("collection ended: {} collected, {} failed{}",
+      util::log_info("collection ended: {} collected, {} failed{}{}",
                      util::counted(report.repos_ok, "repository", "repositories"),
                      report.repos_failed,
                      summary.partial() > 0 ? fmt::format(" ({} stored in part)", summary.partial())
-                                           : std::string());
+                                           : std::string(),
+                     deferred_text(summary));
     }
   } catch (const std::exception& e) {
     report.finished_at = m_clock.now();
@@ -259,6 +294,7 @@ void Scheduler::run_once() {
     m_last_run = std::move(report);
     m_repo_errors = std::move(repo_errors);
     m_rate_limit = rate_limit;
+    m_resume = resume;
     m_running = false;
     ++m_runs;
   }

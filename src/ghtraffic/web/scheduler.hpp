@@ -1,7 +1,9 @@
 // The server's collection schedule: the same collection as `ghtraffic collect`, every
 // interval with a little jitter, never two at once, holding the store's collection lock
 // only while it runs. It remembers the last run's outcome and the rate limit for
-// /api/status, and stops between repositories when asked (R7 keeps each one whole).
+// /api/status, and stops between repositories when asked (R7 keeps each one whole). Each
+// run follows the collection plan; one that deferred repositories for the rate limit is
+// followed by the next as soon as the limit is whole again.
 #pragma once
 
 #include <atomic>
@@ -31,6 +33,15 @@ struct SchedulerOptions {
   std::chrono::seconds max_jitter{15 * 60};  // at most this much either way
   std::chrono::seconds retry_when_busy{60};  // another collection held the lock
 };
+
+// When a run deferred repositories to keep within the primary rate limit (the collection
+// plan, collect/budget.hpp), the next run need not wait a whole interval: it may start once
+// the limit is whole again, a few seconds after the reset that `stats` saw. None when the
+// run deferred nothing for the rate limit or saw no reset.
+inline constexpr std::chrono::seconds k_resume_margin{10};
+std::optional<util::Timestamp> resume_time(const collect::Summary& summary,
+                                           const github::ClientStats& stats, util::Timestamp now,
+                                           util::Clock::SteadyTime steady_now);
 
 // "24h", "90m", "30s", "2d", "1h30m"; "off" is nullopt. Anything else is a util::Error.
 std::optional<std::chrono::seconds> parse_interval(std::string_view text);
@@ -76,6 +87,7 @@ class Scheduler {
   std::optional<RunReport> m_last_run;
   std::map<std::string, std::string> m_repo_errors;
   RateLimit m_rate_limit;
+  std::optional<util::Timestamp> m_resume;  // the last run's resume_time()
 };
 
 }  // namespace ghtraffic::web
