@@ -11,9 +11,7 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 
-#include <fstream>
 #include <mutex>
-#include <regex>
 
 #include "fixture.hpp"
 #include "ghtraffic/collect/github_transport.hpp"
@@ -25,6 +23,7 @@
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
 #include "support/local_aws.hpp"
+#include "support/outcome_table.hpp"
 
 using namespace ghtraffic;
 using namespace ghtraffic::testing;
@@ -301,7 +300,7 @@ class aws_fault_suite : public ::testing::Test {
     for (std::int64_t id = 501; id < 504; ++id) {
       auto missing = missing_parts(*reader, id);
       if (id == 502) {
-        out.stored = missing.empty() ? "everything" : missing.size() == 5 ? "nothing" : "in part";
+        out.stored = all_but(missing);
       } else if (!missing.empty()) {
         others_missing.push_back(k_repos[static_cast<std::size_t>(id - 501)]);
       }
@@ -311,36 +310,6 @@ class aws_fault_suite : public ::testing::Test {
                      : fmt::format("missing: {}", fmt::join(others_missing, ", "));
     EXPECT_GT(transport->injected(), 0) << name_of(c.fault) << " on " << name_of(c.on);
     return out;
-  }
-
-  static std::vector<std::string> missing_parts(store::Store& store, core::RepoId id) {
-    std::vector<std::string> missing;
-    if (store.days(id, core::TrafficKind::views).size() != 15) {
-      missing.push_back("views");
-    }
-    if (store.days(id, core::TrafficKind::clones).size() != 15) {
-      missing.push_back("clones");
-    }
-    if (store.path_snapshots(id).size() != 1) {
-      missing.push_back("paths");
-    }
-    if (store.referrer_snapshots(id).size() != 1) {
-      missing.push_back("referrers");
-    }
-    if (store.counters(id).size() != 1) {
-      missing.push_back("counters");
-    }
-    return missing;
-  }
-
-  std::string for_table(std::string message) const {
-    message = std::regex_replace(message, std::regex("http://127\\.0\\.0\\.1:[0-9]+"), "DYNALITE");
-    message = std::regex_replace(message, std::regex("faults[0-9]+"), "faults");
-    message = std::regex_replace(message, std::regex("\\|"), "/");
-    if (message.size() > 240) {
-      message = message.substr(0, 237) + "...";
-    }
-    return message.empty() ? "–" : message;
   }
 
   MockGitHub m_github;
@@ -357,9 +326,8 @@ TEST_F(aws_fault_suite, every_dynamodb_fault_costs_at_most_its_repository_and_sa
     std::lock_guard lock(logged_mutex);
     logged += std::string(line) + "\n";
   });
-  std::string table =
-      "| fault | on | injected | stored of octo/b | octo/a and octo/c | exit | message for "
-      "octo/b |\n| --- | --- | --- | --- | --- | --- | --- |\n";
+  OutcomeTable table({"fault", "on", "injected", "stored of octo/b", "octo/a and octo/c", "exit",
+                      "message for octo/b"});
   int checked = 0;
   for (const auto& c : all_cases()) {
     const auto want = expected(c);
@@ -376,14 +344,17 @@ TEST_F(aws_fault_suite, every_dynamodb_fault_costs_at_most_its_repository_and_sa
     }
     EXPECT_THAT(got.message, Not(HasSubstr(k_token))) << label;
     EXPECT_THAT(got.message, Not(HasSubstr(k_aws_secret))) << label;
-    table += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", name_of(c.fault), name_of(c.on),
-                         c.always ? "every attempt" : "once", got.stored, got.others, got.exit_code,
-                         for_table(got.message));
+    table.add(
+        {name_of(c.fault), name_of(c.on), c.always ? "every attempt" : "once", got.stored,
+         got.others, std::to_string(got.exit_code),
+         table_cell(got.message,
+                    {{"http://127\\.0\\.0\\.1:[0-9]+", "DYNALITE"}, {"faults[0-9]+", "faults"}},
+                    240)});
     ++checked;
   }
   util::reset_log_sink();
   EXPECT_EQ(checked, static_cast<int>(all_cases().size()));
   EXPECT_THAT(logged, Not(HasSubstr(k_token)));
   EXPECT_THAT(logged, Not(HasSubstr(k_aws_secret)));
-  std::ofstream("aws-fault-outcomes.md") << table;
+  table.write("aws-fault-outcomes.md");
 }

@@ -10,8 +10,7 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <regex>
+#include <mutex>
 
 #include "fixture.hpp"
 #include "ghtraffic/collect/github_transport.hpp"
@@ -19,6 +18,7 @@
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/clock.hpp"
 #include "ghtraffic/util/log.hpp"
+#include "support/outcome_table.hpp"
 
 using namespace ghtraffic;
 using namespace ghtraffic::testing;
@@ -81,20 +81,6 @@ bool bad_body(Fault f) {
 }
 bool refusal(Fault f) {
   return one_of(f, {Fault::forbidden_push, Fault::not_found, Fault::unauthorized});
-}
-
-std::string all_but(const std::vector<std::string>& missing) {
-  if (missing.empty()) {
-    return "everything";
-  }
-  if (missing.size() == k_parts.size() + 1) {
-    return "nothing";
-  }
-  std::string out = "all but";
-  for (const auto& part : missing) {
-    out += " " + part;
-  }
-  return out;
 }
 
 // What the design says: a fault that a retry or a wait gets past costs nothing; one that
@@ -248,36 +234,6 @@ class fault_suite : public ::testing::Test {
     return out;
   }
 
-  static std::vector<std::string> missing_parts(store::Store& store, core::RepoId id) {
-    std::vector<std::string> missing;
-    if (store.days(id, core::TrafficKind::views).size() != 15) {
-      missing.push_back("views");
-    }
-    if (store.days(id, core::TrafficKind::clones).size() != 15) {
-      missing.push_back("clones");
-    }
-    if (store.path_snapshots(id).size() != 1) {
-      missing.push_back("paths");
-    }
-    if (store.referrer_snapshots(id).size() != 1) {
-      missing.push_back("referrers");
-    }
-    if (store.counters(id).size() != 1) {
-      missing.push_back("counters");
-    }
-    return missing;
-  }
-
-  // The message as the table shows it: the mock's address and port replaced, cut short.
-  std::string for_table(std::string message) const {
-    message = std::regex_replace(message, std::regex("http://127\\.0\\.0\\.1:[0-9]+"), "MOCK");
-    message = std::regex_replace(message, std::regex("\\|"), "/");
-    if (message.size() > 150) {
-      message = message.substr(0, 147) + "...";
-    }
-    return message.empty() ? "–" : message;
-  }
-
   MockGitHub m_github;
   std::string m_dir;
   int m_runs = 0;
@@ -286,10 +242,15 @@ class fault_suite : public ::testing::Test {
 }  // namespace
 
 TEST_F(fault_suite, every_fault_costs_only_its_part_and_the_other_repositories_stay_whole) {
-  util::set_log_sink([](std::string_view) {});  // the outcomes are checked, not printed
-  std::string table =
-      "| fault | on | injected | stored of octo/b | octo/a and octo/c | exit | message for "
-      "octo/b |\n| --- | --- | --- | --- | --- | --- | --- |\n";
+  // The outcomes are checked, not printed; what was logged is searched for the token.
+  static std::mutex logged_mutex;
+  static std::string logged;
+  util::set_log_sink([](std::string_view line) {
+    std::lock_guard lock(logged_mutex);
+    logged += std::string(line) + "\n";
+  });
+  OutcomeTable table({"fault", "on", "injected", "stored of octo/b", "octo/a and octo/c", "exit",
+                      "message for octo/b"});
   int checked = 0;
   for (const auto& c : all_cases()) {
     const auto want = expected(c);
@@ -305,13 +266,16 @@ TEST_F(fault_suite, every_fault_costs_only_its_part_and_the_other_repositories_s
       EXPECT_THAT(got.message, HasSubstr(want.message)) << label;
     }
     EXPECT_THAT(got.message, ::testing::Not(HasSubstr(k_token))) << label;
-    table += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", mock::to_string(c.fault),
-                         name_of(c.where), c.always ? "every attempt" : "once", got.stored,
-                         got.others_whole ? "whole" : "**not whole**", got.exit_code,
-                         for_table(got.message));
+    // The mock's address and port replaced, cut short.
+    table.add({fmt::format("`{}`", mock::to_string(c.fault)), name_of(c.where),
+               c.always ? "every attempt" : "once", got.stored,
+               got.others_whole ? "whole" : "**not whole**", std::to_string(got.exit_code),
+               table_cell(got.message, {{"http://127\\.0\\.0\\.1:[0-9]+", "MOCK"}}, 150)});
     ++checked;
   }
   EXPECT_GT(checked, 60);
   util::reset_log_sink();
-  std::ofstream("fault-outcomes.md") << table;
+  EXPECT_THAT(logged, HasSubstr("octo/b"));  // the sink saw the run's lines
+  EXPECT_THAT(logged, ::testing::Not(HasSubstr(k_token)));
+  table.write("fault-outcomes.md");
 }

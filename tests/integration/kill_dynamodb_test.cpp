@@ -14,10 +14,10 @@
 #include <iostream>
 #include <random>
 
-#include "fixture.hpp"
 #include "ghtraffic/store/dynamodb/dynamodb_store.hpp"
 #include "ghtraffic/store/dynamodb/table_api.hpp"
 #include "ghtraffic/store/store.hpp"
+#include "kill_fixture.hpp"
 #include "support/local_aws.hpp"
 
 using namespace ghtraffic;
@@ -28,22 +28,10 @@ using ::testing::Not;
 namespace {
 
 constexpr const char* k_aws_secret = "dynamo-kill-secret-6b1f40c2e9";
-constexpr int k_repos = 12;
-
-int from_env(const char* name, int fallback) {
-  const char* text = std::getenv(name);
-  return text != nullptr && std::atoi(text) > 0 ? std::atoi(text) : fallback;
-}
-
-class killed_collect_dynamodb : public CollectFixture {
+class killed_collect_dynamodb : public KilledCollectFixture {
  protected:
   void SetUp() override {
-    CollectFixture::SetUp();
-    add_synthetic_repos(m_github, "octo-org", k_repos, day("2025-12-01"), day("2026-03-20"), 7);
-    for (int i = 0; i < k_repos; ++i) {
-      m_args.push_back("octo-org/repo-" + std::to_string(i));
-    }
-    m_args.insert(m_args.end(), {"--concurrency", "4"});
+    KilledCollectFixture::SetUp();
     // The in-process reads and the children use the same credentials.
     for (const auto& [name, value] : aws_env()) {
       ::setenv(name.c_str(), value.c_str(), 1);
@@ -90,7 +78,6 @@ class killed_collect_dynamodb : public CollectFixture {
   }
 
   LocalAwsServer m_aws = LocalAwsServer::dynalite();
-  std::vector<std::string> m_args;
 };
 
 // Opens the store as a reader does and checks that every repository it shows has all of
@@ -120,25 +107,13 @@ int whole_repositories(const std::string& url) {
   return static_cast<int>(repos.size());
 }
 
-std::string export_of(const std::string& url, const std::map<std::string, std::string>& env) {
-  auto out = scratch_dir("kill-dynamodb-export");
-  auto r = run_ghtraffic({"export", "--store", url, "--out", out}, {.env = env});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  return read_file(out + "/daily.csv") + read_file(out + "/paths.csv") +
-         read_file(out + "/referrers.csv") + read_file(out + "/repos.csv");
-}
-
 }  // namespace
 
 TEST_F(killed_collect_dynamodb,
        at_random_moments_loses_nothing_committed_and_the_next_run_completes) {
   // The reference: one uninterrupted run into SQLite; the backends export the same bytes.
   const auto reference = "sqlite:" + m_dir + "/reference.db";
-  {
-    std::vector<std::string> args{"collect", "--api-url", m_github.url(), "--store", reference};
-    args.insert(args.end(), m_args.begin(), m_args.end());
-    ASSERT_EQ(run_ghtraffic(args, {.env = {{"GITHUB_TOKEN", k_token}}}).exit_code, 0);
-  }
+  collect_reference(reference);
 
   m_github.set_latency(std::chrono::milliseconds(15));
   std::mt19937 random(20261202);

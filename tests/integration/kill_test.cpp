@@ -11,32 +11,16 @@
 #include <iostream>
 #include <random>
 
-#include "fixture.hpp"
+#include "kill_fixture.hpp"
 
 using namespace ghtraffic;
 using namespace ghtraffic::testing;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 namespace {
 
-class killed_collect : public CollectFixture {
- protected:
-  void SetUp() override {
-    CollectFixture::SetUp();
-    add_synthetic_repos(m_github, "octo-org", k_repos, day("2025-12-01"), day("2026-03-20"), 7);
-    for (int i = 0; i < k_repos; ++i) {
-      m_args.push_back("octo-org/repo-" + std::to_string(i));
-    }
-    m_args.insert(m_args.end(), {"--concurrency", "4"});
-  }
-
-  static int from_env(const char* name, int fallback) {
-    const char* text = std::getenv(name);
-    return text != nullptr && std::atoi(text) > 0 ? std::atoi(text) : fallback;
-  }
-
-  static constexpr int k_repos = 12;
-  std::vector<std::string> m_args;
-};
+class killed_collect : public KilledCollectFixture {};
 
 // Every repository in the store has all of what one run learns about it, or nothing.
 void expect_whole_repositories(const std::string& db) {
@@ -58,13 +42,8 @@ void expect_whole_repositories(const std::string& db) {
 
 TEST_F(killed_collect, at_random_moments_loses_nothing_committed_and_the_next_run_completes) {
   // The reference: one uninterrupted run into another store.
-  auto reference_db = m_dir + "/reference.db";
-  {
-    std::vector<std::string> args{"collect", "--api-url", m_github.url(), "--store",
-                                  "sqlite:" + reference_db};
-    args.insert(args.end(), m_args.begin(), m_args.end());
-    ASSERT_EQ(run_ghtraffic(args, {.env = {{"GITHUB_TOKEN", k_token}}}).exit_code, 0);
-  }
+  const auto reference = "sqlite:" + m_dir + "/reference.db";
+  collect_reference(reference);
 
   m_github.set_latency(std::chrono::milliseconds(15));
   std::mt19937 random(20261128);
@@ -74,8 +53,10 @@ TEST_F(killed_collect, at_random_moments_loses_nothing_committed_and_the_next_ru
   int checked = 0;
   size_t max_committed = 0;
   const int total = from_env("GHTRAFFIC_KILL_ROUNDS", 8);
+  std::string outputs;
   for (int round = 0; round < total; ++round) {
     auto r = run_collect(m_args, {.kill_after = std::chrono::milliseconds(delay_ms(random))});
+    outputs += r.out + r.err;
     killed += r.signal == SIGKILL ? 1 : 0;
     if (std::filesystem::exists(m_db)) {
       expect_whole_repositories(m_db);
@@ -97,16 +78,11 @@ TEST_F(killed_collect, at_random_moments_loses_nothing_committed_and_the_next_ru
 
   m_github.set_latency(std::chrono::milliseconds(0));
   auto final_run = run_collect(m_args);
+  outputs += final_run.out + final_run.err;
   ASSERT_EQ(final_run.exit_code, 0) << final_run.err;
   expect_whole_repositories(m_db);
   EXPECT_EQ(query(m_db, "SELECT count(*) FROM repos"), std::vector<std::string>{"12"});
 
-  auto export_of = [&](const std::string& db) {
-    auto out = scratch_dir("kill-export");
-    auto r = run_ghtraffic({"export", "--store", "sqlite:" + db, "--out", out});
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return read_file(out + "/daily.csv") + read_file(out + "/paths.csv") +
-           read_file(out + "/referrers.csv") + read_file(out + "/repos.csv");
-  };
-  EXPECT_EQ(export_of(m_db), export_of(reference_db));
+  EXPECT_EQ(export_of(m_store), export_of(reference));
+  EXPECT_THAT(outputs, Not(HasSubstr(k_token)));
 }

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
@@ -98,14 +99,72 @@ class serve_load : public CollectFixture {
 
 TEST_F(serve_load, connections_that_send_nothing_do_not_keep_other_clients_waiting) {
   LoadedServer server(m_store, m_clock, 4);
-  // Each idle connection holds a server thread until its keep-alive timeout (5 s): with a
-  // fixed pool of 4, a request after 60 of them would wait 75 s.
+  // Were each idle connection to hold a server thread until its keep-alive timeout (5 s),
+  // a fixed pool of 4 would answer a request after 60 of them in 75 s.
   IdleConnections idle(server.port(), 60);
   ASSERT_EQ(idle.size(), 60u);
   for (const char* path : {"/healthz", "/api/repos", "/api/status"}) {
     auto res = server.client().Get(path);
     ASSERT_TRUE(res) << path;
     EXPECT_EQ(res->status, 200) << path;
+  }
+}
+
+// Threads of this process now (the server runs in it).
+int threads_now() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("Threads:")) {
+      return std::stoi(line.substr(8));
+    }
+  }
+  return -1;
+}
+
+TEST_F(serve_load,
+       connections_between_requests_are_parked_without_a_thread_and_closed_when_silent) {
+  LoadedServer server(m_store, m_clock, 4);
+  const int before = threads_now();
+  // Keep-alive connections that asked once and then stay silent: each is accepted (its
+  // request arrived) and waits for its next one.
+  std::vector<int> fds;
+  for (int i = 0; i < 200; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(server.port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    const std::string request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    ASSERT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+    fds.push_back(fd);
+  }
+  for (int fd : fds) {  // every one answered
+    char buffer[512];
+    timeval timeout{30, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    ASSERT_GT(::recv(fd, buffer, sizeof buffer, 0), 0);
+  }
+  // Waiting for their next request, they hold no thread, and other clients are answered.
+  EXPECT_LT(threads_now() - before, 40) << "threads before: " << before;
+  for (const char* path : {"/healthz", "/api/repos", "/api/status"}) {
+    auto res = server.client().Get(path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 200) << path;
+  }
+  // One still answers its next request on the same connection.
+  const std::string again = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  ASSERT_EQ(::send(fds[7], again.data(), again.size(), 0), static_cast<ssize_t>(again.size()));
+  char buffer[512];
+  auto got = ::recv(fds[7], buffer, sizeof buffer, 0);
+  ASSERT_GT(got, 0);
+  EXPECT_TRUE(std::string(buffer, static_cast<std::size_t>(got)).starts_with("HTTP/1.1 200"));
+  // Silent past the keep-alive timeout (5 s), a connection is closed by the server.
+  auto closed = ::recv(fds[3], buffer, sizeof buffer, 0);
+  EXPECT_EQ(closed, 0);
+  for (int fd : fds) {
+    ::close(fd);
   }
 }
 

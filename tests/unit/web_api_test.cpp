@@ -110,6 +110,33 @@ TEST_F(web_api, split_gives_one_series_per_repository) {
   EXPECT_EQ(day_of(out["series"]["acme/beta"], "2026-03-12")["views"], 7);
 }
 
+TEST_F(web_api, split_answers_at_most_its_limit_of_days_times_repositories_and_says_so) {
+  // A century of two repositories is within the limit; of three it is not.
+  const web::Params century{{"split", "1"}, {"from", "1930-01-01"}, {"to", "2026-03-25"}};
+  auto two = daily(century);
+  EXPECT_EQ(two["series"]["acme/alpha"].size(), 35'148u);
+  EXPECT_EQ(two["series"].size(), 2u);
+  m_store->commit(observation(3, "acme/gamma", "2026-03-25T12:00:00Z"));
+  m_snapshot = web::load_snapshot(*m_store, nullptr);
+  try {
+    daily(century);
+    FAIL() << "three repositories over a century should be refused";
+  } catch (const web::RequestError& e) {
+    EXPECT_EQ(e.status(), 400);
+    EXPECT_THAT(e.what(), HasSubstr("split=1: at most 100000 days in all"));
+    EXPECT_THAT(e.what(), HasSubstr("3 repositories over 35148 days are 105444"));
+    EXPECT_THAT(e.what(), HasSubstr("repo="));
+  }
+  // The same range summed, or split over fewer repositories, is answered.
+  auto summed = century;
+  summed.erase("split");
+  EXPECT_EQ(daily(summed)["days"].size(), 35'148u);
+  auto fewer = century;
+  fewer.insert({"repo", "acme/alpha"});
+  fewer.insert({"repo", "acme/gamma"});
+  EXPECT_EQ(daily(fewer)["series"].size(), 2u);
+}
+
 TEST_F(web_api, bad_parameters_are_400_and_unknown_repositories_404) {
   EXPECT_EQ(status_of([&] { daily({{"from", "2026-3-1"}}); }), 400);
   EXPECT_EQ(status_of([&] { daily({{"to", "yesterday"}}); }), 400);

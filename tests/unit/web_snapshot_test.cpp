@@ -210,6 +210,23 @@ TEST(web_task_pool, connections_that_send_nothing_do_not_keep_other_work_waiting
   EXPECT_EQ(pool.threads(), 0u);
 }
 
+TEST(web_task_pool, a_burst_of_short_jobs_is_done_by_the_threads_there_are) {
+  // A thousand connections closed at once are a thousand jobs of microseconds each: the
+  // two threads are done with them long before a thread started for each would be.
+  web::TaskPool pool(2, 2048, std::chrono::milliseconds(50), std::chrono::milliseconds(20));
+  std::atomic<int> ran{0};
+  for (int i = 0; i < 2000; ++i) {
+    pool.enqueue([&ran] { ++ran; });
+  }
+  for (int i = 0; i < 600 && ran.load() < 2000; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(ran.load(), 2000);
+  // One more thread at most every 20 ms while work waits: a few, never hundreds.
+  EXPECT_LE(pool.most_threads(), 12u);
+  pool.shutdown();
+}
+
 TEST(web_task_pool, runs_what_is_queued_before_it_shuts_down) {
   std::atomic<int> ran{0};
   {

@@ -383,6 +383,17 @@ json daily_json(const Snapshot& snapshot, const Params& params) {
   if (from && to && (*to - *from).count() >= k_max_range_days) {
     throw RequestError(400, fmt::format("from, to: at most {} days at once", k_max_range_days));
   }
+  if (split == "1" && from && to) {
+    const std::int64_t span = (*to - *from).count() + 1;
+    const auto repos = static_cast<std::int64_t>(selected.size());
+    if (span * repos > k_max_split_days) {
+      throw RequestError(
+          400, fmt::format("split=1: at most {} days in all (days × repositories) at once; {} "
+                           "repositories over {} days are {}: name fewer repositories with repo= "
+                           "or a shorter range with from and to",
+                           k_max_split_days, repos, span, span * repos));
+    }
+  }
 
   json names = json::array();
   for (const auto* repo : selected) {

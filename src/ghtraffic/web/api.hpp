@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -22,6 +23,9 @@ namespace ghtraffic::web {
 
 // Longest range one request may ask for, and most snapshots (last=N): a century of days.
 inline constexpr int k_max_range_days = 36'600;
+// Most days /api/daily?split=1 answers in all, days × repositories: each is a JSON object
+// (about 100 bytes), so a century of every repository in a large store would be gigabytes.
+inline constexpr std::int64_t k_max_split_days = 100'000;
 
 // A request's query parameters; a repeated one ("repo") appears once per value, in order.
 using Params = std::multimap<std::string, std::string>;

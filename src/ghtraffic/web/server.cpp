@@ -32,8 +32,18 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* k_json_type = "application/json; charset=utf-8";
-// Every open connection holds a thread (TaskPool): idle ones beyond this wait in line.
-constexpr std::size_t k_most_threads = 2048;
+// A connection holds a thread (TaskPool) only while one of its requests is read and
+// answered; one waiting for its next request is parked (connection.hpp). Requests beyond
+// this many at once wait in line.
+constexpr std::size_t k_most_threads = 256;
+// Connections open at once, parked ones included: the file descriptors serve asks for.
+constexpr std::size_t k_most_connections = 8192;
+// Connections the kernel holds for accept(): a burst of a thousand connections arriving at
+// once must not overflow it (cpp-httplib asks for 5), or clients wait for a resent SYN.
+constexpr int k_listen_backlog = 1024;
+// Requests one keep-alive connection may send before it is closed (cpp-httplib: 5, which
+// makes a busy client reconnect every fifth request).
+constexpr std::size_t k_requests_per_connection = 1000;
 // The oldest day /api/repos reads: its 30-day figures and sparkline end today.
 constexpr int k_repos_days_back = 29;
 constexpr std::size_t k_min_token_length = 16;
@@ -468,7 +478,14 @@ struct Server::Impl {
       auto body = repos_body(snapshot, day, repo_errors());
       res.status = 200;
       res.set_header("Cache-Control", "no-store");
-      res.set_content(*body, k_json_type);
+      // Written from the answer shared by every request of this snapshot, not copied for
+      // each: a copy per request is a large allocation that each thread's malloc arena
+      // keeps.
+      res.set_content_provider(
+          body->size(), k_json_type,
+          [body](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+            return sink.write(body->data() + offset, std::min(length, body->size() - offset));
+          });
     });
     api("/api/daily", [](store::Store&, const Snapshot& snapshot, const Params& params) {
       return daily_json(snapshot, params);
@@ -538,13 +555,15 @@ struct Server::Impl {
 Server::Server(ServerOptions options, ServerContext context)
     : m_impl(std::make_unique<Impl>(std::move(options), std::move(context))) {
   auto threads = static_cast<std::size_t>(std::max(m_impl->options.threads, 1));
-  m_impl->http.new_task_queue = [threads] {
-    return new TaskPool(threads, std::max(threads, k_most_threads), std::chrono::seconds(10));
-  };
+  m_impl->http.set_task_pool([threads] {
+    return std::make_unique<TaskPool>(threads, std::max(threads, k_most_threads),
+                                      std::chrono::seconds(10));
+  });
   // Headers and body leave in separate writes; without this the body waits for the
   // client's delayed ACK (about 40 ms on Linux) whenever the headers were not yet ACKed.
   m_impl->http.set_tcp_nodelay(true);
   m_impl->http.set_keep_alive_timeout(5);
+  m_impl->http.set_keep_alive_max_count(k_requests_per_connection);
   m_impl->http.set_read_timeout(10);
   m_impl->http.set_write_timeout(30);
   m_impl->http.set_payload_max_length(64 * 1024);
@@ -555,7 +574,7 @@ Server::Server(ServerOptions options, ServerContext context)
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     // A connection reaches accept() once its request has begun to arrive (or after a few
-    // seconds): connections opened and left silent wait in the kernel, not in a thread.
+    // seconds): connections opened and left silent wait in the kernel, then parked.
     int defer_seconds = 5;
     ::setsockopt(sock, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_seconds, sizeof defer_seconds);
   });
@@ -604,7 +623,8 @@ int Server::bind() {
         listen.host, listen.port);
   }
   m_impl->port = port;
-  allow_open_connections(k_most_threads + 64);
+  m_impl->http.set_listen_backlog(k_listen_backlog);
+  allow_open_connections(k_most_connections + 64);
   return port;
 }
 

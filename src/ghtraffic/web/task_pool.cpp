@@ -1,20 +1,22 @@
 #include "ghtraffic/web/task_pool.hpp"
 
 #include <algorithm>
-#include <thread>
 
 #include "ghtraffic/util/log.hpp"
 
 namespace ghtraffic::web {
 
-TaskPool::TaskPool(std::size_t steady, std::size_t most, std::chrono::milliseconds linger)
+TaskPool::TaskPool(std::size_t steady, std::size_t most, std::chrono::milliseconds linger,
+                   std::chrono::milliseconds start_after)
     : m_steady(std::max<std::size_t>(steady, 1)),
       m_most(std::max(most, std::max<std::size_t>(steady, 1))),
-      m_linger(linger) {
+      m_linger(linger),
+      m_start_after(start_after) {
   std::lock_guard lock(m_mutex);
   for (std::size_t i = 0; i < m_steady; ++i) {
     start_thread();
   }
+  m_watcher = std::thread([this] { watch(); });
 }
 
 TaskPool::~TaskPool() {
@@ -25,6 +27,8 @@ void TaskPool::start_thread() {
   try {
     std::thread([this] { work(); }).detach();
     ++m_alive;
+    ++m_starting;
+    m_most_alive = std::max(m_most_alive, m_alive);
   } catch (const std::system_error& e) {
     // Out of threads: the job waits for a busy one instead.
     util::log_warn("could not start another server thread ({} running): {}", m_alive, e.what());
@@ -36,9 +40,13 @@ void TaskPool::enqueue(std::function<void()> fn) {
   if (m_shutdown) {
     return;
   }
-  m_jobs.push_back(std::move(fn));
-  if (m_jobs.size() > m_idle && m_alive < m_most) {
-    start_thread();
+  m_jobs.push_back({std::move(fn), Clock::now()});
+  if (m_jobs.size() > ready()) {
+    if (m_alive < m_steady) {
+      start_thread();  // one that could not be started before
+    } else if (m_alive < m_most) {
+      m_waiting.notify_one();
+    }
   }
   m_wake.notify_one();
 }
@@ -47,6 +55,12 @@ void TaskPool::shutdown() {
   std::unique_lock lock(m_mutex);
   m_shutdown = true;
   m_wake.notify_all();
+  m_waiting.notify_all();
+  if (m_watcher.joinable()) {
+    lock.unlock();
+    m_watcher.join();
+    lock.lock();
+  }
   m_ended.wait(lock, [this] { return m_alive == 0; });
 }
 
@@ -55,8 +69,35 @@ std::size_t TaskPool::threads() const {
   return m_alive;
 }
 
+std::size_t TaskPool::most_threads() const {
+  std::lock_guard lock(m_mutex);
+  return m_most_alive;
+}
+
+void TaskPool::watch() {
+  std::unique_lock lock(m_mutex);
+  while (!m_shutdown) {
+    if (m_jobs.size() <= ready() || m_alive >= m_most) {
+      m_waiting.wait(lock);
+      continue;
+    }
+    // The jobs beyond the threads about to take them, oldest first (the queue's order).
+    const auto due = m_jobs[ready()].queued + m_start_after;
+    if (Clock::now() < due) {
+      m_waiting.wait_until(lock, due);
+      continue;
+    }
+    // One thread more, then a moment for the queue to drain before another: a burst of
+    // short jobs is done by the threads there are, while work that holds its threads
+    // (slow requests) still gets one every start_after.
+    start_thread();
+    m_waiting.wait_until(lock, Clock::now() + m_start_after, [this] { return m_shutdown; });
+  }
+}
+
 void TaskPool::work() {
   std::unique_lock lock(m_mutex);
+  --m_starting;
   for (;;) {
     ++m_idle;
     bool woke = m_wake.wait_for(lock, m_linger, [this] { return m_shutdown || !m_jobs.empty(); });
@@ -67,7 +108,7 @@ void TaskPool::work() {
     if (m_jobs.empty()) {
       continue;
     }
-    auto job = std::move(m_jobs.front());
+    auto job = std::move(m_jobs.front().fn);
     m_jobs.pop_front();
     lock.unlock();
     try {
