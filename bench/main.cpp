@@ -3,6 +3,7 @@
 // `dashboard` measures `ghtraffic serve`, the browser and `ghtraffic report` over a large
 // synthetic store.
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -13,6 +14,7 @@
 
 #include "dashboard.hpp"
 #include "micro.hpp"
+#include "plan_simulation.hpp"
 #include "report.hpp"
 #include "scenario.hpp"
 
@@ -150,6 +152,35 @@ int main(int argc, char** argv) {
   dashboard->add_flag("--skip-browser", dash.skip_browser, "Do not run chromium");
   dashboard->add_flag("--skip-report", dash.skip_report, "Do not run ghtraffic report");
 
+  PlanSimulationOptions sim;
+  int sim_interval_hours = 24;
+  int sim_latency_ms = static_cast<int>(sim.latency.count());
+  std::string sim_scratch = default_scratch_root();
+  auto* plan = app.add_subcommand(
+      "plan",
+      "Simulate the collection plan in this process: many repositories on one token for days, "
+      "on serve's schedule, against a fake GitHub with its rate limits (issue 13 part 3)");
+  plan->add_option("--repos", sim.repos, "Repositories")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  plan->add_option("--rate-limit", sim.rate_limit, "The token's requests an hour")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 1'000'000));
+  plan->add_option("--days", sim.days, "Simulated days")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 400));
+  plan->add_option("--interval-hours", sim_interval_hours, "serve's --collect-every, in hours")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 240));
+  plan->add_option("--latency-ms", sim_latency_ms, "Simulated time each answer takes")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10'000));
+  plan->add_option("--concurrency", sim.concurrency, "The collection's requests in flight")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  plan->add_option("--scratch", sim_scratch, "Where the SQLite store is created")
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -161,6 +192,19 @@ int main(int argc, char** argv) {
     }
     if (*dashboard) {
       return dashboard_command(dash, dash_json_out);
+    }
+    if (*plan) {
+      auto dir = std::filesystem::path(sim_scratch) /
+                 fmt::format("ghtraffic-bench-plan-{}", static_cast<long>(::getpid()));
+      std::filesystem::create_directories(dir);
+      sim.store_path = (dir / "plan.db").string();
+      sim.interval = std::chrono::hours(sim_interval_hours);
+      sim.latency = std::chrono::milliseconds(sim_latency_ms);
+      sim.progress = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
+      auto result = run_plan_simulation(sim);
+      std::filesystem::remove_all(dir);
+      std::fputs(plan_simulation_markdown(result, sim).c_str(), stdout);
+      return plan_simulation_goals_met(result, sim) ? 0 : 1;
     }
     if (*micro) {
       std::vector<std::string> args{std::string(argv[0])};
