@@ -52,7 +52,7 @@ input_field() {
     }
   ' "$action"
 }
-want_inputs="token repositories owner config data-branch report warn-days github-token keep-enabled app-id app-key app-installation-id "
+want_inputs="token repositories owner config data-branch report warn-days backfill-requests github-token keep-enabled app-id app-key app-installation-id "
 [[ $(keys_of inputs "$action") == "$want_inputs" ]] ||
   fail "action.yml inputs are '$(keys_of inputs "$action")', expected '$want_inputs'"
 want_outputs="collected failed new-days at-risk commit "
@@ -60,7 +60,8 @@ want_outputs="collected failed new-days at-risk commit "
   fail "action.yml outputs are '$(keys_of outputs "$action")', expected '$want_outputs'"
 # A token, or a GitHub App (app-id and app-key): deploy/actions/run refuses neither given.
 [[ $(input_field token required) == false ]] || fail "the token input is required, so an App cannot stand in"
-for pair in data-branch=ghtraffic-data "report='true'" "warn-days='3'" "repositories=''" \
+for pair in data-branch=ghtraffic-data "report='true'" "warn-days='3'" "backfill-requests='500'" \
+  "repositories=''" \
   "owner=''" "config=''" "keep-enabled='true'" 'github-token=${{ github.token }}' "token=''" \
   "app-id=''" "app-key=''" "app-installation-id=''"; do
   name=${pair%%=*} want=${pair#*=}
@@ -68,7 +69,8 @@ for pair in data-branch=ghtraffic-data "report='true'" "warn-days='3'" "reposito
     fail "input $name defaults to '$(input_field "$name" default)', expected $want"
 done
 for name in INPUT_TOKEN INPUT_REPOSITORIES INPUT_OWNER INPUT_CONFIG INPUT_DATA_BRANCH \
-  INPUT_REPORT INPUT_WARN_DAYS INPUT_APP_ID INPUT_APP_KEY INPUT_APP_INSTALLATION_ID; do
+  INPUT_REPORT INPUT_WARN_DAYS INPUT_BACKFILL_REQUESTS INPUT_APP_ID INPUT_APP_KEY \
+  INPUT_APP_INSTALLATION_ID; do
   grep -q "^        $name: \${{ inputs\.[a-z-]* }}$" "$action" || fail "action.yml does not pass $name"
 done
 grep -q '^  using: composite$' "$action" || fail "action.yml is not a composite action"

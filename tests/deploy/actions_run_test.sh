@@ -13,7 +13,10 @@
 #     are a warning; the workflow is re-enabled with PUT .../actions/workflows/FILE/enable,
 #     a refusal is only a warning;
 #  5. the token (a canary) is in no commit, no file and no output; in Actions it is masked;
-#  6. bad inputs are exit 2 with a message that names the input.
+#  6. bad inputs are exit 2 with a message that names the input;
+#  7. each run reads the star and fork history after the collection within backfill-requests,
+#     going on from the backfill.csv of the branch; the branch equals a direct collection
+#     that backfilled at the same times.
 # Usage: actions_run_test.sh RUN_SCRIPT GHTRAFFIC_BINARY MOCK_BINARY
 set -euo pipefail
 
@@ -103,10 +106,15 @@ expect_output() { # NAME KEY WANT
   [[ $got == "$3" ]] || fail "$1: output $2 is '$got', expected '$3'"
 }
 
-# The direct collection the branch must equal: one store collected at the same times.
+# The direct collection the branch must equal: one store collected (and backfilled, with the
+# action's default budget) at the same times.
 collect_direct() {
+  local rc=0
   GITHUB_TOKEN=$canary "$gt" collect --quiet --store "sqlite:$scratch/$1.db" --api-url "$api" \
-    --max-per-minute 1000000 --owner octo-org >/dev/null
+    --max-per-minute 1000000 --owner octo-org >/dev/null || rc=$?
+  GITHUB_TOKEN=$canary "$gt" backfill --quiet --store "sqlite:$scratch/$1.db" --api-url "$api" \
+    --config "$scratch/work/ghtraffic.toml" --max-requests 500 >/dev/null
+  return "$rc"
 }
 expect_branch_equals_direct() { # REMOTE STORE
   rm -rf "$scratch/direct"
@@ -153,10 +161,21 @@ grep -q 'octo-org/repo-1' "$scratch/work/report/index.html" || fail "the report 
 curl -sf "$api/_mock/stats" | jq -e '.enabled_workflows == ["octo-org/repo-0/ghtraffic.yml"]' >/dev/null ||
   fail "the run did not re-enable its workflow: $(curl -sf "$api/_mock/stats" | jq -c .enabled_workflows)"
 grep -q "3 repositories, $first_days new days" "$scratch/day1.summary" || fail "no job summary"
+# The star and fork history came in after the collection, and where it stands is saved.
+grep -q 'Reading star and fork history (at most 500 requests)' "$scratch/day1.log" ||
+  fail "day 1 did not read the star and fork history: $(cat "$scratch/day1.log")"
+[[ $(git -C "$scratch/remote.git" show ghtraffic-data:backfill.csv | tail -n +2 | wc -l) == 6 ]] ||
+  fail "backfill.csv does not hold stars and forks of 3 repositories: $(git -C "$scratch/remote.git" show ghtraffic-data:backfill.csv)"
+stars_csv=$(git -C "$scratch/remote.git" show ghtraffic-data:stars.csv)
+[[ $stars_csv == *,history* ]] ||
+  fail "stars.csv holds no star history"
 
-# The same time again: nothing new, no commit (and in Actions: the token is masked).
+# The same time again: nothing new, no commit (and in Actions: the token is masked). The
+# backfill goes on from backfill.csv and finds nothing new to store.
 run_action again work GITHUB_ACTIONS=true
 expect_rc again 0
+grep -q 'Reading star and fork history' "$scratch/again.log" ||
+  fail "the second run did not read the star and fork history: $(cat "$scratch/again.log")"
 [[ $(branch_commits remote) == 1 ]] || fail "a run with nothing new made a commit"
 expect_output again commit ""
 expect_output again new-days 0
@@ -316,6 +335,10 @@ grep -q "warn-days must be a whole number" "$scratch/bad-days.log" || fail "bad 
 run_action bad-repo work INPUT_REPOSITORIES="octo-org"
 expect_rc bad-repo 2
 grep -q "'octo-org' is not OWNER/REPO" "$scratch/bad-repo.log" || fail "bad repositories: $(cat "$scratch/bad-repo.log")"
+run_action bad-backfill work INPUT_BACKFILL_REQUESTS=lots
+expect_rc bad-backfill 2
+grep -q "backfill-requests must be a whole number" "$scratch/bad-backfill.log" ||
+  fail "bad backfill-requests: $(cat "$scratch/bad-backfill.log")"
 run_action no-token work INPUT_TOKEN=
 expect_rc no-token 2
 grep -q "GITHUB_TOKEN cannot read traffic" "$scratch/no-token.log" || fail "no token: $(cat "$scratch/no-token.log")"

@@ -149,11 +149,13 @@ TEST(export_csv, stats_count_data_rows_per_file) {
   MemorySink sink;
   auto stats = export_store(store, {}, sink);
   EXPECT_EQ(stats.repos, 2u);
-  ASSERT_EQ(stats.files.size(), 8u);
+  ASSERT_EQ(stats.files.size(), 9u);
   EXPECT_EQ(stats.files[0].path, "daily.csv");
   EXPECT_EQ(stats.files[0].rows, 46u);
   EXPECT_EQ(stats.files[4].path, "repos.csv");
   EXPECT_EQ(stats.files[4].rows, 2u);
+  EXPECT_EQ(stats.files[8].path, "backfill.csv");
+  EXPECT_EQ(stats.files[8].rows, 2u);  // stars and forks of octo-org/alpha
 }
 
 TEST(export_csv, repo_filter_matches_current_and_earlier_names_case_insensitively) {

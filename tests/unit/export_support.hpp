@@ -179,7 +179,17 @@ class FakeStore final : public store::Store {
         }
       }
     }
+    for (const auto& state : backfill.states) {
+      repo.backfill[state.kind] = state;
+    }
     return result;
+  }
+
+  std::optional<core::BackfillState> backfill_state(core::RepoId id,
+                                                    core::CountKind kind) override {
+    const auto& states = m_repos.at(id).backfill;
+    auto it = states.find(kind);
+    return it == states.end() ? std::nullopt : std::optional(it->second);
   }
 
   std::vector<core::HistoryCount> history_counts(core::RepoId id, core::CountKind kind,
@@ -220,6 +230,7 @@ class FakeStore final : public store::Store {
     std::map<util::Day, std::int64_t> star_history;
     std::map<util::Day, std::int64_t> fork_history;
     std::map<util::Day, core::DownloadSnapshot> downloads;
+    std::map<core::CountKind, core::BackfillState> backfill;
   };
 
   static bool in(const store::DayRange& range, util::Day d) {
@@ -259,7 +270,8 @@ class FakeStore final : public store::Store {
 //   path and referrer snapshots on 02-20 and 03-20; counters on 02-20, 02-21, 03-20
 //   star history 02-17..02-21 (the snapshots of 02-20 and 02-21 are the truth on their
 //   days), fork history 02-18..02-19; download snapshots on 02-20 and 03-20, one asset name
-//   with a comma and quotes
+//   with a comma and quotes; the star backfill cut off at page 400 (a note with commas), the
+//   fork backfill in progress
 // octo-org/beta (id 2002): one observation on 2026-03-01 covering 02-15..03-01, with
 //   hostile titles and referrers (HTML, a comma and quotes, a formula, a line break).
 // Views on day d of a month are 10+d (uniques 2 + d%5); clones d%4+1 (uniques 1).
@@ -354,6 +366,27 @@ inline void fill_scenario(store::Store& store) {
       backfill.stars.push_back({day(text), count});
     }
     backfill.forks = {{day("2026-02-18"), 1}, {day("2026-02-19"), 2}};
+    core::BackfillState stars;
+    stars.kind = core::CountKind::stars;
+    stars.source = "stargazers";
+    stars.next_url = "https://api.github.com/repositories/1001/stargazers?per_page=100&page=400";
+    stars.next_position = 39900;
+    stars.through_day = day("2026-02-19");
+    stars.complete = true;
+    stars.approximate_from = day("2026-02-20");
+    stars.note =
+        "stars of octo-org/alpha: GitHub lists only the first 400 pages, so the stars history "
+        "ends on 2026-02-19; from 2026-02-20 on only the daily snapshots of collections are "
+        "known";
+    stars.updated_at = at("2026-03-20T09:31:00Z");
+    core::BackfillState forks;
+    forks.kind = core::CountKind::forks;
+    forks.source = "forks";
+    forks.next_url = "https://api.github.com/repositories/1001/forks?sort=oldest&page=2";
+    forks.next_position = 100;
+    forks.through_day = day("2026-02-18");
+    forks.updated_at = at("2026-03-20T09:31:05Z");
+    backfill.states = {stars, forks};
     store.commit_backfill(backfill);
   }
   {

@@ -355,3 +355,61 @@ TEST_F(ImportCsv, a_folder_without_export_files_is_a_usage_error) {
 }
 
 }  // namespace
+
+namespace {
+
+constexpr const char* k_backfill_header =
+    "repo,kind,source,next_url,next_position,through_day,complete,resume_before,pass_until,"
+    "approximate_from,note,updated_at\n";
+
+}  // namespace
+
+TEST_F(ImportCsv, a_backfill_state_is_taken_over_only_when_it_is_later_than_the_stores) {
+  auto store = open();
+  auto o = store::testing::observation(7, "o/r", "2026-03-20T12:00:00Z");
+  o.views = store::testing::window(core::TrafficKind::views, "2026-03-20T12:00:00Z", {});
+  store->commit(o);
+  auto import_backfill = [&](const std::string& rows) {
+    fs::remove_all(folder("in"));
+    write_file(folder("in") / "repos.csv", "repo,id,names,first_day,last_day\no/r,7,o/r,,\n");
+    write_file(folder("in") / "backfill.csv", k_backfill_header + rows);
+    return import(*store, folder("in"));
+  };
+  import_backfill(
+      "o/r,forks,forks,https://api.github.com/repositories/7/forks?page=3,200,2026-03-10,false,"
+      ",,,,2026-03-12T10:00:00Z\n"
+      "o/r,stars,stargazers/history,,0,2026-03-19,true,,,,,2026-03-20T10:00:00Z\n");
+  auto forks = store->backfill_state(7, core::CountKind::forks);
+  ASSERT_TRUE(forks);
+  EXPECT_EQ(forks->next_url, "https://api.github.com/repositories/7/forks?page=3");
+  EXPECT_EQ(forks->next_position, 200);
+  EXPECT_EQ(forks->through_day, day("2026-03-10"));
+  EXPECT_FALSE(forks->complete);
+  EXPECT_FALSE(forks->resume_before);
+  EXPECT_EQ(store->backfill_state(7, core::CountKind::stars)->through_day, day("2026-03-19"));
+
+  // An older place never moves the store's back; a later one replaces it.
+  import_backfill("o/r,forks,forks,,0,2026-03-01,true,,,,,2026-03-11T10:00:00Z\n");
+  EXPECT_EQ(store->backfill_state(7, core::CountKind::forks)->next_position, 200);
+  import_backfill("o/r,forks,forks,,300,2026-03-18,true,,,,,2026-03-19T10:00:00Z\n");
+  EXPECT_EQ(store->backfill_state(7, core::CountKind::forks)->next_position, 300);
+  auto before = store::testing::dump(db_path());
+  import(*store, folder("in"));
+  EXPECT_EQ(store::testing::dump(db_path()), before);  // R7: the same files again
+}
+
+TEST_F(ImportCsv, a_malformed_backfill_row_fails_its_repository_naming_file_and_line) {
+  write_file(folder("in") / "repos.csv",
+             "repo,id,names,first_day,last_day\no/a,1,o/a,,\no/b,2,o/b,,\no/c,3,o/c,,\n");
+  write_file(folder("in") / "backfill.csv",
+             std::string(k_backfill_header) +
+                 "o/a,watchers,forks,,0,,true,,,,,2026-03-12T10:00:00Z\n"
+                 "o/b,stars,stargazers,,0,,maybe,,,,,2026-03-12T10:00:00Z\n"
+                 "o/c,stars,stargazers,,0,,true,,,,,2026-03-12T10:00:00Z\n"
+                 "o/c,stars,stargazers,,0,,true,,,,,2026-03-13T10:00:00Z\n");
+  auto repos = imports::read_export_folder(folder("in"));
+  ASSERT_EQ(repos.size(), 3u);
+  EXPECT_EQ(repos[0].error, "backfill.csv:2: kind is \"watchers\"; it is stars or forks");
+  EXPECT_EQ(repos[1].error, "backfill.csv:3: complete is \"maybe\"; it is true or false");
+  EXPECT_EQ(repos[2].error, "backfill.csv:5: stars of o/c is listed again");
+}

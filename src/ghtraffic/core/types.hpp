@@ -214,6 +214,9 @@ struct ImportedHistory {
   std::vector<HistoryCount> star_history;  // listed days only, one a day
   std::vector<HistoryCount> fork_history;
   std::vector<DownloadSnapshot> downloads;  // at most one a UTC day
+  // Where each source of the backfill stood (our own export's backfill.csv), at most one
+  // a kind; a store keeps the later of its own and this one.
+  std::vector<BackfillState> backfill_states;
 };
 
 }  // namespace ghtraffic::core

@@ -91,6 +91,9 @@ void export_csv(const std::vector<RepoHistory>& histories, Exporter& out) {
   CsvWriter stars({"repo", "date", "stars", "source"});
   CsvWriter forks({"repo", "date", "forks", "source"});
   CsvWriter downloads({"repo", "date", "release", "asset", "downloads"});
+  CsvWriter backfill({"repo", "kind", "source", "next_url", "next_position", "through_day",
+                      "complete", "resume_before", "pass_until", "approximate_from", "note",
+                      "updated_at"});
 
   for (const auto& history : histories) {
     auto repo = csv_field(history.record.full_name);
@@ -132,6 +135,14 @@ void export_csv(const std::vector<RepoHistory>& histories, Exporter& out) {
                        csv_untrusted_field(asset.asset), csv_number(asset.downloads)});
       }
     }
+    for (const auto& state : history.backfill) {
+      backfill.row({repo, core::to_string(state.kind), csv_field(state.source),
+                    csv_untrusted_field(state.next_url), csv_number(state.next_position),
+                    day_text(state.through_day), state.complete ? "true" : "false",
+                    day_text(state.resume_before), day_text(state.pass_until),
+                    day_text(state.approximate_from), csv_untrusted_field(state.note),
+                    util::format_iso8601(state.updated_at)});
+    }
     auto names = all_names(history.record);
     repos.row({repo, csv_number(github_id(history.record)),
                csv_field(fmt::format("{}", fmt::join(names, ";"))), day_text(history.first_day()),
@@ -146,6 +157,7 @@ void export_csv(const std::vector<RepoHistory>& histories, Exporter& out) {
   out.write("stars.csv", stars);
   out.write("forks.csv", forks);
   out.write("downloads.csv", downloads);
+  out.write("backfill.csv", backfill);
 }
 
 // --- seed: the reference design's pair ---
@@ -251,6 +263,20 @@ Json json_repo(const RepoHistory& history) {
                            {"downloads", asset.downloads}});
     }
   }
+  Json backfill = Json::array();
+  for (const auto& state : history.backfill) {
+    backfill.push_back({{"kind", core::to_string(state.kind)},
+                        {"source", state.source},
+                        {"next_url", state.next_url},
+                        {"next_position", state.next_position},
+                        {"through_day", json_day(state.through_day)},
+                        {"complete", state.complete},
+                        {"resume_before", json_day(state.resume_before)},
+                        {"pass_until", json_day(state.pass_until)},
+                        {"approximate_from", json_day(state.approximate_from)},
+                        {"note", state.note},
+                        {"updated_at", util::format_iso8601(state.updated_at)}});
+  }
   return {{"repo", history.record.full_name},
           {"id", json_number(github_id(history.record))},
           {"names", all_names(history.record)},
@@ -263,7 +289,8 @@ Json json_repo(const RepoHistory& history) {
           {"referrers", referrers},
           {"stars", counts["stars"]},
           {"forks", counts["forks"]},
-          {"downloads", downloads}};
+          {"downloads", downloads},
+          {"backfill", backfill}};
 }
 
 void export_json(const std::vector<RepoHistory>& histories, Exporter& out) {

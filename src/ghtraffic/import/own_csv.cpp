@@ -18,8 +18,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* k_files[] = {"repos.csv",   "daily.csv", "paths.csv", "referrers.csv",
-                                   "windows.csv", "stars.csv", "forks.csv", "downloads.csv"};
+constexpr const char* k_files[] = {"repos.csv",     "daily.csv",     "paths.csv",
+                                   "referrers.csv", "windows.csv",   "stars.csv",
+                                   "forks.csv",     "downloads.csv", "backfill.csv"};
 
 // What the files say of one repository while they are read.
 struct Pending {
@@ -38,6 +39,7 @@ struct Pending {
   std::map<util::Day, std::int64_t> star_snapshots;  // stars.csv days marked snapshot
   std::map<util::Day, std::int64_t> fork_snapshots;
   std::map<util::Day, core::DownloadSnapshot> downloads;
+  std::map<core::CountKind, core::BackfillState> backfill;
   std::optional<util::Day> first_day;
   std::string error;  // the first problem found; the repository is not imported
 
@@ -57,6 +59,7 @@ class Reader {
     read_file("stars.csv", [this](const CsvFile& f) { read_counts(f, "stars"); });
     read_file("forks.csv", [this](const CsvFile& f) { read_counts(f, "forks"); });
     read_file("downloads.csv", [this](const CsvFile& f) { read_downloads(f); });
+    read_file("backfill.csv", [this](const CsvFile& f) { read_backfill(f); });
     std::vector<RepoImport> out;
     for (auto& repo : m_repos) {
       out.push_back(finish(repo));
@@ -283,6 +286,54 @@ class Reader {
     });
   }
 
+  // backfill.csv: where each source of the backfill stood, one row a repository and kind.
+  void read_backfill(const CsvFile& file) {
+    const auto kind = file.required_column("kind");
+    const auto source = file.required_column("source");
+    const auto next_url = file.required_column("next_url");
+    const auto next_position = file.required_column("next_position");
+    const auto through_day = file.required_column("through_day");
+    const auto complete = file.required_column("complete");
+    const auto resume_before = file.required_column("resume_before");
+    const auto pass_until = file.required_column("pass_until");
+    const auto approximate_from = file.required_column("approximate_from");
+    const auto note = file.required_column("note");
+    const auto updated_at = file.required_column("updated_at");
+    auto optional_day = [&](const CsvRow& row, std::size_t column) -> std::optional<util::Day> {
+      if (util::trim(file.text(row, column)).empty()) {
+        return std::nullopt;
+      }
+      return file.day(row, column);
+    };
+    each_row(file, [&](const CsvRow& row, Pending& repo) {
+      core::BackfillState state;
+      auto k = core::count_kind_from(util::trim(file.text(row, kind)));
+      if (!k) {
+        file.fail(row, fmt::format("kind is \"{}\"; it is stars or forks", file.text(row, kind)));
+      }
+      state.kind = *k;
+      if (repo.backfill.contains(state.kind)) {
+        file.fail(row,
+                  fmt::format("{} of {} is listed again", core::to_string(state.kind), repo.name));
+      }
+      state.source = std::string(util::trim(file.text(row, source)));
+      state.next_url = untrusted_text(file.text(row, next_url));
+      state.next_position = file.required_count(row, next_position);
+      state.through_day = optional_day(row, through_day);
+      auto done = util::trim(file.text(row, complete));
+      if (done != "true" && done != "false") {
+        file.fail(row, fmt::format("complete is \"{}\"; it is true or false", done));
+      }
+      state.complete = done == "true";
+      state.resume_before = optional_day(row, resume_before);
+      state.pass_until = optional_day(row, pass_until);
+      state.approximate_from = optional_day(row, approximate_from);
+      state.note = untrusted_text(file.text(row, note));
+      state.updated_at = file.time(row, updated_at);
+      repo.backfill.emplace(state.kind, std::move(state));
+    });
+  }
+
   RepoImport finish(Pending& repo) const {
     RepoImport out;
     out.name = repo.name;
@@ -347,6 +398,9 @@ class Reader {
     for (auto& [day, snapshot] : repo.downloads) {
       history.downloads.push_back(std::move(snapshot));
     }
+    for (auto& [kind, state] : repo.backfill) {
+      history.backfill_states.push_back(std::move(state));
+    }
     out.history = std::move(history);
     return out;
   }
@@ -372,7 +426,8 @@ std::vector<RepoImport> read_export_folder(const std::filesystem::path& folder) 
   if (!any) {
     throw util::Error(
         "{} holds none of the files of `ghtraffic export --format csv` (repos.csv, daily.csv, "
-        "paths.csv, referrers.csv, windows.csv, stars.csv, forks.csv, downloads.csv)",
+        "paths.csv, referrers.csv, windows.csv, stars.csv, forks.csv, downloads.csv, "
+        "backfill.csv)",
         folder.string());
   }
   return Reader(folder).read();

@@ -63,6 +63,11 @@ RepoHistory load_history(store::Store& store, const store::RepoRecord& record) {
       count_days(history.counters, store.history_counts(record.id, core::CountKind::forks),
                  core::CountKind::forks);
   history.downloads = store.downloads(record.id);
+  for (auto kind : {core::CountKind::stars, core::CountKind::forks}) {
+    if (auto state = store.backfill_state(record.id, kind)) {
+      history.backfill.push_back(std::move(*state));
+    }
+  }
   return history;
 }
 

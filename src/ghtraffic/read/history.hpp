@@ -32,6 +32,7 @@ struct RepoHistory {
   std::vector<CountDay> stars;                    // every day with a known count, by day (R6)
   std::vector<CountDay> forks;
   std::vector<core::DownloadSnapshot> downloads;  // one per UTC day, by day
+  std::vector<core::BackfillState> backfill;      // where the backfill stands: stars, forks
 
   std::optional<util::Day> first_day() const;
   std::optional<util::Day> last_day() const;

@@ -171,6 +171,13 @@ ImportResult write_imported_history(sqlite3* db, const StatementFor& statement,
   for (const auto& snapshot : history.downloads) {
     result.new_snapshots += write_download_snapshot(statement, id, snapshot) > 0 ? 1 : 0;
   }
+  // A backfill state never moves back: the store keeps the later of its own and the files'.
+  for (const auto& state : history.backfill_states) {
+    auto stored = read_backfill_state(statement, id, state.kind);
+    if (!stored || stored->updated_at < state.updated_at) {
+      write_backfill_state(statement, id, state);
+    }
+  }
   return result;
 }
 

@@ -56,8 +56,8 @@ SELECT DISTINCT repo_id FROM repo_names WHERE repo_id < 0 AND full_name = ?1)sql
 
 // R8: the history of provisional repository ?1 (imported by name) moved into ?2, the id
 // GitHub gave its first collection: days max-merged, window totals and events kept once,
-// a day's snapshot the later of the two; then ?1 is gone. In this order (foreign keys);
-// the deletes take ?1 only.
+// a day's snapshot and a backfill state the later of the two; then ?1 is gone. In this order
+// (foreign keys); the deletes take ?1 only.
 inline constexpr std::string_view k_link_provisional[] = {
     R"sql(INSERT INTO repos (id, full_name, first_seen)
 SELECT ?2, full_name, first_seen FROM repos WHERE id = ?1
@@ -113,6 +113,17 @@ SELECT ?2, day, observed_at, release, asset, downloads FROM downloads WHERE repo
 ON CONFLICT (repo_id, day, release, asset) DO UPDATE SET
   observed_at = excluded.observed_at, downloads = excluded.downloads
 WHERE excluded.observed_at > downloads.observed_at)sql",
+    R"sql(INSERT INTO backfill_state (repo_id, kind, source, next_url, next_position,
+  through_day, complete, resume_before, pass_until, approximate_from, note, updated_at)
+SELECT ?2, kind, source, next_url, next_position, through_day, complete, resume_before,
+  pass_until, approximate_from, note, updated_at FROM backfill_state WHERE repo_id = ?1
+ON CONFLICT (repo_id, kind) DO UPDATE SET
+  source = excluded.source, next_url = excluded.next_url,
+  next_position = excluded.next_position, through_day = excluded.through_day,
+  complete = excluded.complete, resume_before = excluded.resume_before,
+  pass_until = excluded.pass_until, approximate_from = excluded.approximate_from,
+  note = excluded.note, updated_at = excluded.updated_at
+WHERE excluded.updated_at > backfill_state.updated_at)sql",
     R"sql(DELETE FROM history_counts WHERE repo_id = ?1)sql",
     R"sql(DELETE FROM downloads WHERE repo_id = ?1)sql",
     R"sql(DELETE FROM backfill_state WHERE repo_id = ?1)sql",
