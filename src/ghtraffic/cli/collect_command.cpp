@@ -214,22 +214,11 @@ void print_json(const collect::Summary& summary, const std::string& store_url,
   std::fputs("\n", stdout);
 }
 
-util::Day today_for(const CollectOptions& opts) {
-  if (opts.today.empty()) {
-    return util::day_of(util::system_clock().now());
-  }
-  auto day = util::parse_day(opts.today);
-  if (!day) {
-    throw util::Error("--today takes a day like 2026-03-01, not '{}'", opts.today);
-  }
-  return *day;
-}
-
 int run_collect(const GlobalOptions& global, const CollectOptions& opts) {
   auto config = load_config_file(global);
   auto plan = make_plan(opts, config);
   int warn_days = resolve_warn_days(opts.warn_days, config);
-  auto today = today_for(opts);
+  auto today = day_option(opts.today, "--today");
   if (!opts.today.empty()) {
     plan.today = today;
   }

@@ -4,6 +4,7 @@
 
 #include "ghtraffic/read/freshness.hpp"
 #include "ghtraffic/store/store.hpp"
+#include "ghtraffic/util/clock.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/number.hpp"
@@ -190,6 +191,17 @@ void add_token_ssm_option(CLI::App& app, std::optional<std::string>& value) {
                  "Read the GitHub token from this SSM Parameter Store parameter, after the "
                  "other token sources (also GHTRAFFIC_TOKEN_SSM_PARAMETER); AWS credentials "
                  "and region come from the environment");
+}
+
+util::Day day_option(const std::string& text, std::string_view flag) {
+  if (text.empty()) {
+    return util::day_of(util::system_clock().now());
+  }
+  auto day = util::parse_day(text);
+  if (!day) {
+    throw util::Error("{} takes a day like 2026-03-01, not '{}'", flag, text);
+  }
+  return *day;
 }
 
 void apply_log_level(const GlobalOptions& options) {

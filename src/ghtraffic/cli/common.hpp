@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "ghtraffic/collect/config.hpp"
 #include "ghtraffic/collect/settings.hpp"
+#include "ghtraffic/util/date.hpp"
 
 namespace ghtraffic::cli {
 
@@ -75,6 +77,10 @@ void apply_app_options(const AppOptions& options, collect::Flags& flags);
 
 // --token-ssm NAME, for the commands that look for a GitHub token.
 void add_token_ssm_option(CLI::App& app, std::optional<std::string>& value);
+
+// A day option's value (--today, --date): a day like 2026-03-01, or today (UTC) when empty;
+// anything else is a util::Error that names the flag.
+util::Day day_option(const std::string& text, std::string_view flag);
 
 // Applies --quiet / --verbose.
 void apply_log_level(const GlobalOptions& options);

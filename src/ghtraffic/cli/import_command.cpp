@@ -1,4 +1,6 @@
 #include <cstdio>
+#include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "ghtraffic/cli/common.hpp"
@@ -26,17 +28,6 @@ struct ImportOptions {
   std::string repo;  // seed: the repository the files belong to
   std::string date;  // seed: the day of the top paths snapshot; empty = today (UTC)
 };
-
-util::Day paths_day(const ImportOptions& opts) {
-  if (opts.date.empty()) {
-    return util::day_of(util::system_clock().now());
-  }
-  auto day = util::parse_day(opts.date);
-  if (!day) {
-    throw util::Error("--date takes a day like 2026-03-01, not '{}'", opts.date);
-  }
-  return *day;
-}
 
 // R8: with a token, each repository the files name only is linked to GitHub's id before it
 // is written; without one, at its first collection, as before.
@@ -121,12 +112,22 @@ int run_import(const GlobalOptions& global, const ImportOptions& opts, const std
   return summary.failed == 0 ? util::k_exit_ok : util::k_exit_partial;
 }
 
-CLI::App* add_source(CLI::App& import, GlobalOptions& global, const std::string& name,
-                     const std::string& description, ImportOptions& opts) {
+using ReadFolder = std::function<std::vector<imports::RepoImport>(const ImportOptions&)>;
+
+// One source's subcommand: DIR, --json and the global flags; when chosen, the action reads
+// the folder with `read` and imports what it found.
+CLI::App* add_source(CLI::App& import, GlobalOptions& global, Action& action,
+                     const std::string& name, const std::string& description,
+                     const std::shared_ptr<ImportOptions>& opts, ReadFolder read) {
   auto* cmd = import.add_subcommand(name, description);
-  cmd->add_option("DIR", opts.folder, "The folder to import")->required();
-  cmd->add_flag("--json", opts.json, "Print the summary as JSON");
+  cmd->add_option("DIR", opts->folder, "The folder to import")->required();
+  cmd->add_flag("--json", opts->json, "Print the summary as JSON");
   add_global_options(*cmd, global);
+  cmd->callback([&action, &global, opts, name, read] {
+    action = [&global, opts, name, read] {
+      return run_import(global, *opts, name, [&] { return read(*opts); });
+    };
+  });
   return cmd;
 }
 
@@ -150,10 +151,11 @@ void add_import_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "Exit codes: 0 all imported, 1 some repositories failed, 2 usage error.");
 
   auto csv = std::make_shared<ImportOptions>();
-  auto* cmd = add_source(*import, global, "csv",
-                         "Import a folder that `ghtraffic export --format csv` wrote (repos.csv, "
-                         "daily.csv, paths.csv, referrers.csv, windows.csv).",
-                         *csv);
+  auto* cmd =
+      add_source(*import, global, action, "csv",
+                 "Import a folder that `ghtraffic export --format csv` wrote (repos.csv, "
+                 "daily.csv, paths.csv, referrers.csv, windows.csv).",
+                 csv, [](const ImportOptions& o) { return imports::read_export_folder(o.folder); });
   cmd->footer(
       "Repositories keep the GitHub ids repos.csv gives; paths, referrers and star/fork\n"
       "counts keep the day they were taken. Export, import into an empty store, export\n"
@@ -161,19 +163,13 @@ void add_import_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "Examples:\n"
       "  ghtraffic export --out traffic/ && ghtraffic import csv traffic/ --store other.db\n"
       "  ghtraffic import csv data-branch/traffic/ --json");
-  cmd->callback([&action, &global, csv] {
-    action = [&global, csv] {
-      return run_import(global, *csv, "csv",
-                        [&] { return imports::read_export_folder(csv->folder); });
-    };
-  });
 
   auto ghrs = std::make_shared<ImportOptions>();
   cmd =
-      add_source(*import, global, "ghrs",
+      add_source(*import, global, action, "ghrs",
                  "Import a checkout of a github-repo-stats data branch (OWNER/REPO/ghrs-data/ for "
                  "each repository), or one OWNER/REPO folder of it.",
-                 *ghrs);
+                 ghrs, [](const ImportOptions& o) { return imports::read_ghrs_folder(o.folder); });
   cmd->footer(
       "Reads ghrs-data/views_clones_aggregate.csv, the series fragments not merged yet and\n"
       "the top paths and referrers snapshots (the latest of each day). Its files cannot tell\n"
@@ -183,18 +179,15 @@ void add_import_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "Examples:\n"
       "  git clone --branch github-repo-stats --depth 1 URL data && ghtraffic import ghrs data\n"
       "  ghtraffic import ghrs data/octocat/hello-world");
-  cmd->callback([&action, &global, ghrs] {
-    action = [&global, ghrs] {
-      return run_import(global, *ghrs, "ghrs",
-                        [&] { return imports::read_ghrs_folder(ghrs->folder); });
-    };
-  });
 
   auto seed = std::make_shared<ImportOptions>();
-  cmd = add_source(*import, global, "seed",
-                   "Import the reference design's CSV pair of one repository: "
-                   "views_clones_stars/views_clones_stars.csv and top_paths/top_paths.csv.",
-                   *seed);
+  cmd =
+      add_source(*import, global, action, "seed",
+                 "Import the reference design's CSV pair of one repository: "
+                 "views_clones_stars/views_clones_stars.csv and top_paths/top_paths.csv.",
+                 seed, [](const ImportOptions& o) {
+                   return imports::read_seed_folder(o.folder, o.repo, day_option(o.date, "--date"));
+                 });
   cmd->add_option("--repo", seed->repo, "The repository the files belong to")
       ->type_name("OWNER/REPO")
       ->required();
@@ -212,13 +205,6 @@ void add_import_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "Examples:\n"
       "  ghtraffic import seed s3-download/ --repo octocat/hello-world\n"
       "  ghtraffic import seed seed/ --repo octocat/hello-world --date 2026-03-01");
-  cmd->callback([&action, &global, seed] {
-    action = [&global, seed] {
-      auto day = paths_day(*seed);
-      return run_import(global, *seed, "seed",
-                        [&] { return imports::read_seed_folder(seed->folder, seed->repo, day); });
-    };
-  });
 }
 
 }  // namespace ghtraffic::cli

@@ -34,17 +34,6 @@ struct StatusCommandOptions {
   std::string today;  // hidden, for tests: the UTC day to count from
 };
 
-util::Day today_for(const StatusCommandOptions& opts) {
-  if (opts.today.empty()) {
-    return util::day_of(util::system_clock().now());
-  }
-  auto day = util::parse_day(opts.today);
-  if (!day) {
-    throw util::Error("--today takes a day like 2026-03-01, not '{}'", opts.today);
-  }
-  return *day;
-}
-
 // The repositories named on the command line, in the order of urgency; a name that the
 // store has never seen is a usage error, since a typo must not read as "all is well".
 std::vector<read::RepoFreshness> selected(std::vector<read::RepoFreshness> all,
@@ -183,7 +172,7 @@ std::string summary_line(const std::vector<read::RepoFreshness>& repos, int warn
 }
 
 int run_status(const GlobalOptions& global, const StatusCommandOptions& opts) {
-  auto today = today_for(opts);
+  auto today = day_option(opts.today, "--today");
   auto config = load_config_file(global);
   int warn_days = resolve_warn_days(opts.warn_days, config);
   auto store = store::make_store(resolve_store_url(global, config), {.read_only = true});

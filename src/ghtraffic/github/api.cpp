@@ -80,22 +80,6 @@ ApiError malformed(std::string detail) {
   return ApiError{ErrorKind::malformed, 200, util::scrub(detail), {}};
 }
 
-std::string encode_segment(std::string_view segment) {
-  std::string out;
-  for (unsigned char c : segment) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
-std::string repo_path(const core::RepoRef& repo) {
-  return "/repos/" + encode_segment(repo.owner) + "/" + encode_segment(repo.name);
-}
-
 std::string not_visible_message(const core::RepoRef& repo) {
   return fmt::format("{} does not exist or the token cannot see it", repo.full_name());
 }
@@ -370,6 +354,18 @@ BatchOutcome fill_by_graphql(Client& client, const std::vector<core::RepoRef>& r
   return BatchOutcome::done;
 }
 
+// One repository of a listing; a malformed one is an error that names the listing.
+Result<RepoListing> parse_listed_repo(const json& item, const std::string& what) {
+  auto listing = parse_repo(item);
+  if (!listing) {
+    ApiError error = listing.error();
+    error.message =
+        util::scrub(fmt::format("malformed response from GitHub for {}: {}", what, error.message));
+    return std::unexpected(error);
+  }
+  return listing;
+}
+
 Result<std::vector<RepoListing>> parse_listings(Result<std::vector<json>> items,
                                                 const std::string& what) {
   if (!items) {
@@ -378,16 +374,33 @@ Result<std::vector<RepoListing>> parse_listings(Result<std::vector<json>> items,
   std::vector<RepoListing> out;
   out.reserve(items->size());
   for (const auto& item : *items) {
-    auto listing = parse_repo(item);
+    auto listing = parse_listed_repo(item, what);
     if (!listing) {
-      ApiError error = listing.error();
-      error.message = util::scrub(
-          fmt::format("malformed response from GitHub for {}: {}", what, error.message));
-      return std::unexpected(error);
+      return std::unexpected(listing.error());
     }
     out.push_back(std::move(*listing));
   }
   return out;
+}
+
+// A top-10 answer (popular paths or referrers): a JSON array, one entry built from each
+// element by `entry(element, "[i]")`.
+template <class Entry, class Build>
+Result<std::vector<Entry>> parse_top_list(const std::string& body, Build entry) {
+  try {
+    const json root = parse_body(body);
+    if (!root.is_array()) {
+      throw ShapeError{"expected a JSON array"};
+    }
+    std::vector<Entry> out;
+    out.reserve(root.size());
+    for (std::size_t i = 0; i < root.size(); ++i) {
+      out.push_back(entry(root[i], fmt::format("[{}]", i)));
+    }
+    return out;
+  } catch (const ShapeError& e) {
+    return std::unexpected(malformed(e.detail));
+  }
 }
 
 }  // namespace
@@ -434,41 +447,18 @@ Result<core::TrafficWindow> parse_traffic(const std::string& body, core::Traffic
 }
 
 Result<std::vector<core::PopularPath>> parse_popular_paths(const std::string& body) {
-  try {
-    const json root = parse_body(body);
-    if (!root.is_array()) {
-      throw ShapeError{"expected a JSON array"};
-    }
-    std::vector<core::PopularPath> out;
-    for (std::size_t i = 0; i < root.size(); ++i) {
-      const std::string where = fmt::format("[{}]", i);
-      out.push_back(core::PopularPath{
-          string_member(root[i], "path", where), string_member(root[i], "title", where, true),
-          count_member(root[i], "count", where), count_member(root[i], "uniques", where)});
-    }
-    return out;
-  } catch (const ShapeError& e) {
-    return std::unexpected(malformed(e.detail));
-  }
+  return parse_top_list<core::PopularPath>(body, [](const json& item, const std::string& where) {
+    return core::PopularPath{
+        string_member(item, "path", where), string_member(item, "title", where, true),
+        count_member(item, "count", where), count_member(item, "uniques", where)};
+  });
 }
 
 Result<std::vector<core::Referrer>> parse_popular_referrers(const std::string& body) {
-  try {
-    const json root = parse_body(body);
-    if (!root.is_array()) {
-      throw ShapeError{"expected a JSON array"};
-    }
-    std::vector<core::Referrer> out;
-    for (std::size_t i = 0; i < root.size(); ++i) {
-      const std::string where = fmt::format("[{}]", i);
-      out.push_back(core::Referrer{string_member(root[i], "referrer", where),
-                                   count_member(root[i], "count", where),
-                                   count_member(root[i], "uniques", where)});
-    }
-    return out;
-  } catch (const ShapeError& e) {
-    return std::unexpected(malformed(e.detail));
-  }
+  return parse_top_list<core::Referrer>(body, [](const json& item, const std::string& where) {
+    return core::Referrer{string_member(item, "referrer", where),
+                          count_member(item, "count", where), count_member(item, "uniques", where)};
+  });
 }
 
 Result<RepoListing> parse_repo(const nlohmann::json& repo) {
@@ -730,12 +720,9 @@ Result<std::vector<RepoListing>> list_installation_repos(Client& client) {
           fmt::format("malformed response from GitHub for {}: no \"repositories\" array", what)));
     }
     for (const auto& item : *repositories) {
-      auto listing = parse_repo(item);
+      auto listing = parse_listed_repo(item, what);
       if (!listing) {
-        ApiError error = listing.error();
-        error.message = util::scrub(
-            fmt::format("malformed response from GitHub for {}: {}", what, error.message));
-        return std::unexpected(error);
+        return std::unexpected(listing.error());
       }
       listing->can_push = true;
       out.push_back(std::move(*listing));

@@ -10,25 +10,13 @@
 #include "ghtraffic/util/base64.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
+#include "ghtraffic/util/openssl.hpp"
 #include "ghtraffic/util/redact.hpp"
 
 namespace ghtraffic::github {
-namespace {
-
-struct BioFree {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-
-}  // namespace
 
 struct AppKey::Impl {
-  std::unique_ptr<EVP_PKEY, PkeyFree> key;
+  util::Pkey key;
 };
 
 AppKey::AppKey(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -40,12 +28,12 @@ AppKey AppKey::from_pem(std::string_view pem, std::string_view source) {
   const std::string hint =
       "GitHub's \"Generate a private key\" on the App's settings page gives one (a .pem file "
       "that starts with -----BEGIN RSA PRIVATE KEY-----)";
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  util::Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) {
     throw util::Fatal("could not allocate an OpenSSL buffer");
   }
   // No passphrase callback: an encrypted key fails instead of prompting.
-  auto key = std::unique_ptr<EVP_PKEY, PkeyFree>(PEM_read_bio_PrivateKey(
+  auto key = util::Pkey(PEM_read_bio_PrivateKey(
       bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr));
   ERR_clear_error();
   if (!key) {
@@ -62,7 +50,7 @@ AppKey AppKey::from_pem(std::string_view pem, std::string_view source) {
 }
 
 std::string AppKey::sign(std::string_view data) const {
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  util::MdCtx ctx(EVP_MD_CTX_new());
   std::size_t length = 0;
   if (!ctx ||
       EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, m_impl->key.get()) != 1 ||

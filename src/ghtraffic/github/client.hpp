@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ghtraffic/core/types.hpp"
@@ -164,6 +165,10 @@ class Client {
   std::unique_ptr<State> m_state;
 };
 
+// One path segment percent-encoded for a URL: letters, digits and "-_." stay as they are.
+std::string encode_segment(std::string_view segment);
+// "/repos/OWNER/REPO", each part encoded: the prefix of every repository endpoint.
+std::string repo_path(const core::RepoRef& repo);
 // Joins a base API URL and a path: ("https://h/api/v3", "/repos/o/r").
 std::string join_url(const std::string& api_url, const std::string& path);
 // The base API URL: the flag, else GITHUB_API_URL, else the config file's api_url, else

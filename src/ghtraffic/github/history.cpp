@@ -17,22 +17,6 @@ ApiError malformed(const std::string& url, const std::string& detail) {
       util::scrub(fmt::format("malformed response from GitHub for {}: {}", url, detail)), url};
 }
 
-std::string encode(std::string_view segment) {
-  std::string out;
-  for (unsigned char c : segment) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
-std::string repo_path(const core::RepoRef& repo) {
-  return "/repos/" + encode(repo.owner) + "/" + encode(repo.name);
-}
-
 std::optional<util::Day> week_start(const json& value) {
   if (value.is_number_integer()) {
     return util::day_of(util::Timestamp{std::chrono::seconds{value.get<std::int64_t>()}});

@@ -1,5 +1,8 @@
 // GitHub URLs: joining paths to the API URL, the API and GraphQL endpoints, Link headers.
 // Parsing URLs in general is net/url.cpp.
+#include <fmt/format.h>
+
+#include <cctype>
 #include <cstdlib>
 
 #include "ghtraffic/github/client.hpp"
@@ -18,6 +21,22 @@ std::string_view without_trailing_slashes(std::string_view url) {
 }
 
 }  // namespace
+
+std::string encode_segment(std::string_view segment) {
+  std::string out;
+  for (unsigned char c : segment) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::string repo_path(const core::RepoRef& repo) {
+  return "/repos/" + encode_segment(repo.owner) + "/" + encode_segment(repo.name);
+}
 
 std::string join_url(const std::string& api_url, const std::string& path) {
   if (net::is_absolute_url(path)) {

@@ -49,6 +49,18 @@ std::optional<SnapshotName> parse_snapshot_name(std::string_view name) {
 }
 
 // One of several header names: the Action renamed some columns over time.
+// A row's time_iso8601: a time like 2020-12-01 00:00:00+00:00 (older files lack the offset),
+// else an error that names the file and line.
+util::Timestamp row_time(const CsvFile& file, const CsvRow& row, std::size_t column) {
+  auto at = parse_ghrs_time(util::trim(file.text(row, column)));
+  if (!at) {
+    file.fail(row, fmt::format("time_iso8601 is \"{}\", not a time like 2020-12-01 "
+                               "00:00:00+00:00",
+                               file.text(row, column)));
+  }
+  return *at;
+}
+
 std::size_t column_of(const CsvFile& file, std::initializer_list<std::string_view> names) {
   for (auto name : names) {
     if (auto index = file.column(name)) {
@@ -136,18 +148,13 @@ class RepoReader {
     const auto time = file.required_column("time_iso8601");
     const auto count = column_of(file, columns);
     for (const auto& row : file.rows()) {
-      auto at = parse_ghrs_time(util::trim(file.text(row, time)));
-      if (!at) {
-        file.fail(row, fmt::format("time_iso8601 is \"{}\", not a time like 2020-12-01 "
-                                   "00:00:00+00:00",
-                                   file.text(row, time)));
-      }
+      auto at = row_time(file, row, time);
       auto value = file.required_count(row, count);
-      auto day = util::day_of(*at);
-      auto [it, inserted] = into.try_emplace(day, *at, value);
+      auto day = util::day_of(at);
+      auto [it, inserted] = into.try_emplace(day, at, value);
       if (!inserted &&
-          (*at > it->second.first || (*at == it->second.first && value > it->second.second))) {
-        it->second = {*at, value};  // the day's latest row
+          (at > it->second.first || (at == it->second.first && value > it->second.second))) {
+        it->second = {at, value};  // the day's latest row
       }
     }
   }
@@ -160,13 +167,7 @@ class RepoReader {
     const auto views = file.required_column("views_total");
     const auto views_unique = file.required_column("views_unique");
     for (const auto& row : file.rows()) {
-      auto at = parse_ghrs_time(util::trim(file.text(row, time)));
-      if (!at) {
-        file.fail(row, fmt::format("time_iso8601 is \"{}\", not a time like 2020-12-01 "
-                                   "00:00:00+00:00",
-                                   file.text(row, time)));
-      }
-      auto day = util::day_of(*at);
+      auto day = util::day_of(row_time(file, row, time));
       saw(day);
       keep(m_views,
            {day, file.count(row, views).value_or(0), file.count(row, views_unique).value_or(0)});

@@ -196,20 +196,29 @@ class Reader {
     });
   }
 
+  // paths.csv and referrers.csv: one entry of a day's top 10 a row, `entry(row)` reading
+  // its cells; the snapshot has the day without a time, like the export writes it.
+  template <class Snapshots, class Entry>
+  void read_top_list(const CsvFile& file, std::size_t date, Snapshots Pending::*list, Entry entry) {
+    each_row(file, [&](const CsvRow& row, Pending& repo) {
+      auto day = file.day(row, date);
+      repo.saw(day);
+      auto& snapshot = (repo.*list)[day];
+      snapshot.observed_at = util::Timestamp{day};
+      snapshot.entries.push_back(entry(row));
+    });
+  }
+
   void read_paths(const CsvFile& file) {
     const auto date = file.required_column("date");
     const auto path = file.required_column("path");
     const auto title = file.required_column("title");
     const auto views = file.required_column("views");
     const auto views_unique = file.required_column("views_unique");
-    each_row(file, [&](const CsvRow& row, Pending& repo) {
-      auto day = file.day(row, date);
-      repo.saw(day);
-      auto& snapshot = repo.paths[day];
-      snapshot.observed_at = util::Timestamp{day};
-      snapshot.entries.push_back({untrusted_text(file.text(row, path)),
-                                  untrusted_text(file.text(row, title)),
-                                  file.required_count(row, views), file.count(row, views_unique)});
+    read_top_list(file, date, &Pending::paths, [&](const CsvRow& row) {
+      return core::PopularPath{untrusted_text(file.text(row, path)),
+                               untrusted_text(file.text(row, title)),
+                               file.required_count(row, views), file.count(row, views_unique)};
     });
   }
 
@@ -218,14 +227,10 @@ class Reader {
     const auto referrer = file.required_column("referrer");
     const auto views = file.required_column("views");
     const auto views_unique = file.required_column("views_unique");
-    each_row(file, [&](const CsvRow& row, Pending& repo) {
-      auto day = file.day(row, date);
-      repo.saw(day);
-      auto& snapshot = repo.referrers[day];
-      snapshot.observed_at = util::Timestamp{day};
-      snapshot.entries.push_back({untrusted_text(file.text(row, referrer)),
-                                  file.required_count(row, views),
-                                  file.required_count(row, views_unique)});
+    read_top_list(file, date, &Pending::referrers, [&](const CsvRow& row) {
+      return core::Referrer{untrusted_text(file.text(row, referrer)),
+                            file.required_count(row, views),
+                            file.required_count(row, views_unique)};
     });
   }
 

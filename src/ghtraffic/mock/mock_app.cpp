@@ -15,6 +15,7 @@
 #include "ghtraffic/mock/mock_state.hpp"
 #include "ghtraffic/util/base64.hpp"
 #include "ghtraffic/util/number.hpp"
+#include "ghtraffic/util/openssl.hpp"
 
 namespace ghtraffic::mock {
 namespace {
@@ -22,21 +23,12 @@ namespace {
 using Json = nlohmann::ordered_json;
 using SystemClock = std::chrono::system_clock;
 
-struct BioFree {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using util::Pkey;
 
 // A public key, or the public half of a private one.
 Pkey read_key(const std::string& pem) {
   auto read = [&](bool private_key) {
-    std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    util::Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
     EVP_PKEY* key = private_key ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr)
                                 : PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
     ERR_clear_error();
@@ -47,7 +39,7 @@ Pkey read_key(const std::string& pem) {
 }
 
 bool verifies(EVP_PKEY* key, std::string_view data, std::string_view signature) {
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  util::MdCtx ctx(EVP_MD_CTX_new());
   const bool ok =
       ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1 &&
       EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
