@@ -11,6 +11,7 @@
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/clock.hpp"
 #include "ghtraffic/util/log.hpp"
+#include "support/captured_log.hpp"
 #include "webhook_listener.hpp"
 
 using namespace ghtraffic;
@@ -134,15 +135,13 @@ class freshness_watch : public alerts {
     alerts::SetUp();
     collect_three();
     m_read = store::make_store(m_store, {.read_only = true});
-    util::set_log_sink([](std::string_view line) { s_log += std::string(line) + "\n"; });
-    s_log.clear();
+    CapturedLog::clear();
   }
-  void TearDown() override { util::reset_log_sink(); }
 
   std::unique_ptr<store::Store> m_read;
   std::unique_ptr<net::HttpTransport> m_transport = net::make_curl_transport();
   util::ManualClock m_clock{at("2026-04-12T08:00:00Z")};
-  static inline std::string s_log;
+  CapturedLog m_log;  // the watch's lines, from the end of SetUp
 };
 
 TEST_F(freshness_watch, posts_once_per_repository_per_utc_day_not_at_every_check) {
@@ -155,7 +154,7 @@ TEST_F(freshness_watch, posts_once_per_repository_per_utc_day_not_at_every_check
   EXPECT_THAT(text, HasSubstr("octo/stale (28 days lost"));
   EXPECT_THAT(text, HasSubstr("octo/soon (2 days left)"));
   EXPECT_THAT(text, Not(HasSubstr("octo/fresh")));
-  EXPECT_THAT(s_log, HasSubstr("warning: ghtraffic: 2 repositories need collecting"));
+  EXPECT_THAT(CapturedLog::text(), HasSubstr("warning: ghtraffic: 2 repositories need collecting"));
 
   // Later the same UTC day, after other runs: nothing new.
   m_clock.advance(std::chrono::hours(15));
@@ -187,20 +186,24 @@ TEST_F(freshness_watch, a_failing_webhook_is_tried_again_at_the_next_check) {
   WebhookListener hook(500);
   cli::FreshnessWatch watch({.notify_url = hook.url(), .warn_days = 3}, *m_transport, m_clock);
   EXPECT_THAT(watch.check(*m_read), IsEmpty());
-  EXPECT_THAT(s_log, HasSubstr("alert was not sent"));
-  EXPECT_THAT(s_log, Not(HasSubstr("T0SECRETPATH")));
+  EXPECT_THAT(CapturedLog::text(), HasSubstr("alert was not sent"));
+  EXPECT_THAT(CapturedLog::text(), Not(HasSubstr("T0SECRETPATH")));
   hook.set_status(200);
   EXPECT_THAT(watch.check(*m_read), ElementsAre("octo/stale", "octo/soon"));
   EXPECT_EQ(hook.bodies().size(), 2u);
   // The log named them once: the webhook failure does not repeat the warning.
-  EXPECT_THAT(s_log, HasSubstr("2 repositories need collecting"));
-  EXPECT_EQ(s_log.find("need collecting"), s_log.rfind("need collecting")) << s_log;
+  EXPECT_THAT(CapturedLog::text(), HasSubstr("2 repositories need collecting"));
+  EXPECT_EQ(CapturedLog::text().find("need collecting"),
+            CapturedLog::text().rfind("need collecting"))
+      << CapturedLog::text();
 }
 
 TEST_F(freshness_watch, without_a_webhook_it_logs_once_per_repository_per_day) {
   cli::FreshnessWatch watch({.notify_url = "", .warn_days = 3}, *m_transport, m_clock);
   EXPECT_THAT(watch.check(*m_read), ElementsAre("octo/stale", "octo/soon"));
   EXPECT_THAT(watch.check(*m_read), IsEmpty());
-  EXPECT_THAT(s_log, HasSubstr("2 repositories need collecting"));
-  EXPECT_EQ(s_log.find("need collecting"), s_log.rfind("need collecting")) << s_log;
+  EXPECT_THAT(CapturedLog::text(), HasSubstr("2 repositories need collecting"));
+  EXPECT_EQ(CapturedLog::text().find("need collecting"),
+            CapturedLog::text().rfind("need collecting"))
+      << CapturedLog::text();
 }

@@ -22,6 +22,7 @@
 #include "ghtraffic/util/clock.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
+#include "support/captured_log.hpp"
 #include "support/local_aws.hpp"
 #include "support/outcome_table.hpp"
 
@@ -320,12 +321,7 @@ class aws_fault_suite : public ::testing::Test {
 }  // namespace
 
 TEST_F(aws_fault_suite, every_dynamodb_fault_costs_at_most_its_repository_and_says_why) {
-  static std::mutex logged_mutex;
-  static std::string logged;
-  util::set_log_sink([](std::string_view line) {
-    std::lock_guard lock(logged_mutex);
-    logged += std::string(line) + "\n";
-  });
+  CapturedLog log;
   OutcomeTable table({"fault", "on", "injected", "stored of octo/b", "octo/a and octo/c", "exit",
                       "message for octo/b"});
   int checked = 0;
@@ -352,7 +348,7 @@ TEST_F(aws_fault_suite, every_dynamodb_fault_costs_at_most_its_repository_and_sa
                     240)});
     ++checked;
   }
-  util::reset_log_sink();
+  const std::string logged = CapturedLog::text();
   EXPECT_EQ(checked, static_cast<int>(all_cases().size()));
   EXPECT_THAT(logged, Not(HasSubstr(k_token)));
   EXPECT_THAT(logged, Not(HasSubstr(k_aws_secret)));

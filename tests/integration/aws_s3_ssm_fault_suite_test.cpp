@@ -34,6 +34,7 @@
 #include "ghtraffic/util/clock.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "support/local_aws.hpp"
+#include "support/loopback_server.hpp"
 #include "support/outcome_table.hpp"
 
 using namespace ghtraffic;
@@ -340,17 +341,9 @@ const char* ssm_name_of(AwsFault fault) {
 class ScriptedSsm {
  public:
   explicit ScriptedSsm(std::map<std::string, std::string> values) : m_values(std::move(values)) {
-    m_server.Post(
+    m_server.server().Post(
         "/", [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
-    m_port = m_server.bind_to_any_port("127.0.0.1");
-    m_thread = std::thread([this] { m_server.listen_after_bind(); });
-    while (!m_server.is_running()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-  }
-  ~ScriptedSsm() {
-    m_server.stop();
-    m_thread.join();
+    m_server.start();
   }
 
   void script(AwsFault fault, int failing) {
@@ -363,7 +356,7 @@ class ScriptedSsm {
     std::lock_guard lock(m_mutex);
     return m_requests;
   }
-  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+  std::string endpoint() const { return m_server.url(); }
 
  private:
   void handle(const httplib::Request& req, httplib::Response& res) {
@@ -401,13 +394,11 @@ class ScriptedSsm {
   }
 
   std::map<std::string, std::string> m_values;
-  httplib::Server m_server;
-  int m_port = 0;
-  std::thread m_thread;
   mutable std::mutex m_mutex;
   AwsFault m_fault = AwsFault::throttling;
   int m_failing = 0;
   int m_requests = 0;
+  ghtraffic::testing::LoopbackServer m_server;  // last: it stops before what its handlers use
 };
 
 enum class SsmOn { token, app_key };

@@ -18,6 +18,7 @@
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/clock.hpp"
 #include "ghtraffic/util/log.hpp"
+#include "support/captured_log.hpp"
 #include "support/outcome_table.hpp"
 
 using namespace ghtraffic;
@@ -243,12 +244,7 @@ class fault_suite : public ::testing::Test {
 
 TEST_F(fault_suite, every_fault_costs_only_its_part_and_the_other_repositories_stay_whole) {
   // The outcomes are checked, not printed; what was logged is searched for the token.
-  static std::mutex logged_mutex;
-  static std::string logged;
-  util::set_log_sink([](std::string_view line) {
-    std::lock_guard lock(logged_mutex);
-    logged += std::string(line) + "\n";
-  });
+  CapturedLog log;
   OutcomeTable table({"fault", "on", "injected", "stored of octo/b", "octo/a and octo/c", "exit",
                       "message for octo/b"});
   int checked = 0;
@@ -274,7 +270,7 @@ TEST_F(fault_suite, every_fault_costs_only_its_part_and_the_other_repositories_s
     ++checked;
   }
   EXPECT_GT(checked, 60);
-  util::reset_log_sink();
+  const std::string logged = CapturedLog::text();
   EXPECT_THAT(logged, HasSubstr("octo/b"));  // the sink saw the run's lines
   EXPECT_THAT(logged, ::testing::Not(HasSubstr(k_token)));
   table.write("fault-outcomes.md");

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "fixture.hpp"
+#include "support/loopback_server.hpp"
 
 using namespace ghtraffic;
 using namespace ghtraffic::testing;
@@ -25,21 +26,13 @@ namespace {
 class RecordingServer {
  public:
   RecordingServer() {
-    m_server.Get(".*",
-                 [this](const httplib::Request& req, httplib::Response& res) { record(req, res); });
-    m_server.Post(
+    m_server.server().Get(
         ".*", [this](const httplib::Request& req, httplib::Response& res) { record(req, res); });
-    m_port = m_server.bind_to_any_port("127.0.0.1");
-    m_thread = std::thread([this] { m_server.listen_after_bind(); });
-    while (!m_server.is_running()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    m_server.server().Post(
+        ".*", [this](const httplib::Request& req, httplib::Response& res) { record(req, res); });
+    m_server.start();
   }
-  ~RecordingServer() {
-    m_server.stop();
-    m_thread.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+  std::string url() const { return m_server.url(); }
   int requests() const { return m_requests; }
   bool injected() const { return m_injected; }
 
@@ -53,11 +46,9 @@ class RecordingServer {
     res.set_content(R"({"message":"Bad credentials"})", "application/json");
   }
 
-  httplib::Server m_server;
-  int m_port = 0;
-  std::thread m_thread;
   std::atomic<int> m_requests{0};
   std::atomic<bool> m_injected{false};
+  ghtraffic::testing::LoopbackServer m_server;  // last: it stops before what its handlers use
 };
 
 class hardening : public CollectFixture {

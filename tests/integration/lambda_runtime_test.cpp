@@ -21,6 +21,7 @@
 
 #include "fixture.hpp"
 #include "ghtraffic/net/transport.hpp"
+#include "support/loopback_server.hpp"
 #include "webhook_listener.hpp"
 
 namespace ghtraffic::testing {
@@ -45,9 +46,9 @@ struct Answer {
 class FakeRuntimeApi {
  public:
   explicit FakeRuntimeApi(std::vector<FakeEvent> events) : m_events(std::move(events)) {
-    m_server.Get("/2018-06-01/runtime/invocation/next",
-                 [this](const httplib::Request&, httplib::Response& res) { next(res); });
-    m_server.Post(
+    m_server.server().Get("/2018-06-01/runtime/invocation/next",
+                          [this](const httplib::Request&, httplib::Response& res) { next(res); });
+    m_server.server().Post(
         R"(/2018-06-01/runtime/invocation/([^/]+)/(response|error))",
         [this](const httplib::Request& req, httplib::Response& res) {
           std::lock_guard lock(m_mutex);
@@ -56,28 +57,18 @@ class FakeRuntimeApi {
           res.status = 202;
           res.set_content(R"({"status":"OK"})", "application/json");
         });
-    m_server.Post("/2018-06-01/runtime/init/error", [this](const httplib::Request& req,
-                                                           httplib::Response& res) {
+    m_server.server().Post("/2018-06-01/runtime/init/error", [this](const httplib::Request& req,
+                                                                    httplib::Response& res) {
       std::lock_guard lock(m_mutex);
       m_init_errors.push_back(
           {"", "init", req.body, req.get_header_value("Lambda-Runtime-Function-Error-Type")});
       res.status = 202;
       res.set_content(R"({"status":"OK"})", "application/json");
     });
-    // Bound before the thread starts: connections wait in the backlog until it listens.
-    m_port = m_server.bind_to_any_port("127.0.0.1");
-    m_thread = std::thread([this] { m_server.listen_after_bind(); });
-    // Stopping a server that is not listening yet does nothing: wait until it is.
-    while (!m_server.is_running()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-  }
-  ~FakeRuntimeApi() {
-    m_server.stop();
-    m_thread.join();
+    m_server.start();
   }
 
-  std::string address() const { return "127.0.0.1:" + std::to_string(m_port); }
+  std::string address() const { return m_server.address(); }
   std::vector<Answer> answers() const {
     std::lock_guard lock(m_mutex);
     return m_answers;
@@ -118,15 +109,13 @@ class FakeRuntimeApi {
     res.set_content(event.body, "application/json");
   }
 
-  httplib::Server m_server;
-  std::thread m_thread;
-  int m_port = 0;
   mutable std::mutex m_mutex;
   std::vector<FakeEvent> m_events;
   std::size_t m_served = 0;
   int m_next_calls = 0;
   std::vector<Answer> m_answers;
   std::vector<Answer> m_init_errors;
+  ghtraffic::testing::LoopbackServer m_server;  // last: it stops before what its handlers use
 };
 
 std::vector<std::string> collected_names(const json& answer) {

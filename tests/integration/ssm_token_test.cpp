@@ -17,6 +17,7 @@
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/redact.hpp"
 #include "process.hpp"
+#include "support/loopback_server.hpp"
 #include "unit/aws_test_support.hpp"
 
 namespace ghtraffic {
@@ -32,21 +33,12 @@ constexpr const char* k_secret_key = "ssm-test-secret-key-value";
 class FakeSsm {
  public:
   FakeSsm() {
-    m_server.Post(
+    m_server.server().Post(
         "/", [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
-    m_port = m_server.bind_to_any_port("127.0.0.1");
-    m_thread = std::thread([this] { m_server.listen_after_bind(); });
-    // Stopping a server that is not listening yet does nothing: wait until it is.
-    while (!m_server.is_running()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-  }
-  ~FakeSsm() {
-    m_server.stop();
-    m_thread.join();
+    m_server.start();
   }
 
-  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+  std::string endpoint() const { return m_server.url(); }
   std::vector<std::string> problems() const {
     std::lock_guard lock(m_mutex);
     return m_problems;
@@ -143,12 +135,10 @@ class FakeSsm {
     }
   }
 
-  httplib::Server m_server;
-  int m_port = 0;
-  std::thread m_thread;
   mutable std::mutex m_mutex;
   std::vector<std::string> m_problems;
   int m_requests = 0;
+  ghtraffic::testing::LoopbackServer m_server;  // last: it stops before what its handlers use
 };
 
 std::optional<collect::Token> find_token(const std::optional<std::string>& parameter) {

@@ -9,6 +9,7 @@
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/redact.hpp"
+#include "support/captured_log.hpp"
 
 using namespace ghtraffic;
 using namespace ghtraffic::github;
@@ -39,18 +40,7 @@ net::Headers date_header(util::Clock& clock) {
   return {{"Date", util::format_http_date(clock.now())}};
 }
 
-// Keeps log lines of the client out of the test output and lets tests read them.
-struct CapturedLog {
-  CapturedLog() {
-    lines().clear();
-    util::set_log_sink([](std::string_view line) { lines().emplace_back(line); });
-  }
-  ~CapturedLog() { util::reset_log_sink(); }
-  static std::vector<std::string>& lines() {
-    static std::vector<std::string> captured;
-    return captured;
-  }
-};
+using ghtraffic::testing::CapturedLog;
 
 }  // namespace
 

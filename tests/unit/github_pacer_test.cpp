@@ -12,6 +12,7 @@
 #include "ghtraffic/github/client.hpp"
 #include "ghtraffic/github/pacer.hpp"
 #include "ghtraffic/util/log.hpp"
+#include "support/captured_log.hpp"
 
 using namespace ghtraffic;
 using namespace ghtraffic::github;
@@ -64,16 +65,7 @@ std::vector<SteadyTime> start_times(const FakeTransport& transport) {
   return out;
 }
 
-struct QuietLog {
-  QuietLog() {
-    util::set_log_sink([](std::string_view line) { lines().emplace_back(line); });
-  }
-  ~QuietLog() { util::reset_log_sink(); }
-  static std::vector<std::string>& lines() {
-    static std::vector<std::string> captured;
-    return captured;
-  }
-};
+using ghtraffic::testing::CapturedLog;
 
 }  // namespace
 
@@ -239,7 +231,7 @@ TEST(github_client, a_write_costs_five_points_and_graphql_none_of_rest) {
 }
 
 TEST(github_client, a_secondary_limit_shrinks_the_window_for_the_rest_of_the_run) {
-  QuietLog log;
+  CapturedLog log;
   util::ManualClock clock(start_time());
   FakeTransport transport(&clock);
   for (int i = 0; i < 500; ++i) {
@@ -263,10 +255,8 @@ TEST(github_client, a_secondary_limit_shrinks_the_window_for_the_rest_of_the_run
   EXPECT_EQ(most_in_a_window(starts, seconds(60), 501), 675u);
   // retry-after was honoured: the request sent again waited a second.
   EXPECT_EQ(starts[501] - starts[500], seconds(1));
-  bool said = std::any_of(QuietLog::lines().begin(), QuietLog::lines().end(), [](auto& line) {
-    return line.find("pacing to 675 requests a minute (was 900)") != std::string::npos;
-  });
-  EXPECT_TRUE(said);
+  EXPECT_THAT(CapturedLog::text(),
+              ::testing::HasSubstr("pacing to 675 requests a minute (was 900)"));
 }
 
 TEST(github_client, several_threads_never_put_more_than_the_window_in_any_window) {

@@ -12,37 +12,13 @@
 #include <thread>
 
 #include "ghtraffic/net/transport.hpp"
+#include "support/loopback_server.hpp"
 
 using namespace ghtraffic::net;
 
 namespace {
 
-class LoopbackServer {
- public:
-  explicit LoopbackServer(const std::function<void(httplib::Server&)>& routes) {
-    routes(m_server);
-    m_port = m_server.bind_to_any_port("127.0.0.1");
-    m_thread = std::thread([this] { m_server.listen_after_bind(); });
-    while (!m_server.is_running()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-  }
-  ~LoopbackServer() { stop(); }
-  void stop() {
-    if (m_thread.joinable()) {
-      m_server.stop();
-      m_thread.join();
-    }
-  }
-  std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(m_port) + path;
-  }
-
- private:
-  httplib::Server m_server;
-  int m_port = 0;
-  std::thread m_thread;
-};
+using ghtraffic::testing::LoopbackServer;
 
 // Answers one connection with a fixed byte string, then closes it.
 class RawServer {

@@ -4,81 +4,15 @@
 
 #include <algorithm>
 
+#include "ghtraffic/github/json_shape.hpp"
 #include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/number.hpp"
 #include "ghtraffic/util/redact.hpp"
 #include "ghtraffic/util/strings.hpp"
 
 namespace ghtraffic::github {
+using namespace json_shape;
 namespace {
-
-using nlohmann::json;
-
-constexpr std::size_t k_graphql_batch = 100;
-
-// Thrown by the strict readers below and turned into an ApiError at each parse boundary.
-struct ShapeError {
-  std::string detail;
-};
-
-const json& member(const json& object, const char* name, std::string_view where) {
-  if (!object.is_object()) {
-    throw ShapeError{fmt::format("{} is not a JSON object", where)};
-  }
-  auto it = object.find(name);
-  if (it == object.end()) {
-    throw ShapeError{fmt::format("{} has no \"{}\"", where, name)};
-  }
-  return *it;
-}
-
-std::int64_t count_member(const json& object, const char* name, std::string_view where) {
-  const json& value = member(object, name, where);
-  if (!value.is_number_integer()) {
-    throw ShapeError{fmt::format("{}.{} is not an integer: {}", where, name, value.dump())};
-  }
-  auto n = value.get<std::int64_t>();
-  if (n < 0) {
-    throw ShapeError{fmt::format("{}.{} is negative: {}", where, name, n)};
-  }
-  return n;
-}
-
-std::string string_member(const json& object, const char* name, std::string_view where,
-                          bool null_is_empty = false) {
-  const json& value = member(object, name, where);
-  if (null_is_empty && value.is_null()) {
-    return {};
-  }
-  if (!value.is_string()) {
-    throw ShapeError{fmt::format("{}.{} is not a string: {}", where, name, value.dump())};
-  }
-  return value.get<std::string>();
-}
-
-bool optional_bool(const json& object, const char* name, std::string_view where) {
-  auto it = object.find(name);
-  if (it == object.end() || it->is_null()) {
-    return false;
-  }
-  if (!it->is_boolean()) {
-    throw ShapeError{fmt::format("{}.{} is not a boolean: {}", where, name, it->dump())};
-  }
-  return it->get<bool>();
-}
-
-json parse_body(const std::string& body) {
-  auto parsed = json::parse(body, nullptr, false);
-  if (parsed.is_discarded()) {
-    throw ShapeError{body.empty() ? std::string("the body is empty")
-                                  : std::string("the body is not valid JSON (cut short?)")};
-  }
-  return parsed;
-}
-
-ApiError malformed(std::string detail) {
-  return ApiError{ErrorKind::malformed, 200, util::scrub(detail), {}};
-}
 
 std::string not_visible_message(const core::RepoRef& repo) {
   return fmt::format("{} does not exist or the token cannot see it", repo.full_name());
@@ -177,15 +111,6 @@ RepoListing parse_graphql_repo(const json& node, std::string_view where) {
                  "/graphql"};
   }
   return listing;
-}
-
-// Up to 100 repositories x 20 releases x 50 assets: 100,000 nodes, within GraphQL's limit.
-std::string releases_fragment() {
-  return fmt::format(
-      "fragment releases on Repository {{ releases(first: {}, orderBy: {{field: CREATED_AT, "
-      "direction: DESC}}) {{ nodes {{ tagName releaseAssets(first: {}) {{ nodes {{ name "
-      "downloadCount }} }} }} }} }}",
-      k_release_count, k_asset_count);
 }
 
 std::string graphql_query(const std::vector<core::RepoRef>& repos, std::size_t begin,
@@ -590,113 +515,6 @@ MetadataResult fetch_metadata(Client& client, const std::vector<core::RepoRef>& 
     }
   }
   return result;
-}
-
-Result<std::optional<std::vector<core::AssetDownloads>>> parse_graphql_releases(const json& node) {
-  auto releases = node.find("releases");
-  if (!node.is_object() || releases == node.end()) {
-    return std::optional<std::vector<core::AssetDownloads>>();
-  }
-  try {
-    std::vector<core::AssetDownloads> out;
-    const json& nodes = member(*releases, "nodes", "releases");
-    if (!nodes.is_array()) {
-      throw ShapeError{"releases.nodes is not a list"};
-    }
-    for (const auto& release : nodes) {
-      if (release.is_null()) {
-        continue;
-      }
-      auto tag = string_member(release, "tagName", "releases.nodes[]");
-      const json& assets =
-          member(member(release, "releaseAssets", "release"), "nodes", "release.releaseAssets");
-      if (!assets.is_array()) {
-        throw ShapeError{"releaseAssets.nodes is not a list"};
-      }
-      for (const auto& asset : assets) {
-        if (asset.is_null()) {
-          continue;
-        }
-        out.push_back({tag, string_member(asset, "name", "releaseAssets.nodes[]"),
-                       count_member(asset, "downloadCount", "releaseAssets.nodes[]")});
-      }
-    }
-    return std::optional(std::move(out));
-  } catch (const ShapeError& e) {
-    return std::unexpected(malformed(e.detail));
-  }
-}
-
-Result<std::vector<core::AssetDownloads>> parse_rest_releases(const std::string& body) {
-  try {
-    auto list = parse_body(body);
-    if (!list.is_array()) {
-      throw ShapeError{"the releases are not a list"};
-    }
-    std::vector<core::AssetDownloads> out;
-    for (const auto& release : list) {
-      auto tag = string_member(release, "tag_name", "release");
-      const json& assets = member(release, "assets", "release");
-      if (!assets.is_array()) {
-        throw ShapeError{"release.assets is not a list"};
-      }
-      for (const auto& asset : assets) {
-        out.push_back({tag, string_member(asset, "name", "asset"),
-                       count_member(asset, "download_count", "asset")});
-      }
-    }
-    return out;
-  } catch (const ShapeError& e) {
-    return std::unexpected(malformed(e.detail));
-  }
-}
-
-std::vector<std::optional<std::vector<core::AssetDownloads>>> fetch_downloads(
-    Client& client, const std::vector<core::RepoRef>& repos, bool try_graphql) {
-  std::vector<std::optional<std::vector<core::AssetDownloads>>> out(repos.size());
-  bool graphql_available = try_graphql;
-  const std::string endpoint = graphql_url(client.options().api_url);
-  for (std::size_t begin = 0; begin < repos.size(); begin += k_graphql_batch) {
-    const std::size_t end = std::min(begin + k_graphql_batch, repos.size());
-    if (graphql_available) {
-      std::string query = "query {";
-      for (std::size_t i = begin; i < end; ++i) {
-        query += fmt::format(" r{}: repository(owner: {}, name: {}) {{ ...releases }}", i - begin,
-                             json(repos[i].owner).dump(), json(repos[i].name).dump());
-      }
-      query += " } " + releases_fragment();
-      auto response = client.post_json(endpoint, json{{"query", query}});
-      auto body = response ? json::parse(response->body, nullptr, false) : json();
-      if ((!response && (response.error().status == 404 || response.error().status == 410 ||
-                         response.error().status == 501)) ||
-          (response && (body.is_discarded() || !body.is_object()))) {
-        graphql_available = false;
-      } else if (response && body.contains("data") && body["data"].is_object()) {
-        for (std::size_t i = begin; i < end; ++i) {
-          auto node = body["data"].find(fmt::format("r{}", i - begin));
-          if (node != body["data"].end() && node->is_object()) {
-            if (auto parsed = parse_graphql_releases(*node); parsed && *parsed) {
-              out[i] = std::move(**parsed);
-            }
-          }
-        }
-        continue;
-      } else {
-        continue;  // GraphQL answered with an error: no downloads this run
-      }
-    }
-    for (std::size_t i = begin; i < end; ++i) {
-      auto response =
-          client.get(fmt::format("{}/releases?per_page={}", repo_path(repos[i]), k_release_count));
-      if (!response) {
-        continue;
-      }
-      if (auto parsed = parse_rest_releases(response->body)) {
-        out[i] = std::move(*parsed);
-      }
-    }
-  }
-  return out;
 }
 
 Result<std::vector<RepoListing>> list_user_repos(Client& client) {
