@@ -4,13 +4,16 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -94,17 +97,80 @@ class Watchdog {
   std::thread m_thread;
 };
 
+// The launcher's report: "USER_US SYSTEM_US MAX_RSS_KIB" of the program it ran.
+bool read_launcher_usage(const std::string& path, ChildRun& run) {
+  std::ifstream in(path);
+  long long user_us = 0;
+  long long system_us = 0;
+  long long max_rss_kib = 0;
+  if (!(in >> user_us >> system_us >> max_rss_kib)) {
+    return false;
+  }
+  run.user_cpu = std::chrono::microseconds(user_us);
+  run.system_cpu = std::chrono::microseconds(system_us);
+  run.max_rss_kib = max_rss_kib;
+  return true;
+}
+
 }  // namespace
+
+int launcher_main(int argc, char** argv) {
+  if (argc < 4) {
+    std::fputs("usage: ghtraffic-bench --measured-launcher USAGE_FILE PROGRAM [ARG...]\n", stderr);
+    return 127;
+  }
+  const std::string usage_path = argv[2];
+  const pid_t launcher = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    std::fprintf(stderr, "could not start %s: %s\n", argv[3], std::strerror(errno));
+    return 127;
+  }
+  if (pid == 0) {
+    // Killed with the launcher (the benchmark's watchdog kills the launcher).
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != launcher) {
+      ::_exit(127);
+    }
+    ::execv(argv[3], argv + 3);
+    std::fprintf(stderr, "could not start %s: %s\n", argv[3], std::strerror(errno));
+    ::_exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+  }
+  {
+    std::ofstream out(usage_path, std::ios::trunc);
+    out << to_duration(usage.ru_utime).count() << ' ' << to_duration(usage.ru_stime).count() << ' '
+        << usage.ru_maxrss << '\n';
+  }
+  if (WIFSIGNALED(status)) {
+    ::signal(WTERMSIG(status), SIG_DFL);
+    ::raise(WTERMSIG(status));
+    return 128 + WTERMSIG(status);
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 127;
+}
 
 ChildRun run_child(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                    const std::string& scratch_dir, std::chrono::seconds timeout) {
   const auto out_path = scratch_dir + "/child.out";
   const auto err_path = scratch_dir + "/child.err";
+  if (::access(argv.front().c_str(), X_OK) != 0) {
+    throw std::runtime_error(
+        fmt::format("could not start {}: {}", argv.front(), std::strerror(errno)));
+  }
+  const auto usage_path = scratch_dir + "/child.usage";
+  std::filesystem::remove(usage_path);
+  std::vector<std::string> launched{std::filesystem::read_symlink("/proc/self/exe").string(),
+                                    k_launcher_arg, usage_path};
+  launched.insert(launched.end(), argv.begin(), argv.end());
   SpawnFileActions actions;
   actions.open(0, "/dev/null", O_RDONLY);
   actions.open(1, out_path, O_WRONLY | O_CREAT | O_TRUNC);
   actions.open(2, err_path, O_WRONLY | O_CREAT | O_TRUNC);
-  auto argv_c = c_strings(argv);
+  auto argv_c = c_strings(launched);
   auto env_c = c_strings(env);
 
   ChildRun run;
@@ -136,6 +202,9 @@ ChildRun run_child(const std::vector<std::string>& argv, const std::vector<std::
   run.user_cpu = to_duration(usage.ru_utime);
   run.system_cpu = to_duration(usage.ru_stime);
   run.max_rss_kib = usage.ru_maxrss;  // kibibytes on Linux
+  // The program's own figures, without the launcher's or the benchmark's memory; the
+  // launcher's own (above) only when it was killed before it could write them.
+  read_launcher_usage(usage_path, run);
   run.out = read_file(out_path);
   run.err = read_file(err_path);
   return run;

@@ -1,6 +1,13 @@
 // Runs the ghtraffic binary as a child process, the way cron or a user does, and measures
 // it: wall time on the steady clock, and the child's own CPU time and peak resident
 // memory as the kernel accounts them to that one process (wait4).
+//
+// run_child() starts the child through this benchmark's own binary as a small launcher
+// (k_launcher_arg): a process started straight from the benchmark begins with the
+// benchmark's peak resident memory as its own (posix_spawn shares the benchmark's memory
+// until exec, and Linux carries that memory's peak into the new program's ru_maxrss), so
+// the in-process mock server's memory would be counted as the collector's. The launcher
+// is small when it forks, and reports the grandchild's wait4 figures.
 #pragma once
 
 #include <chrono>
@@ -21,6 +28,12 @@ struct ChildRun {
   std::string out;
   std::string err;
 };
+
+// The first argument that makes the benchmark binary the launcher: `ghtraffic-bench
+// --measured-launcher USAGE_FILE PROGRAM ARG...` runs PROGRAM, writes its wait4 figures
+// to USAGE_FILE and exits as PROGRAM did. The program is killed if the launcher dies.
+inline constexpr const char* k_launcher_arg = "--measured-launcher";
+int launcher_main(int argc, char** argv);
 
 // Starts argv[0] with exactly `env` as its environment, stdout and stderr going to files
 // in `scratch_dir`, stdin from /dev/null. Kills the child after `timeout`. Throws

@@ -11,7 +11,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <string_view>
 
+#include "child.hpp"
 #include "dashboard.hpp"
 #include "micro.hpp"
 #include "plan_simulation.hpp"
@@ -75,6 +77,9 @@ int dashboard_command(const DashboardOptions& options, const std::string& json_o
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == ghtraffic::bench::k_launcher_arg) {
+    return ghtraffic::bench::launcher_main(argc, argv);
+  }
   CLI::App app("The ghtraffic collection benchmark");
   app.require_subcommand(1);
 
