@@ -227,6 +227,32 @@ TEST(web_task_pool, a_burst_of_short_jobs_is_done_by_the_threads_there_are) {
   pool.shutdown();
 }
 
+TEST(web_task_pool, threads_started_for_a_burst_end_although_a_trickle_of_work_goes_on) {
+  // Steady traffic after a burst: each job is taken by the thread idle the shortest time,
+  // so the others stay idle and end after their linger. Handed round all of them, every
+  // thread would be woken within its linger and the pool would never shrink.
+  web::TaskPool pool(1, 64, std::chrono::milliseconds(300), std::chrono::milliseconds(1));
+  std::promise<void> release_promise;
+  std::shared_future<void> release = release_promise.get_future().share();
+  for (int i = 0; i < 8; ++i) {  // eight slow requests: the pool grows to eight threads
+    pool.enqueue([release] { release.wait(); });
+  }
+  for (int i = 0; i < 600 && pool.threads() < 8; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_GE(pool.threads(), 8u);
+  release_promise.set_value();
+  // A short job every 10 ms for a while: one thread is enough for it.
+  std::atomic<int> ran{0};
+  for (int i = 0; i < 300 && (i < 100 || pool.threads() > 2); ++i) {
+    pool.enqueue([&ran] { ++ran; });
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_LE(pool.threads(), 2u);
+  EXPECT_GE(ran.load(), 100);
+  pool.shutdown();
+}
+
 TEST(web_task_pool, runs_what_is_queued_before_it_shuts_down) {
   std::atomic<int> ran{0};
   {

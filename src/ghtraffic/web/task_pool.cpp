@@ -48,13 +48,25 @@ void TaskPool::enqueue(std::function<void()> fn) {
       m_waiting.notify_one();
     }
   }
-  m_wake.notify_one();
+  wake_one();
+}
+
+void TaskPool::wake_one() {
+  if (m_idle_threads.empty()) {
+    return;
+  }
+  Idle* idle = m_idle_threads.back();
+  m_idle_threads.pop_back();
+  idle->woken = true;
+  idle->wake.notify_one();
 }
 
 void TaskPool::shutdown() {
   std::unique_lock lock(m_mutex);
   m_shutdown = true;
-  m_wake.notify_all();
+  while (!m_idle_threads.empty()) {
+    wake_one();
+  }
   m_waiting.notify_all();
   if (m_watcher.joinable()) {
     lock.unlock();
@@ -99,13 +111,22 @@ void TaskPool::work() {
   std::unique_lock lock(m_mutex);
   --m_starting;
   for (;;) {
-    ++m_idle;
-    bool woke = m_wake.wait_for(lock, m_linger, [this] { return m_shutdown || !m_jobs.empty(); });
-    --m_idle;
-    if (m_jobs.empty() && (m_shutdown || (!woke && m_alive > m_steady))) {
-      break;
-    }
     if (m_jobs.empty()) {
+      if (m_shutdown) {
+        break;
+      }
+      Idle me;
+      m_idle_threads.push_back(&me);
+      ++m_idle;
+      const bool woken = me.wake.wait_until(lock, Clock::now() + m_linger,
+                                            [&me, this] { return me.woken || m_shutdown; });
+      --m_idle;
+      if (!me.woken) {
+        std::erase(m_idle_threads, &me);
+      }
+      if (!woken && m_jobs.empty() && m_alive > m_steady) {
+        break;
+      }
       continue;
     }
     auto job = std::move(m_jobs.front().fn);

@@ -3,9 +3,11 @@
 // taken by a few hundred connections that send nothing, and every other client waits in
 // the queue behind them. This pool keeps `steady` threads and starts more, up to `most`,
 // for work that has waited `start_after` while every thread was busy; a thread beyond
-// `steady` ends after `linger` without work. Waiting a moment before starting one keeps a
-// burst of short jobs (a thousand connections closed at once, each answered in
-// microseconds) from starting a thread for each: the busy threads are done with them
+// `steady` ends after `linger` without work. A job goes to the thread idle the shortest
+// time, so that under steady traffic after a burst the threads it started stay idle and
+// end, instead of each being woken in turn within its linger and kept forever. Waiting a moment
+// before starting one keeps a burst of short jobs (a thousand connections closed at once, each
+// answered in microseconds) from starting a thread for each: the busy threads are done with them
 // first, and the memory of threads started for nothing stays unspent.
 #pragma once
 
@@ -18,6 +20,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace ghtraffic::web {
 
@@ -43,9 +46,15 @@ class TaskPool : public httplib::TaskQueue {
     std::function<void()> fn;
     Clock::time_point queued;
   };
+  // A thread waiting for work, on the stack of idle threads.
+  struct Idle {
+    std::condition_variable wake;
+    bool woken = false;
+  };
 
   void start_thread();                                       // with m_mutex held
   std::size_t ready() const { return m_idle + m_starting; }  // with m_mutex held
+  void wake_one();                                           // with m_mutex held
   void work();
   void watch();  // starts threads for work that waits
 
@@ -54,13 +63,13 @@ class TaskPool : public httplib::TaskQueue {
   const std::chrono::milliseconds m_linger;
   const std::chrono::milliseconds m_start_after;
   mutable std::mutex m_mutex;
-  std::condition_variable m_wake;
   std::condition_variable m_waiting;  // wakes the watcher
   std::condition_variable m_ended;
   std::deque<Job> m_jobs;
   std::size_t m_alive = 0;
-  std::size_t m_starting = 0;  // started, not yet looking for work
-  std::size_t m_idle = 0;
+  std::size_t m_starting = 0;         // started, not yet looking for work
+  std::size_t m_idle = 0;             // waiting, or woken and not yet looking at the queue
+  std::vector<Idle*> m_idle_threads;  // waiting; the last went idle last
   std::size_t m_most_alive = 0;
   bool m_shutdown = false;
   std::thread m_watcher;
