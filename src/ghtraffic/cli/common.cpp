@@ -8,6 +8,7 @@
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/number.hpp"
+#include "ghtraffic/util/strings.hpp"
 
 namespace ghtraffic::cli {
 
@@ -149,6 +150,48 @@ collect::Budget resolve_budget(const BudgetOptions& flags, const collect::Config
     budget.rate_share = config.rate_share;
   }
   return budget;
+}
+
+void add_scheduled_backfill_options(CLI::App& app, BackfillFlags& options) {
+  const char* group = "Star and fork backfill (docs/backfill.md)";
+  app.add_flag("--backfill,!--no-backfill", options.enabled,
+               "After each collection, read the stored repositories' star and fork history in "
+               "the rate budget the collection left (default: on; env GHTRAFFIC_BACKFILL, config "
+               "backfill)")
+      ->group(group);
+  add_int_option(app, "--backfill-max-requests", options.max_requests, 1,
+                 collect::k_max_requests_ceiling,
+                 "Spend at most N requests on one backfill pass, and never what the collection's "
+                 "budget does not leave (default 500; env GHTRAFFIC_BACKFILL_MAX_REQUESTS, config "
+                 "backfill_max_requests)")
+      ->group(group);
+}
+
+collect::BackfillSettings resolve_backfill(const BackfillFlags& flags,
+                                           const collect::ConfigFile& config) {
+  collect::BackfillSettings settings;
+  if (flags.enabled) {
+    settings.enabled = *flags.enabled;
+  } else if (const char* env = std::getenv("GHTRAFFIC_BACKFILL"); env && *env) {
+    const std::string value = util::to_lower(env);
+    if (value == "true" || value == "1" || value == "on" || value == "yes") {
+      settings.enabled = true;
+    } else if (value == "false" || value == "0" || value == "off" || value == "no") {
+      settings.enabled = false;
+    } else {
+      throw util::Error("GHTRAFFIC_BACKFILL: \"{}\" is neither true nor false", env);
+    }
+  } else if (config.backfill) {
+    settings.enabled = *config.backfill;
+  }
+  if (auto max = flags.max_requests ? flags.max_requests
+                                    : int_from_env("GHTRAFFIC_BACKFILL_MAX_REQUESTS", 1,
+                                                   collect::k_max_requests_ceiling)) {
+    settings.max_requests = *max;
+  } else if (config.backfill_max_requests) {
+    settings.max_requests = *config.backfill_max_requests;
+  }
+  return settings;
 }
 
 std::string resolve_notify_url(const std::string& flag, const collect::ConfigFile& config) {

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "ghtraffic/collect/config.hpp"
+#include "ghtraffic/collect/scheduled_backfill.hpp"
 #include "ghtraffic/collect/settings.hpp"
 #include "ghtraffic/util/date.hpp"
 
@@ -61,6 +62,18 @@ struct BudgetOptions {
 };
 void add_budget_options(CLI::App& app, BudgetOptions& options);
 collect::Budget resolve_budget(const BudgetOptions& flags, const collect::ConfigFile& config);
+
+// The backfill after each scheduled collection of serve and lambda: --backfill /
+// --no-backfill, else GHTRAFFIC_BACKFILL (true or false), else the config file's backfill, else
+// on; --backfill-max-requests N, else GHTRAFFIC_BACKFILL_MAX_REQUESTS, else
+// backfill_max_requests, else 500. A bad environment value is a util::Error.
+struct BackfillFlags {
+  std::optional<bool> enabled;
+  std::optional<int> max_requests;
+};
+void add_scheduled_backfill_options(CLI::App& app, BackfillFlags& options);
+collect::BackfillSettings resolve_backfill(const BackfillFlags& flags,
+                                           const collect::ConfigFile& config);
 
 // --notify URL, else GHTRAFFIC_NOTIFY_URL, else the config file's notify_url; empty: none.
 std::string resolve_notify_url(const std::string& flag, const collect::ConfigFile& config);

@@ -1,5 +1,6 @@
 // `ghtraffic lambda`: the binary as an AWS Lambda custom runtime. Each invocation runs one
-// collection and, when GHTRAFFIC_EXPORT_URL is set, one export; docs/aws.md ("The Lambda
+// collection, a star and fork backfill in what its budget left, and, when
+// GHTRAFFIC_EXPORT_URL is set, one export; docs/aws.md ("The Lambda
 // function") describes the settings, the event and the answer.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -20,6 +21,7 @@
 #include "ghtraffic/collect/app_session.hpp"
 #include "ghtraffic/collect/github_transport.hpp"
 #include "ghtraffic/collect/job.hpp"
+#include "ghtraffic/collect/scheduled_backfill.hpp"
 #include "ghtraffic/collect/settings.hpp"
 #include "ghtraffic/collect/summary_json.hpp"
 #include "ghtraffic/export/export.hpp"
@@ -90,6 +92,8 @@ struct Settings {
   int warn_days = read::k_default_warn_days;
   std::string notify_url;  // GHTRAFFIC_NOTIFY_URL: a webhook for the repositories at risk
   collect::Budget budget;  // GHTRAFFIC_MAX_REQUESTS, GHTRAFFIC_RATE_SHARE (or the config's)
+  // GHTRAFFIC_BACKFILL, GHTRAFFIC_BACKFILL_MAX_REQUESTS (or the config's)
+  collect::BackfillSettings backfill;
 };
 
 // An init error: reported to /init/error, then the process exits.
@@ -134,6 +138,7 @@ Settings load_settings(const GlobalOptions& global) {
     }
     settings.warn_days = resolve_warn_days(std::nullopt, config);
     settings.budget = resolve_budget({}, config);
+    settings.backfill = resolve_backfill({}, config);
     settings.notify_url = resolve_notify_url("", config);
   });
   auto client_settings = init_step("Config.Invalid", [&] {
@@ -237,12 +242,17 @@ class Function {
     limit_to_deadline(*plan, invocation);
 
     collect::Summary summary;
+    collect::ScheduledBackfill backfill;
     RunFreshness freshness;
     try {
       auto lock = store::lock_for_collect(m_settings.store_url);
       auto before = last_successes(*m_store);
       collect::RunAccounts run_accounts(m_settings.app, m_settings.client, m_transport);
       summary = collect::run_collection(run_accounts.accounts(), *m_store, *plan);
+      // Never fails the invocation: the collection is committed whatever it meets.
+      backfill = collect::run_scheduled_backfill(run_accounts.accounts(), *m_store, summary,
+                                                 m_settings.backfill,
+                                                 backfill_deadline(*plan, invocation));
       freshness = run_freshness(*m_store, summary, before, util::day_of(util::system_clock().now()),
                                 m_settings.warn_days);
     } catch (const util::Error& e) {
@@ -264,6 +274,7 @@ class Function {
     auto answer = collect::summary_to_json(summary, m_store->describe());
     answer["left_for_next_run"] = summary.left_for_next_run;
     answer.update(to_json(freshness));
+    answer["backfill"] = backfill_json(backfill);
     answer["export"] = nullptr;
     if (m_settings.export_url) {
       try {
@@ -292,6 +303,35 @@ class Function {
     plan.deadline = aws::lambda::to_steady(*invocation.deadline, steady_now, wall_now);
     plan.deadline_margin = std::clamp(remaining / 5, milliseconds(0), k_max_reserve);
     plan.repo_estimate = m_repo_estimate;
+  }
+
+  // The function's timeout less the time the collection kept back for the export and the
+  // answer; none without a deadline (the cap and the budget bound the pass then).
+  static std::optional<util::Timestamp> backfill_deadline(const collect::Plan& plan,
+                                                          const Invocation& invocation) {
+    if (!invocation.deadline) {
+      return std::nullopt;
+    }
+    return std::chrono::floor<std::chrono::seconds>(*invocation.deadline - plan.deadline_margin);
+  }
+
+  static nlohmann::json backfill_json(const collect::ScheduledBackfill& pass) {
+    auto text = [](const std::string& s) {
+      return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+    };
+    const auto& summary = pass.summary;
+    std::string stopped = summary.out_of_time       ? "deadline"
+                          : summary.out_of_requests ? "budget"
+                                                    : "";
+    return {{"ran", pass.ran},
+            {"skipped", text(pass.skipped)},
+            {"error", text(pass.error)},
+            {"allowed", pass.allowance},
+            {"requests", summary.requests},
+            {"repos", summary.repos.size()},
+            {"advanced", pass.advanced()},
+            {"failed", summary.failed()},
+            {"stopped", text(stopped)}};
   }
 
   nlohmann::json run_export(const std::string& url) {
@@ -416,8 +456,9 @@ void add_lambda_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "and GHTRAFFIC_OWNERS (separated by spaces or commas), GHTRAFFIC_TOKEN_SSM_PARAMETER,\n"
       "GITHUB_API_URL, GHTRAFFIC_CONCURRENCY, GHTRAFFIC_WARN_DAYS, GHTRAFFIC_NOTIFY_URL (a chat\n"
       "webhook for the repositories at risk), GHTRAFFIC_MAX_REQUESTS and GHTRAFFIC_RATE_SHARE\n"
-      "(the collection plan's budget, docs/collection-plan.md). An event {\"repos\": [...], "
-      "\"owners\": [...]}\n"
+      "(the collection plan's budget, docs/collection-plan.md), GHTRAFFIC_BACKFILL (true or\n"
+      "false) and GHTRAFFIC_BACKFILL_MAX_REQUESTS (the star and fork backfill after the\n"
+      "collection, docs/backfill.md). An event {\"repos\": [...], \"owners\": [...]}\n"
       "replaces the repositories for one invocation. The answer and the log name the\n"
       "repositories at risk (GHTRAFFIC_AT_RISK lines). See docs/aws.md.");
   cmd->callback([&action, &global] { action = [&global] { return run_lambda(global); }; });

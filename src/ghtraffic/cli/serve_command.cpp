@@ -36,6 +36,7 @@ struct ServeOptions {
   std::optional<std::string> token_ssm;  // --token-ssm NAME
   AppOptions app;
   BudgetOptions budget;
+  BackfillFlags backfill;
   std::optional<int> warn_days;
   std::string notify;
 };
@@ -92,7 +93,8 @@ web::SchedulerOptions scheduler_options(const collect::ConfigFile& config,
                                         github::ClientOptions client,
                                         std::optional<collect::AppAuth> app,
                                         const std::string& store_url, std::chrono::seconds interval,
-                                        collect::Budget budget) {
+                                        collect::Budget budget,
+                                        collect::BackfillSettings backfill) {
   web::SchedulerOptions options;
   options.app = std::move(app);
   options.store_url = store_url;
@@ -101,6 +103,7 @@ web::SchedulerOptions scheduler_options(const collect::ConfigFile& config,
   options.plan.repos = config.repos;
   options.plan.owners = config.owners;
   options.plan.budget = budget;
+  options.backfill = backfill;
   return options;
 }
 
@@ -176,7 +179,8 @@ int run_serve(const GlobalOptions& global, const ServeOptions& opts) {
   if (client && interval) {
     scheduler = std::make_unique<web::Scheduler>(
         scheduler_options(config, *client, app, store_url, *interval,
-                          resolve_budget(opts.budget, config)),
+                          resolve_budget(opts.budget, config),
+                          resolve_backfill(opts.backfill, config)),
         [&] {
           try {
             warm();
@@ -275,6 +279,7 @@ void add_serve_command(CLI::App& app, GlobalOptions& global, Action& action) {
   add_token_ssm_option(*cmd, opts->token_ssm);
   add_app_options(*cmd, opts->app);
   add_budget_options(*cmd, opts->budget);
+  add_scheduled_backfill_options(*cmd, opts->backfill);
   add_global_options(*cmd, global);
   cmd->footer(
       "Examples:\n"
@@ -286,6 +291,8 @@ void add_serve_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "Each collection follows the plan of `ghtraffic collect` (fewest days left first, none\n"
       "twice a UTC day, within --max-requests and the rate limit); when it leaves repositories\n"
       "for the rate limit, the next one starts as soon as the hourly limit is whole again.\n"
+      "After each collection the stored repositories' star and fork history is backfilled in\n"
+      "what its budget left, at most --backfill-max-requests, before the next one is due.\n"
       "Stops cleanly on SIGINT or SIGTERM: the repository being collected is committed first.");
   cmd->callback(
       [&action, &global, opts] { action = [&global, opts] { return run_serve(global, *opts); }; });

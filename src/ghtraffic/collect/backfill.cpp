@@ -26,6 +26,10 @@ class Budget {
       : m_client(client), m_options(options), m_start(client.stats().requests) {}
 
   bool allows(BackfillSummary& summary) {
+    if (m_options.cancel && m_options.cancel->load()) {
+      summary.cancelled = true;
+      return false;
+    }
     if (m_options.deadline && m_client.clock().now() >= *m_options.deadline) {
       summary.out_of_time = true;
       return false;

@@ -6,6 +6,7 @@
 // goes on from there, and a later run reads only what is new.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,6 +23,9 @@ struct BackfillOptions {
   // The day a source read up to yesterday is not asked again (none: the local clock's UTC
   // day). The days stored always come from the responses' Date headers.
   std::optional<util::Day> today;
+  // When set and it turns true, no further request is started (serve's SIGTERM); what was
+  // read so far is committed and the next run goes on from there.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct BackfillOutcome {
@@ -42,6 +46,7 @@ struct BackfillSummary {
   std::int64_t requests = 0;
   bool out_of_requests = false;  // stopped by --max-requests; the next run goes on
   bool out_of_time = false;      // stopped by the deadline
+  bool cancelled = false;        // stopped by BackfillOptions::cancel
   int failed() const;
 };
 

@@ -143,12 +143,12 @@ class ConfigReader {
   }
 
   ConfigFile read(const toml::table& root) const {
-    check_keys(
-        root,
-        {"store", "api_url", "token_command", "token_file", "token_ssm_parameter", "concurrency",
-         "max_per_minute", "max_requests", "rate_share", "warn_days", "notify_url", "sources",
-         "app_id", "app_key_file", "app_key_ssm_parameter", "app_installation_id"},
-        "");
+    check_keys(root,
+               {"store", "api_url", "token_command", "token_file", "token_ssm_parameter",
+                "concurrency", "max_per_minute", "max_requests", "rate_share", "backfill",
+                "backfill_max_requests", "warn_days", "notify_url", "sources", "app_id",
+                "app_key_file", "app_key_ssm_parameter", "app_installation_id"},
+               "");
     ConfigFile config;
     config.store = string(root, "store");
     config.api_url = string(root, "api_url");
@@ -159,6 +159,9 @@ class ConfigReader {
     config.max_per_minute = integer(root, "max_per_minute", 1, github::k_max_per_minute);
     config.max_requests = integer(root, "max_requests", 1, k_max_requests_ceiling);
     config.rate_share = integer(root, "rate_share", 1, 100);
+    config.backfill = boolean(root, "backfill", "");
+    config.backfill_max_requests =
+        integer(root, "backfill_max_requests", 1, k_max_requests_ceiling);
     config.warn_days = integer(root, "warn_days", 0, read::k_window_days);
     config.notify_url = string(root, "notify_url");
     config.app_id = id(root, "app_id", false);

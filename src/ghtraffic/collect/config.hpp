@@ -25,6 +25,10 @@ struct ConfigFile {
   // percentage of the primary rate limit left at its start that it may spend.
   std::optional<int> max_requests;
   std::optional<int> rate_share;
+  // The star and fork backfill that serve and lambda run after a scheduled collection
+  // (collect/scheduled_backfill.hpp): on or off, and the requests one pass may spend.
+  std::optional<bool> backfill;
+  std::optional<int> backfill_max_requests;
   // At this many days left or fewer a repository is at risk (`status`, `collect`, `serve`).
   std::optional<int> warn_days;
   // The chat webhook `serve` posts to when a repository becomes at risk.

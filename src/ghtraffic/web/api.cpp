@@ -249,6 +249,25 @@ json status_json(const StatusInfo& status) {
   auto optional_int = [](const std::optional<std::int64_t>& v) {
     return v ? json(*v) : json(nullptr);
   };
+  json backfill = nullptr;
+  if (scheduler.enabled) {
+    json last_pass = nullptr;
+    if (const auto& pass = scheduler.backfill) {
+      last_pass = {{"at", util::format_iso8601(pass->at)},
+                   {"ran", pass->ran},
+                   {"skipped", pass->skipped.empty() ? json(nullptr) : json(pass->skipped)},
+                   {"error", pass->error.empty() ? json(nullptr) : json(pass->error)},
+                   {"allowed", pass->allowed},
+                   {"requests", pass->requests},
+                   {"repos", pass->repos},
+                   {"advanced", pass->advanced},
+                   {"failed", pass->failed},
+                   {"stopped", pass->stopped.empty() ? json(nullptr) : json(pass->stopped)}};
+    }
+    backfill = {{"enabled", scheduler.backfill_enabled},
+                {"requests_total", scheduler.backfill_requests_total},
+                {"last_pass", last_pass}};
+  }
   json attention = json::array();
   for (const auto& repo : status.attention) {
     attention.push_back(freshness_json(repo));
@@ -269,6 +288,7 @@ json status_json(const StatusInfo& status) {
        {{"remaining", optional_int(scheduler.rate_limit.remaining)},
         {"limit", optional_int(scheduler.rate_limit.limit)},
         {"reset", optional_time(scheduler.rate_limit.reset)}}},
+      {"backfill", backfill},
       {"attention", {{"warn_days", status.warn_days}, {"repositories", attention}}},
   };
 }

@@ -51,6 +51,20 @@ struct RateLimit {
   std::optional<util::Timestamp> reset;
 };
 
+// The scheduler's last star and fork backfill pass (collect/scheduled_backfill.hpp).
+struct BackfillReport {
+  util::Timestamp at;
+  bool ran = false;
+  std::string skipped;  // why no pass ran; empty when one ran
+  std::string error;    // what stopped it outside any one repository
+  std::int64_t allowed = 0;
+  std::int64_t requests = 0;
+  int repos = 0;
+  int advanced = 0;
+  int failed = 0;
+  std::string stopped;  // "budget", "deadline", "shutdown" or empty
+};
+
 struct SchedulerState {
   bool enabled = false;
   std::chrono::seconds interval{0};
@@ -59,6 +73,9 @@ struct SchedulerState {
   std::optional<std::string> disabled_reason;
   std::optional<RunReport> last_run;  // the scheduler's own last run, with its errors
   RateLimit rate_limit;
+  bool backfill_enabled = false;
+  std::optional<BackfillReport> backfill;    // the last pass, or why none ran
+  std::int64_t backfill_requests_total = 0;  // since the server started
 };
 
 struct StatusInfo {

@@ -44,6 +44,46 @@ std::string deferred_text(const collect::Summary& summary) {
                      util::counted(summary.deferred.size(), "repository", "repositories"), reasons);
 }
 
+void log_collection(const RunReport& report, const collect::Summary& summary) {
+  if (summary.failed_listings() > 0) {
+    for (const auto& message : summary.errors) {
+      util::log_error("{}", message);
+    }
+    util::log_error(
+        "collection failed: {} collected, {} failed, {} of repositories could not be read",
+        util::counted(report.repos_ok, "repository", "repositories"), summary.failed(),
+        util::counted(summary.failed_listings(), "list", "lists"));
+  } else {
+    util::log_info("collection ended: {} collected, {} failed{}{}",
+                   util::counted(report.repos_ok, "repository", "repositories"),
+                   report.repos_failed,
+                   summary.partial() > 0 ? fmt::format(" ({} stored in part)", summary.partial())
+                                         : std::string(),
+                   deferred_text(summary));
+  }
+}
+
+BackfillReport backfill_report(const collect::ScheduledBackfill& pass, util::Timestamp at) {
+  BackfillReport report;
+  report.at = at;
+  report.ran = pass.ran;
+  report.skipped = pass.skipped;
+  report.error = pass.error;
+  report.allowed = pass.allowance;
+  report.requests = pass.summary.requests;
+  report.repos = static_cast<int>(pass.summary.repos.size());
+  report.advanced = pass.advanced();
+  report.failed = pass.summary.failed();
+  if (pass.summary.cancelled) {
+    report.stopped = "shutdown";
+  } else if (pass.summary.out_of_time) {
+    report.stopped = "deadline";
+  } else if (pass.summary.out_of_requests) {
+    report.stopped = "budget";
+  }
+  return report;
+}
+
 }  // namespace
 
 std::optional<util::Timestamp> resume_time(const collect::Summary& summary,
@@ -56,6 +96,21 @@ std::optional<util::Timestamp> resume_time(const collect::Summary& summary,
       std::chrono::duration_cast<std::chrono::seconds>(*stats.core_reset_steady - steady_now),
       std::chrono::seconds(0));
   return now + until_reset + k_resume_margin;
+}
+
+std::optional<util::Timestamp> backfill_deadline(util::Timestamp now, std::chrono::seconds interval,
+                                                 double jitter, std::chrono::seconds max_jitter,
+                                                 std::optional<util::Timestamp> resume) {
+  auto spread = std::min(std::chrono::seconds(static_cast<std::int64_t>(
+                             static_cast<double>(interval.count()) * jitter)),
+                         max_jitter);
+  auto next = now + interval - spread;
+  if (resume && *resume < next) {
+    next = *resume;
+  }
+  // A tenth of the time there is, at most a minute: the pass's last request and its commit.
+  auto margin = std::min<std::chrono::seconds>((next - now) / 10, std::chrono::minutes(1));
+  return next - margin;
 }
 
 std::optional<std::chrono::seconds> parse_interval(std::string_view text) {
@@ -145,6 +200,9 @@ SchedulerState Scheduler::state() const {
   state.next_run_at = m_next_run;
   state.last_run = m_last_run;
   state.rate_limit = m_rate_limit;
+  state.backfill_enabled = m_options.backfill.enabled;
+  state.backfill = m_backfill;
+  state.backfill_requests_total = m_backfill_requests;
   return state;
 }
 
@@ -231,6 +289,7 @@ void Scheduler::run_once() {
   std::map<std::string, std::string> repo_errors;
   RateLimit rate_limit;
   std::optional<util::Timestamp> resume;
+  std::optional<BackfillReport> backfill;
   {
     std::lock_guard lock(m_mutex);
     rate_limit = m_rate_limit;
@@ -259,29 +318,22 @@ void Scheduler::run_once() {
         repo_errors[repo.full_name] = repo.problem();
       }
     }
+    resume = resume_time(summary, collect::combined_stats(run_accounts.accounts()), m_clock.now(),
+                         m_clock.steady_now());
+    log_collection(report, summary);
+    // Its own failure is its own: the collection above is committed and stays a success.
+    auto pass = collect::run_scheduled_backfill(
+        run_accounts.accounts(), *store, summary, m_options.backfill,
+        backfill_deadline(m_clock.now(), m_options.interval, m_options.jitter, m_options.max_jitter,
+                          resume),
+        &m_cancel);
+    backfill = backfill_report(pass, m_clock.now());
     auto stats = collect::combined_stats(run_accounts.accounts());
-    resume = resume_time(summary, stats, m_clock.now(), m_clock.steady_now());
     if (stats.rate_limit_remaining >= 0) {
       rate_limit.remaining = stats.rate_limit_remaining;
       rate_limit.limit =
           stats.rate_limit_limit >= 0 ? std::optional(stats.rate_limit_limit) : std::nullopt;
       rate_limit.reset = stats.rate_limit_reset;
-    }
-    if (summary.failed_listings() > 0) {
-      for (const auto& message : summary.errors) {
-        util::log_error("{}", message);
-      }
-      util::log_error(
-          "collection failed: {} collected, {} failed, {} of repositories could not be read",
-          util::counted(report.repos_ok, "repository", "repositories"), summary.failed(),
-          util::counted(summary.failed_listings(), "list", "lists"));
-    } else {
-      util::log_info("collection ended: {} collected, {} failed{}{}",
-                     util::counted(report.repos_ok, "repository", "repositories"),
-                     report.repos_failed,
-                     summary.partial() > 0 ? fmt::format(" ({} stored in part)", summary.partial())
-                                           : std::string(),
-                     deferred_text(summary));
     }
   } catch (const std::exception& e) {
     report.finished_at = m_clock.now();
@@ -295,6 +347,10 @@ void Scheduler::run_once() {
     m_repo_errors = std::move(repo_errors);
     m_rate_limit = rate_limit;
     m_resume = resume;
+    if (backfill) {
+      m_backfill_requests += backfill->requests;
+      m_backfill = std::move(backfill);
+    }
     m_running = false;
     ++m_runs;
   }

@@ -3,7 +3,9 @@
 // only while it runs. It remembers the last run's outcome and the rate limit for
 // /api/status, and stops between repositories when asked (R7 keeps each one whole). Each
 // run follows the collection plan; one that deferred repositories for the rate limit is
-// followed by the next as soon as the limit is whole again.
+// followed by the next as soon as the limit is whole again. After each collection it runs
+// the star and fork backfill in what the run's budget left (collect/scheduled_backfill.hpp),
+// to end before the next collection can start.
 #pragma once
 
 #include <atomic>
@@ -16,6 +18,7 @@
 #include <thread>
 
 #include "ghtraffic/collect/job.hpp"
+#include "ghtraffic/collect/scheduled_backfill.hpp"
 #include "ghtraffic/collect/settings.hpp"
 #include "ghtraffic/github/client.hpp"
 #include "ghtraffic/util/clock.hpp"
@@ -32,6 +35,7 @@ struct SchedulerOptions {
   double jitter = 0.05;                      // ± this share of the interval
   std::chrono::seconds max_jitter{15 * 60};  // at most this much either way
   std::chrono::seconds retry_when_busy{60};  // another collection held the lock
+  collect::BackfillSettings backfill;
 };
 
 // When a run deferred repositories to keep within the primary rate limit (the collection
@@ -42,6 +46,12 @@ inline constexpr std::chrono::seconds k_resume_margin{10};
 std::optional<util::Timestamp> resume_time(const collect::Summary& summary,
                                            const github::ClientStats& stats, util::Timestamp now,
                                            util::Clock::SteadyTime steady_now);
+
+// When the backfill after a run that ended at `now` must stop: a little before the earliest
+// the next run may start (the interval less its jitter, or `resume` when sooner).
+std::optional<util::Timestamp> backfill_deadline(util::Timestamp now, std::chrono::seconds interval,
+                                                 double jitter, std::chrono::seconds max_jitter,
+                                                 std::optional<util::Timestamp> resume);
 
 // "24h", "90m", "30s", "2d", "1h30m"; "off" is nullopt. Anything else is a util::Error.
 std::optional<std::chrono::seconds> parse_interval(std::string_view text);
@@ -88,6 +98,8 @@ class Scheduler {
   std::map<std::string, std::string> m_repo_errors;
   RateLimit m_rate_limit;
   std::optional<util::Timestamp> m_resume;  // the last run's resume_time()
+  std::optional<BackfillReport> m_backfill;
+  std::int64_t m_backfill_requests = 0;
 };
 
 }  // namespace ghtraffic::web
