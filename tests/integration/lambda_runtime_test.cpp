@@ -316,6 +316,43 @@ TEST_F(LambdaTest, near_the_deadline_leaves_repositories_for_the_next_invocation
   EXPECT_EQ(q("SELECT count(*) FROM repos"), (std::vector<std::string>{std::to_string(k_repos)}));
 }
 
+TEST_F(LambdaTest, backfills_within_its_cap_after_the_collection_and_goes_on_next_time) {
+  auto& repo = add_repo("octo/alpha", 101);
+  repo.star_history = false;  // the listing, one star a page: more than one pass needs
+  repo.stargazers = {{at("2026-03-02T01:00:00Z"), "a"},
+                     {at("2026-03-10T09:00:00Z"), "b"},
+                     {at("2026-03-19T10:00:00Z"), "c"}};
+  repo.stars = 3;
+  m_github.set_listing_page_size(1);
+  FakeRuntimeApi api({{"{}", milliseconds(60000), ""},
+                      {"{}", milliseconds(60000), ""},
+                      {"{}", milliseconds(60000), ""},
+                      {"{}", milliseconds(60000), ""}});
+  auto result = run_lambda(
+      api, {{"GHTRAFFIC_REPOS", "octo/alpha"}, {"GHTRAFFIC_BACKFILL_MAX_REQUESTS", "2"}});
+  auto answers = api.answers();
+  ASSERT_EQ(answers.size(), 4u) << result.err;
+  std::int64_t total = 0;
+  for (const auto& a : answers) {
+    ASSERT_EQ(a.kind, "response") << a.body;
+    auto backfill = json::parse(a.body)["backfill"];
+    EXPECT_EQ(backfill["ran"], true) << backfill.dump();
+    EXPECT_LE(backfill["requests"].get<int>(), 2) << backfill.dump();
+    total += backfill["requests"].get<int>();
+  }
+  EXPECT_EQ(json::parse(answers[0].body)["backfill"]["stopped"], "budget");
+  auto stats = m_github.stats();
+  EXPECT_EQ(
+      stats.by_route["stargazers"] + stats.by_route["forks"] + stats.by_route["stargazers/history"],
+      total);
+  // Four passes of two requests: the listing's three pages read across them.
+  auto stars = q("SELECT day, count FROM history_counts WHERE kind = 'stars' ORDER BY day");
+  ASSERT_FALSE(stars.empty()) << result.err;
+  EXPECT_EQ(stars.front(), "2026-03-02|1");
+  EXPECT_EQ(stars.back(), "2026-03-20|3");
+  EXPECT_NE(result.err.find("backfill: "), std::string::npos) << result.err;
+}
+
 TEST_F(LambdaTest, the_answer_and_one_log_line_each_name_the_repositories_at_risk) {
   add_repos("octo", 4);
   // By the real clock: repo-00 collected 12 days ago (2 days left), repo-01 20 days ago

@@ -154,11 +154,14 @@ collect::Budget resolve_budget(const BudgetOptions& flags, const collect::Config
 
 void add_scheduled_backfill_options(CLI::App& app, BackfillFlags& options) {
   const char* group = "Star and fork backfill (docs/backfill.md)";
-  app.add_flag("--backfill,!--no-backfill", options.enabled,
-               "After each collection, read the stored repositories' star and fork history in "
-               "the rate budget the collection left (default: on; env GHTRAFFIC_BACKFILL, config "
-               "backfill)")
-      ->group(group);
+  auto* on = app.add_flag("--backfill", options.on,
+                          "After each collection, read the stored repositories' star and fork "
+                          "history in the rate budget the collection left (the default; env "
+                          "GHTRAFFIC_BACKFILL, config backfill)")
+                 ->group(group);
+  app.add_flag("--no-backfill", options.off, "Do not backfill after the collections")
+      ->group(group)
+      ->excludes(on);
   add_int_option(app, "--backfill-max-requests", options.max_requests, 1,
                  collect::k_max_requests_ceiling,
                  "Spend at most N requests on one backfill pass, and never what the collection's "
@@ -170,8 +173,8 @@ void add_scheduled_backfill_options(CLI::App& app, BackfillFlags& options) {
 collect::BackfillSettings resolve_backfill(const BackfillFlags& flags,
                                            const collect::ConfigFile& config) {
   collect::BackfillSettings settings;
-  if (flags.enabled) {
-    settings.enabled = *flags.enabled;
+  if (flags.on || flags.off) {
+    settings.enabled = flags.on;
   } else if (const char* env = std::getenv("GHTRAFFIC_BACKFILL"); env && *env) {
     const std::string value = util::to_lower(env);
     if (value == "true" || value == "1" || value == "on" || value == "yes") {

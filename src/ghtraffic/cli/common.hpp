@@ -68,7 +68,8 @@ collect::Budget resolve_budget(const BudgetOptions& flags, const collect::Config
 // on; --backfill-max-requests N, else GHTRAFFIC_BACKFILL_MAX_REQUESTS, else
 // backfill_max_requests, else 500. A bad environment value is a util::Error.
 struct BackfillFlags {
-  std::optional<bool> enabled;
+  bool on = false;   // --backfill
+  bool off = false;  // --no-backfill
   std::optional<int> max_requests;
 };
 void add_scheduled_backfill_options(CLI::App& app, BackfillFlags& options);
