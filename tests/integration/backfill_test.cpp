@@ -163,6 +163,27 @@ TEST_F(backfill, a_run_stopped_by_max_requests_is_finished_by_the_next_with_the_
   }
 }
 
+TEST_F(backfill, max_requests_counts_retries_and_is_never_passed) {
+  add_starred("octo/alpha", 101);
+  ProcessOptions options;
+  options.env["GITHUB_TOKEN"] = k_token;
+  ASSERT_EQ(run_ghtraffic(
+                {"collect", "--api-url", m_github.url(), "--store", m_store, "octo/alpha"}, options)
+                .exit_code,
+            0);
+  // Every answer of the star history fails at first: each attempt is retried, and the
+  // retries count against --max-requests like any request.
+  m_github.inject("/repos/octo/alpha/stargazers/history", Fault::server_error, 10);
+  m_github.reset_stats();
+  auto r = run_backfill({"--max-requests", "2", "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(m_github.stats().requests, 2) << r.out << r.err;
+  auto summary = nlohmann::json::parse(r.out);
+  EXPECT_EQ(summary["requests"].get<int>(), 2);
+  EXPECT_TRUE(summary["out_of_requests"].get<bool>());
+  EXPECT_THAT(r.out + r.err, Not(HasSubstr(k_token)));
+}
+
 TEST_F(backfill, a_later_run_reads_only_what_is_new) {
   auto& repo = add_starred("octo/alpha", 101);
   ASSERT_EQ(run_collect({"octo/alpha"}).exit_code, 0);

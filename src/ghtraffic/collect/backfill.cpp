@@ -22,8 +22,15 @@ constexpr std::int64_t k_listing_page_limit = 400;
 // The run's allowance: requests (retries included, as the client counts them) and time.
 class Budget {
  public:
+  // The client sends no request beyond the allowance, retries included; a request it
+  // refuses so ends the run as the allowance would (the next run goes on).
   Budget(github::Client& client, const BackfillOptions& options)
-      : m_client(client), m_options(options), m_start(client.stats().requests) {}
+      : m_client(client), m_options(options), m_start(client.stats().requests) {
+    m_client.set_request_limit(m_start + std::max<std::int64_t>(m_options.max_requests, 0));
+  }
+  ~Budget() { m_client.set_request_limit(std::nullopt); }
+  Budget(const Budget&) = delete;
+  Budget& operator=(const Budget&) = delete;
 
   bool allows(BackfillSummary& summary) {
     if (m_options.cancel && m_options.cancel->load()) {
@@ -113,6 +120,10 @@ class RepoBackfill {
 
  private:
   void fail(const std::string& part, const github::ApiError& error) {
+    if (error.kind == github::ErrorKind::budget) {
+      m_summary.out_of_requests = true;  // not a failure: the next run goes on from here
+      return;
+    }
     m_outcome.ok = false;
     auto message = util::scrub(fmt::format("{}: {}", part, error.message));
     m_outcome.error += (m_outcome.error.empty() ? "" : "; ") + message;

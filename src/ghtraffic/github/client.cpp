@@ -63,6 +63,7 @@ struct Client::State {
 
   mutable std::mutex mutex;  // guards the members below
   ClientStats stats;
+  std::optional<std::int64_t> request_limit;  // set_request_limit
   std::mt19937_64 random;
 
   Result<ApiResponse> execute(const std::string& method, const std::string& path,
@@ -303,6 +304,16 @@ Result<ApiResponse> Client::State::execute(const std::string& method, const std:
         token = options.token;
       }
     }
+    {
+      std::lock_guard lock(mutex);
+      if (request_limit && stats.requests >= *request_limit) {
+        return std::unexpected(ApiError{
+            ErrorKind::budget, 0,
+            fmt::format("not sent: the {} requests this run may spend are spent{}", *request_limit,
+                        attempts > 0 ? fmt::format(" ({} attempts made)", attempts) : ""),
+            display_path(url)});
+      }
+    }
     net::HttpResponse response;
     Pacer::SteadyTime started;
     {
@@ -521,6 +532,11 @@ Result<std::vector<nlohmann::json>> Client::get_all_pages(const std::string& pat
     url = *next;
   }
   return items;
+}
+
+void Client::set_request_limit(std::optional<std::int64_t> total) {
+  std::lock_guard lock(m_state->mutex);
+  m_state->request_limit = total;
 }
 
 ClientStats Client::stats() const {

@@ -70,6 +70,7 @@ enum class ErrorKind {
   rate_limited,  // gave up waiting for a rate limit
   server,        // 5xx after retries
   malformed,     // body not the JSON shape expected, or truncated
+  budget,        // not sent: the request limit set on the client is spent
   other,
 };
 
@@ -156,6 +157,11 @@ class Client {
                                                     const net::Headers& extra = {});
 
   ClientStats stats() const;
+
+  // At most `total` requests in all, as stats().requests counts them (retries and redirects
+  // included): a request, or a retry, beyond it is not sent and fails with
+  // ErrorKind::budget. None: no limit (the default).
+  void set_request_limit(std::optional<std::int64_t> total);
 
  private:
   struct State;
