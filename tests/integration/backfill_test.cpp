@@ -21,18 +21,6 @@ namespace {
 
 class backfill : public CollectFixture {
  protected:
-  // Six stars: three on 03-02, one on 03-10, two on 03-19 (the mock's now is 03-20 12:00).
-  MockRepo& add_starred(const std::string& name, std::int64_t id) {
-    auto& repo = add_repo(name, id);
-    repo.stargazers = {{at("2026-03-02T01:00:00Z"), "a"}, {at("2026-03-02T02:00:00Z"), "b"},
-                       {at("2026-03-02T03:00:00Z"), "c"}, {at("2026-03-10T09:00:00Z"), "d"},
-                       {at("2026-03-19T10:00:00Z"), "e"}, {at("2026-03-19T11:00:00Z"), "f"}};
-    repo.stars = 6;
-    repo.fork_times = {at("2026-03-05T00:00:00Z"), at("2026-03-12T00:00:00Z")};
-    repo.forks = 2;
-    return repo;
-  }
-
   ProcessResult run_backfill(std::vector<std::string> args, const std::string& store = "") {
     std::vector<std::string> full{
         "backfill", "--api-url", m_github.url(), "--store", store.empty() ? m_store : store,

@@ -1,6 +1,7 @@
 #include "fixture.hpp"
 
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -93,6 +94,29 @@ MockRepo& CollectFixture::add_repo(const std::string& full_name, std::int64_t id
   repo.referrers = {{"github.com", 4, 2}};
   m_github.add_repo(repo);
   return *m_github.repo(full_name);
+}
+
+MockRepo& CollectFixture::add_starred(const std::string& full_name, std::int64_t id) {
+  auto& repo = add_repo(full_name, id);
+  repo.stargazers = {{at("2026-03-02T01:00:00Z"), "a"}, {at("2026-03-02T02:00:00Z"), "b"},
+                     {at("2026-03-02T03:00:00Z"), "c"}, {at("2026-03-10T09:00:00Z"), "d"},
+                     {at("2026-03-19T10:00:00Z"), "e"}, {at("2026-03-19T11:00:00Z"), "f"}};
+  repo.stars = 6;
+  repo.fork_times = {at("2026-03-05T00:00:00Z"), at("2026-03-12T00:00:00Z")};
+  repo.forks = 2;
+  return repo;
+}
+
+std::unique_ptr<BackgroundProcess> ServeFixture::serve(std::vector<std::string> extra) {
+  std::vector<std::string> args{"serve",        "--listen", "127.0.0.1:0", "--api-url",
+                                m_github.url(), "--store",  m_store};
+  args.insert(args.end(), extra.begin(), extra.end());
+  m_err = m_dir + "/serve.err";
+  auto child = std::make_unique<BackgroundProcess>(
+      args, std::map<std::string, std::string>{{"GITHUB_TOKEN", k_token}, {"HOME", m_dir}}, m_err);
+  m_port = child->wait_for_port("http://127.0.0.1:");
+  EXPECT_GT(m_port, 0) << read_file(m_err);
+  return child;
 }
 
 }  // namespace ghtraffic::testing

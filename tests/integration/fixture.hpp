@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,9 @@ class CollectFixture : public ::testing::Test {
   ProcessResult ghtraffic(std::vector<std::string> args, ProcessOptions options = {});
   // Adds a repository with the given views per day ("2026-03-10", count, uniques).
   MockRepo& add_repo(const std::string& full_name, std::int64_t id);
+  // A repository with six stars, three on 03-02, one on 03-10, two on 03-19, and two forks
+  // (03-05, 03-12); the mock's now is 03-20 12:00.
+  MockRepo& add_starred(const std::string& full_name, std::int64_t id);
 
   std::vector<std::string> q(const std::string& sql) { return query(m_db, sql); }
 
@@ -54,6 +58,17 @@ class CollectFixture : public ::testing::Test {
   std::string m_dir;
   std::string m_db;
   std::string m_store;
+};
+
+// `ghtraffic serve` as a child process against the mock and the scratch store.
+class ServeFixture : public CollectFixture {
+ protected:
+  // Started on a free loopback port (m_port), its stderr in m_err; `extra` after the
+  // listen, API and store arguments.
+  std::unique_ptr<BackgroundProcess> serve(std::vector<std::string> extra);
+
+  std::string m_err;
+  int m_port = 0;
 };
 
 }  // namespace ghtraffic::testing

@@ -19,33 +19,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class scheduled_backfill : public CollectFixture {
+class scheduled_backfill : public ServeFixture {
  protected:
-  // Six stars from 03-02 to 03-19 and two forks (the mock's now is 03-20 12:00).
-  MockRepo& add_starred(const std::string& name, std::int64_t id) {
-    auto& repo = add_repo(name, id);
-    repo.stargazers = {{at("2026-03-02T01:00:00Z"), "a"}, {at("2026-03-02T02:00:00Z"), "b"},
-                       {at("2026-03-02T03:00:00Z"), "c"}, {at("2026-03-10T09:00:00Z"), "d"},
-                       {at("2026-03-19T10:00:00Z"), "e"}, {at("2026-03-19T11:00:00Z"), "f"}};
-    repo.stars = 6;
-    repo.fork_times = {at("2026-03-05T00:00:00Z"), at("2026-03-12T00:00:00Z")};
-    repo.forks = 2;
-    return repo;
-  }
-
-  std::unique_ptr<BackgroundProcess> serve(std::vector<std::string> extra) {
-    std::vector<std::string> args{"serve",        "--listen", "127.0.0.1:0", "--api-url",
-                                  m_github.url(), "--store",  m_store};
-    args.insert(args.end(), extra.begin(), extra.end());
-    m_err = m_dir + "/serve.err";
-    auto child = std::make_unique<BackgroundProcess>(
-        args, std::map<std::string, std::string>{{"GITHUB_TOKEN", k_token}, {"HOME", m_dir}},
-        m_err);
-    m_port = child->wait_for_port("http://127.0.0.1:");
-    EXPECT_GT(m_port, 0) << read_file(m_err);
-    return child;
-  }
-
   // The /api/status answer once `passes` backfill passes have been reported.
   json wait_for_passes(int runs, std::chrono::milliseconds timeout = 30s) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -77,9 +52,6 @@ class scheduled_backfill : public CollectFixture {
   std::vector<std::string> counts(const std::string& kind) {
     return q("SELECT day, count FROM history_counts WHERE kind = '" + kind + "' ORDER BY day");
   }
-
-  std::string m_err;
-  int m_port = 0;
 };
 
 }  // namespace

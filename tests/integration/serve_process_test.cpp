@@ -31,21 +31,8 @@ int wait_for_serve(BackgroundProcess& child) {
   return child.wait_for_port("http://127.0.0.1:");
 }
 
-class serve_process : public CollectFixture {
+class serve_process : public ServeFixture {
  protected:
-  std::unique_ptr<BackgroundProcess> serve(std::vector<std::string> extra) {
-    std::vector<std::string> args{"serve",        "--listen", "127.0.0.1:0", "--api-url",
-                                  m_github.url(), "--store",  m_store};
-    args.insert(args.end(), extra.begin(), extra.end());
-    m_err = m_dir + "/serve.err";
-    auto child = std::make_unique<BackgroundProcess>(
-        args, std::map<std::string, std::string>{{"GITHUB_TOKEN", k_token}, {"HOME", m_dir}},
-        m_err);
-    m_port = wait_for_serve(*child);
-    EXPECT_GT(m_port, 0) << read_file(m_err);
-    return child;
-  }
-
   json status() {
     httplib::Client client("127.0.0.1", m_port);
     auto res = client.Get("/api/status");
@@ -67,9 +54,6 @@ class serve_process : public CollectFixture {
     ADD_FAILURE() << "status never matched; last: " << last.dump() << "\n" << read_file(m_err);
     return last;
   }
-
-  std::string m_err;
-  int m_port = 0;
 };
 
 }  // namespace
