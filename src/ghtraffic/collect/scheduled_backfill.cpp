@@ -7,6 +7,7 @@
 #include <map>
 #include <vector>
 
+#include "ghtraffic/collect/targets.hpp"
 #include "ghtraffic/util/log.hpp"
 #include "ghtraffic/util/number.hpp"
 #include "ghtraffic/util/redact.hpp"
@@ -35,18 +36,9 @@ std::map<std::size_t, std::vector<store::RepoRecord>> by_account(
     const Accounts& accounts, std::vector<store::RepoRecord> repos) {
   std::map<std::size_t, std::vector<store::RepoRecord>> out;
   for (auto& repo : repos) {
-    std::optional<std::size_t> account;
-    if (!accounts.app) {
-      account = 0;
-    } else {
-      auto owner = util::to_lower(repo.full_name.substr(0, repo.full_name.find('/')));
-      for (std::size_t i = 0; i < accounts.list.size(); ++i) {
-        if (util::to_lower(accounts.list[i].login) == owner) {
-          account = i;
-          break;
-        }
-      }
-    }
+    const std::optional<std::size_t> account =
+        accounts.app ? account_for(accounts, repo.full_name.substr(0, repo.full_name.find('/')))
+                     : std::optional<std::size_t>(0);
     if (account && *account < accounts.list.size() && accounts.list[*account].client &&
         accounts.list[*account].unusable.empty()) {
       out[*account].push_back(std::move(repo));

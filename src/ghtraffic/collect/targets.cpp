@@ -19,16 +19,6 @@ bool any_glob_matches(const std::vector<std::string>& patterns, const core::Repo
   });
 }
 
-// The account whose installation is on `owner`, if any.
-std::optional<std::size_t> account_for(const Accounts& accounts, const std::string& owner) {
-  for (std::size_t i = 0; i < accounts.list.size(); ++i) {
-    if (util::to_lower(accounts.list[i].login) == util::to_lower(owner)) {
-      return i;
-    }
-  }
-  return std::nullopt;
-}
-
 std::string not_installed_message(const Accounts& accounts, const std::string& owner) {
   return fmt::format(
       "the GitHub App {} is not installed on {}: install it there (the App's page → Install "
@@ -66,6 +56,15 @@ bool resolve_named(const Accounts& accounts, std::size_t account,
 }
 
 }  // namespace
+
+std::optional<std::size_t> account_for(const Accounts& accounts, const std::string& owner) {
+  for (std::size_t i = 0; i < accounts.list.size(); ++i) {
+    if (util::to_lower(accounts.list[i].login) == util::to_lower(owner)) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
 
 Resolved resolve_targets(const Accounts& accounts, const Plan& plan, Summary& summary) {
   std::vector<Target> targets;

@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "ghtraffic/collect/job.hpp"
@@ -24,6 +26,9 @@ struct Resolved {
   std::vector<Target> targets;
   std::map<std::size_t, bool> graphql_available;  // per account; absent: not asked
 };
+
+// The account whose installation is on `owner` (case-insensitive), if any.
+std::optional<std::size_t> account_for(const Accounts& accounts, const std::string& owner);
 
 // Collects the targets the plan names. Listing failures are recorded in the summary.
 Resolved resolve_targets(const Accounts& accounts, const Plan& plan, Summary& summary);
