@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -26,8 +28,10 @@ namespace {
 class LoadedServer {
  public:
   LoadedServer(const std::string& store_url, util::Clock& clock, int threads)
+      : LoadedServer(store_url, clock, web::ServerOptions{{"127.0.0.1", 0}, {}, threads, {}}) {}
+  LoadedServer(const std::string& store_url, util::Clock& clock, web::ServerOptions options)
       : m_stores([store_url] { return store::make_store(store_url, {.read_only = true}); }, 2),
-        m_server({{"127.0.0.1", 0}, {}, threads, {}},
+        m_server(std::move(options),
                  web::ServerContext{m_stores, m_cache, store_url, {}, {}, "test", clock}) {
     m_port = m_server.bind();
     m_thread = std::thread([this] { m_server.run(); });
@@ -186,4 +190,43 @@ TEST_F(serve_load, repos_is_the_same_answer_until_a_collection_changes_it) {
   const auto repo = json::parse(after->body)["repos"][0];
   EXPECT_EQ(repo["last_collected"], "2026-03-21T12:00:00Z");
   EXPECT_EQ(repo["last_day"], "2026-03-21");
+}
+
+// Waits up to 10 s for what a working server does within a few of its periods.
+template <typename F>
+bool eventually(F done) {
+  for (int i = 0; i < 1000 && !done(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
+TEST_F(serve_load, memory_freed_by_requests_goes_back_while_they_come_and_not_when_idle) {
+  std::atomic<int> releases{0};
+  web::ServerOptions options{{"127.0.0.1", 0}, {}, 4, {}};
+  options.release_memory_every = std::chrono::milliseconds(10);
+  options.release_memory = [&releases] { ++releases; };
+  LoadedServer server(m_store, m_clock, std::move(options));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // ten periods, no request
+  EXPECT_EQ(releases.load(), 0);
+
+  auto client = server.client();
+  for (const char* path : {"/api/repos", "/api/status", "/healthz"}) {
+    auto res = client.Get(path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 200) << path;
+  }
+  ASSERT_TRUE(eventually([&] { return releases.load() >= 1; }));
+  // The periods the requests were in have ended (20 of them), so what follows is idle.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const int after_requests = releases.load();
+  EXPECT_LE(after_requests, 3);  // one a period with requests in it, at most
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // idle again
+  EXPECT_EQ(releases.load(), after_requests);
+
+  // A request refused (an unknown path) is work too: it allocated its answer.
+  auto res = client.Get("/api/nothing-here");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404);
+  EXPECT_TRUE(eventually([&] { return releases.load() > after_requests; }));
 }

@@ -9,6 +9,7 @@
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/error.hpp"
 #include "ghtraffic/util/log.hpp"
+#include "ghtraffic/util/memory.hpp"
 #include "ghtraffic/util/number.hpp"
 #include "ghtraffic/util/redact.hpp"
 
@@ -263,6 +264,9 @@ void Scheduler::loop() {
       m_running = true;
     }
     run_once();
+    // A collection's memory (its answers, the freshness pass over every repository) is
+    // freed by now; give it back instead of holding it until the next one.
+    util::release_free_memory();
     next = m_clock.now() + jittered(m_options.interval);
     bool busy = false;
     {

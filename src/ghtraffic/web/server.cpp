@@ -279,6 +279,8 @@ bool host_allowed(std::string_view host_header, const std::vector<std::string>& 
 struct Server::Impl {
   ServerOptions options;
   ServerContext context;
+  // Declared before http, so that it outlives every request thread's note_work().
+  util::PeriodicRelease releaser;
   PipeliningServer http;
   std::atomic<bool> stopped{false};
   // run() has been entered / has returned: stop() waits for the listener in between,
@@ -298,7 +300,10 @@ struct Server::Impl {
   std::mutex repos_mutex;
   ReposAnswer repos_answer;
 
-  Impl(ServerOptions o, ServerContext c) : options(std::move(o)), context(std::move(c)) {}
+  Impl(ServerOptions o, ServerContext c)
+      : options(std::move(o)),
+        context(std::move(c)),
+        releaser(options.release_memory_every, options.release_memory) {}
 
   std::shared_ptr<const std::string> repos_body(const std::shared_ptr<const Snapshot>& snapshot,
                                                 util::Day day,
@@ -546,7 +551,8 @@ struct Server::Impl {
       return httplib::Server::HandlerResponse::Handled;
     }));
     // Paths only: a query may hold the read token.
-    http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+      releaser.note_work();
       util::log_debug("{} {} {}", req.method, req.path, res.status);
     });
   }

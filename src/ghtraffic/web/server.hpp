@@ -3,6 +3,7 @@
 // which every request but /healthz must then carry.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "ghtraffic/util/clock.hpp"
+#include "ghtraffic/util/memory.hpp"
 #include "ghtraffic/web/api.hpp"
 #include "ghtraffic/web/snapshot.hpp"
 #include "ghtraffic/web/store_pool.hpp"
@@ -45,6 +47,11 @@ struct ServerOptions {
   // Without a read token only requests whose Host is loopback, localhost or one of these
   // are answered, so that a web page cannot read the API through a rebound DNS name.
   std::vector<std::string> allowed_hosts;
+  // While requests come, the memory they freed goes back to the system this often
+  // (util/memory.hpp: without it a busier moment raises the resident memory for good);
+  // zero: never. `release_memory` does it (tests count its calls).
+  std::chrono::milliseconds release_memory_every{std::chrono::seconds(10)};
+  std::function<void()> release_memory = util::release_free_memory;
 };
 
 // What the server shows about the store and the scheduler.
