@@ -1,5 +1,3 @@
-#include "ghtraffic/util/memory.hpp"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -7,6 +5,8 @@
 #include <memory>
 #include <thread>
 #include <vector>
+
+#include "ghtraffic/util/memory.hpp"
 
 namespace ghtraffic::util {
 namespace {

@@ -50,7 +50,7 @@ struct ServerOptions {
   // While requests come, the memory they freed goes back to the system this often
   // (util/memory.hpp: without it a busier moment raises the resident memory for good);
   // zero: never. `release_memory` does it (tests count its calls).
-  std::chrono::milliseconds release_memory_every{std::chrono::seconds(10)};
+  std::chrono::milliseconds release_memory_every{std::chrono::seconds(1)};
   std::function<void()> release_memory = util::release_free_memory;
 };
 
