@@ -16,7 +16,8 @@
 namespace ghtraffic::util {
 
 // Gives the free pages of every malloc heap back to the system (glibc's malloc_trim;
-// nothing with another C library). Takes each heap's lock in turn for about a millisecond.
+// nothing with another C library). Holds each heap's lock in turn while it walks that
+// heap's free blocks, so other threads' allocations wait that long.
 void release_free_memory();
 
 // The process's resident memory now, in bytes (/proc/self/statm), or 0 where that cannot be
