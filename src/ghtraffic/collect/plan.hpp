@@ -23,8 +23,7 @@ class Spending {
   Spending(const Accounts& accounts, const Budget& budget, util::Clock& clock)
       : m_accounts(accounts), m_budget(budget), m_clock(clock), m_state(accounts.list.size()) {
     for (std::size_t i = 0; i < m_state.size(); ++i) {
-      const auto& options = accounts.list[i].client->options();
-      m_state[i].reserve = options.low_remaining > 0 ? options.low_remaining : options.concurrency;
+      m_state[i].reserve = accounts.list[i].client->options().reserve();
     }
     refresh_all();
   }

@@ -24,10 +24,7 @@ std::optional<std::int64_t> account_left(const github::Client& client) {
       (stats.core_reset_steady && client.clock().steady_now() >= *stats.core_reset_steady)) {
     return std::nullopt;
   }
-  const auto& options = client.options();
-  const std::int64_t reserve =
-      options.low_remaining > 0 ? options.low_remaining : options.concurrency;
-  return stats.core_remaining - reserve - 1;
+  return stats.core_remaining - client.options().reserve() - 1;
 }
 
 // The stored repositories of each usable account, in the store's order: with a GitHub App

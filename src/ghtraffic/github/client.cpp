@@ -176,9 +176,7 @@ ApiError Client::State::error_for_status(const net::HttpResponse& response, cons
 
 RetryLimits Client::State::retry_limits() const {
   return RetryLimits{options.max_retries, options.retry_base, options.secondary_backoff,
-                     options.max_wait,
-                     options.low_remaining > 0 ? options.low_remaining
-                                               : static_cast<std::int64_t>(options.concurrency)};
+                     options.max_wait, options.reserve()};
 }
 
 void Client::State::begin_wait(const Pause& pause) {

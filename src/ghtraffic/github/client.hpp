@@ -60,6 +60,13 @@ struct ClientOptions {
   // Called once for each wait on a rate limit (after it is logged), from the thread that
   // ran into the limit; for status lines. Must not call back into the client.
   std::function<void(const WaitEvent&)> on_wait;
+
+  // The requests of the primary limit kept back: at this many left the client waits for the
+  // reset, and a collection plan stops spending before it (low_remaining, else one for each
+  // request that may be in flight).
+  std::int64_t reserve() const {
+    return low_remaining > 0 ? low_remaining : static_cast<std::int64_t>(concurrency);
+  }
 };
 
 enum class ErrorKind {
