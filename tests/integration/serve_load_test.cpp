@@ -18,6 +18,7 @@
 #include "ghtraffic/store/store.hpp"
 #include "ghtraffic/util/clock.hpp"
 #include "ghtraffic/web/server.hpp"
+#include "support/eventually.hpp"
 
 using namespace ghtraffic;
 using namespace ghtraffic::testing;
@@ -190,15 +191,6 @@ TEST_F(serve_load, repos_is_the_same_answer_until_a_collection_changes_it) {
   const auto repo = json::parse(after->body)["repos"][0];
   EXPECT_EQ(repo["last_collected"], "2026-03-21T12:00:00Z");
   EXPECT_EQ(repo["last_day"], "2026-03-21");
-}
-
-// Waits up to 10 s for what a working server does within a few of its periods.
-template <typename F>
-bool eventually(F done) {
-  for (int i = 0; i < 1000 && !done(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
 }
 
 TEST_F(serve_load, memory_freed_by_requests_goes_back_while_they_come_and_not_when_idle) {

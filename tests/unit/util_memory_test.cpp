@@ -7,23 +7,14 @@
 #include <vector>
 
 #include "ghtraffic/util/memory.hpp"
+#include "support/eventually.hpp"
 
 namespace ghtraffic::util {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Waits up to 5 s for a condition that a working PeriodicRelease meets within a few periods.
-template <typename F>
-bool eventually(F done) {
-  for (int i = 0; i < 500; ++i) {
-    if (done()) {
-      return true;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  return done();
-}
+using ghtraffic::testing::eventually;
 
 TEST(util_memory, periodic_release_calls_only_after_work) {
   std::atomic<int> calls{0};

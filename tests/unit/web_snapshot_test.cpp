@@ -15,6 +15,7 @@
 #include "ghtraffic/web/snapshot.hpp"
 #include "ghtraffic/web/task_pool.hpp"
 #include "store_test_support.hpp"
+#include "support/eventually.hpp"
 
 using namespace ghtraffic;
 using namespace ghtraffic::store::testing;
@@ -218,9 +219,7 @@ TEST(web_task_pool, a_burst_of_short_jobs_is_done_by_the_threads_there_are) {
   for (int i = 0; i < 2000; ++i) {
     pool.enqueue([&ran] { ++ran; });
   }
-  for (int i = 0; i < 600 && ran.load() < 2000; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  ghtraffic::testing::eventually([&ran] { return ran.load() >= 2000; });
   EXPECT_EQ(ran.load(), 2000);
   // One more thread at most every 20 ms while work waits: a few, never hundreds.
   EXPECT_LE(pool.most_threads(), 12u);
@@ -237,9 +236,7 @@ TEST(web_task_pool, threads_started_for_a_burst_end_although_a_trickle_of_work_g
   for (int i = 0; i < 8; ++i) {  // eight slow requests: the pool grows to eight threads
     pool.enqueue([release] { release.wait(); });
   }
-  for (int i = 0; i < 600 && pool.threads() < 8; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  ghtraffic::testing::eventually([&pool] { return pool.threads() >= 8; });
   ASSERT_GE(pool.threads(), 8u);
   release_promise.set_value();
   // A short job every 10 ms for a while: one thread is enough for it.

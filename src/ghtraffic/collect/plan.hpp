@@ -81,10 +81,7 @@ class Spending {
       auto stats = m_accounts.list[i].client->stats();
       auto& state = m_state[i];
       state.spent = stats.requests;
-      // Once the hour has ended the limit is whole again, whatever was last seen.
-      const bool current =
-          stats.core_remaining >= 0 && (!stats.core_reset_steady || now < *stats.core_reset_steady);
-      state.remaining = current ? stats.core_remaining : -1;
+      state.remaining = stats.core_remaining_at(now);
       if (m_budget.rate_share && state.share_cap < 0 && state.remaining >= 0) {
         state.share_cap = state.spent + state.remaining * *m_budget.rate_share / 100;
       }

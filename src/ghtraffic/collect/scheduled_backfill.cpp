@@ -19,12 +19,11 @@ namespace {
 // What one account's primary limit leaves before its client would wait for the hour's end,
 // as the collection plan counts it; none when no limit of the current hour is known.
 std::optional<std::int64_t> account_left(const github::Client& client) {
-  auto stats = client.stats();
-  if (stats.core_remaining < 0 ||
-      (stats.core_reset_steady && client.clock().steady_now() >= *stats.core_reset_steady)) {
+  const auto remaining = client.stats().core_remaining_at(client.clock().steady_now());
+  if (remaining < 0) {
     return std::nullopt;
   }
-  return stats.core_remaining - client.options().reserve() - 1;
+  return remaining - client.options().reserve() - 1;
 }
 
 // The stored repositories of each usable account, in the store's order: with a GitHub App

@@ -132,6 +132,12 @@ struct ClientStats {
   // When that hour ends on the client clock's steady time (GitHub's clock may differ from
   // ours): from then on core_remaining says nothing.
   std::optional<util::Clock::SteadyTime> core_reset_steady;
+  // core_remaining while its hour lasts at `now` (the client clock's steady time), else -1:
+  // once the hour has ended the limit is whole again, whatever was last seen.
+  std::int64_t core_remaining_at(util::Clock::SteadyTime now) const {
+    return core_remaining >= 0 && (!core_reset_steady || now < *core_reset_steady) ? core_remaining
+                                                                                   : -1;
+  }
   std::int64_t secondary_limited = 0;  // 403/429 secondary-limit answers drawn
   int max_per_minute = 0;              // the REST window now: smaller after a secondary limit
   std::chrono::milliseconds waited{0};
